@@ -1,0 +1,269 @@
+//! Roles and the one function that decides every access.
+//!
+//! Invariant: every handler that reads or changes protected data calls [`authorize`] before
+//! touching the domain; no other code compares roles.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::{OfficeId, UserId};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A person or business using public services.
+    Citizen,
+    /// A civil servant working the counter of one office.
+    Agent,
+    /// Manages the users and settings of one office.
+    OfficeAdmin,
+    /// Runs the whole instance.
+    Sysadmin,
+    /// Reads the ledger and verifies it; changes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Citizen,
+        Role::Agent,
+        Role::OfficeAdmin,
+        Role::Sysadmin,
+        Role::Auditor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Citizen => "citizen",
+            Role::Agent => "agent",
+            Role::OfficeAdmin => "office_admin",
+            Role::Sysadmin => "sysadmin",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    /// Whether a grant of this role must name an office.
+    pub fn is_per_office(self) -> bool {
+        matches!(self, Role::Agent | Role::OfficeAdmin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, UnknownRole> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// One role held by a user, in one office for per-office roles.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Grant {
+    pub role: Role,
+    pub office: Option<OfficeId>,
+}
+
+/// The logged-in user as the authorization function sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user: UserId,
+    pub grants: Vec<Grant>,
+}
+
+impl Principal {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    fn has_role_in(&self, role: Role, office: OfficeId) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.office == Some(office))
+    }
+}
+
+/// Everything a request can ask to do. New modules add variants here and rows to the test matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Public pages: home, catalogue, offices list, verification of documents.
+    ViewPublic,
+    /// One's own account page.
+    ViewOwnAccount,
+    /// Create or change offices of the instance.
+    ManageOffices,
+    /// The administration page (lists offices and users).
+    ViewAdmin,
+    /// List users; `None` means every office.
+    ListUsers { office: Option<OfficeId> },
+    /// Create users or change their roles; `None` means instance-wide roles.
+    ManageUsers { office: Option<OfficeId> },
+    /// Read the ledger.
+    ViewLedger,
+    /// Run the ledger verification.
+    VerifyLedger,
+    /// Work the counter of an office (dossiers, messages, decisions).
+    WorkInOffice { office: OfficeId },
+    /// File and follow one's own dossiers.
+    FileDossier,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("you need to log in")]
+    NotLoggedIn,
+    #[error("your account may not do this")]
+    Forbidden,
+}
+
+/// Decides whether `principal` (or an anonymous visitor) may perform `action`.
+pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), Denied> {
+    if action == Action::ViewPublic {
+        return Ok(());
+    }
+    let Some(p) = principal else {
+        return Err(Denied::NotLoggedIn);
+    };
+    let allowed = match action {
+        Action::ViewPublic | Action::ViewOwnAccount => true,
+        Action::ManageOffices => p.has_role(Role::Sysadmin),
+        Action::ViewAdmin => p.has_role(Role::Sysadmin) || p.has_role(Role::OfficeAdmin),
+        Action::ListUsers { office } | Action::ManageUsers { office } => {
+            p.has_role(Role::Sysadmin)
+                || office.is_some_and(|o| p.has_role_in(Role::OfficeAdmin, o))
+        }
+        Action::ViewLedger | Action::VerifyLedger => {
+            p.has_role(Role::Auditor) || p.has_role(Role::Sysadmin)
+        }
+        Action::WorkInOffice { office } => {
+            p.has_role_in(Role::Agent, office) || p.has_role_in(Role::OfficeAdmin, office)
+        }
+        Action::FileDossier => p.has_role(Role::Citizen),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    const A: OfficeId = OfficeId(Uuid::from_u128(0xA));
+    const B: OfficeId = OfficeId(Uuid::from_u128(0xB));
+
+    fn who(grants: &[(Role, Option<OfficeId>)]) -> Principal {
+        Principal {
+            user: UserId(Uuid::from_u128(1)),
+            grants: grants
+                .iter()
+                .map(|&(role, office)| Grant { role, office })
+                .collect(),
+        }
+    }
+
+    /// The matrix: each row is (subject, action, expected). `None` subject = anonymous.
+    #[test]
+    fn role_office_action_matrix() {
+        use Action::*;
+        let anon: Option<Principal> = None;
+        let citizen = Some(who(&[(Role::Citizen, None)]));
+        let agent_a = Some(who(&[(Role::Agent, Some(A))]));
+        let admin_a = Some(who(&[(Role::OfficeAdmin, Some(A))]));
+        let sysadmin = Some(who(&[(Role::Sysadmin, None)]));
+        let auditor = Some(who(&[(Role::Auditor, None)]));
+        let subjects = [
+            ("anonymous", &anon),
+            ("citizen", &citizen),
+            ("agent@A", &agent_a),
+            ("office_admin@A", &admin_a),
+            ("sysadmin", &sysadmin),
+            ("auditor", &auditor),
+        ];
+        // Columns follow `subjects`: anon, citizen, agent@A, admin@A, sysadmin, auditor.
+        let matrix: &[(Action, [bool; 6])] = &[
+            (ViewPublic, [true, true, true, true, true, true]),
+            (ViewOwnAccount, [false, true, true, true, true, true]),
+            (ManageOffices, [false, false, false, false, true, false]),
+            (ViewAdmin, [false, false, false, true, true, false]),
+            (
+                ListUsers { office: Some(A) },
+                [false, false, false, true, true, false],
+            ),
+            (
+                ListUsers { office: Some(B) },
+                [false, false, false, false, true, false],
+            ),
+            (
+                ListUsers { office: None },
+                [false, false, false, false, true, false],
+            ),
+            (
+                ManageUsers { office: Some(A) },
+                [false, false, false, true, true, false],
+            ),
+            (
+                ManageUsers { office: Some(B) },
+                [false, false, false, false, true, false],
+            ),
+            (
+                ManageUsers { office: None },
+                [false, false, false, false, true, false],
+            ),
+            (ViewLedger, [false, false, false, false, true, true]),
+            (VerifyLedger, [false, false, false, false, true, true]),
+            (
+                WorkInOffice { office: A },
+                [false, false, true, true, false, false],
+            ),
+            (
+                WorkInOffice { office: B },
+                [false, false, false, false, false, false],
+            ),
+            (FileDossier, [false, true, false, false, false, false]),
+        ];
+        for (action, expected) in matrix {
+            for ((name, subject), want) in subjects.iter().zip(expected) {
+                let got = authorize(subject.as_ref(), *action).is_ok();
+                assert_eq!(got, *want, "{name} × {action:?}: expected allowed={want}");
+            }
+        }
+    }
+
+    #[test]
+    fn anonymous_gets_not_logged_in_and_others_forbidden() {
+        assert_eq!(
+            authorize(None, Action::ViewLedger),
+            Err(Denied::NotLoggedIn)
+        );
+        let citizen = who(&[(Role::Citizen, None)]);
+        assert_eq!(
+            authorize(Some(&citizen), Action::ViewLedger),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(r.code().parse::<Role>(), Ok(r));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}

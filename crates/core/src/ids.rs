@@ -1,0 +1,76 @@
+//! Typed ids: a `UserId` can never be passed where an `OfficeId` is expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+use uuid::Uuid;
+
+/// The text was not a UUID.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not a valid identifier (expected a UUID such as 0192f3c4-5a6b-7c8d-9e0f-a1b2c3d4e5f6): {0:?}"
+)]
+pub struct InvalidId(pub String);
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(u: Uuid) -> Self {
+                Self(u)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, InvalidId> {
+                Uuid::parse_str(s.trim()).map(Self).map_err(|_| InvalidId(s.chars().take(64).collect()))
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// An office (one-stop counter, department, préfecture service).
+    OfficeId
+);
+typed_id!(
+    /// A local account (citizen, agent, administrator, auditor).
+    UserId
+);
+typed_id!(
+    /// A login session.
+    SessionId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        let id: OfficeId = "0192f3c4-5a6b-7c8d-9e0f-a1b2c3d4e5f6"
+            .parse()
+            .expect("valid");
+        assert_eq!(id.to_string(), "0192f3c4-5a6b-7c8d-9e0f-a1b2c3d4e5f6");
+        assert!("not-a-uuid".parse::<OfficeId>().is_err());
+        assert!("".parse::<UserId>().is_err());
+    }
+}
