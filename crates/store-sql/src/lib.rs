@@ -1,1 +1,41 @@
-//! placeholder
+//! SQLite (default, embedded) and PostgreSQL implementations of [`guichet_store::Store`].
+//!
+//! Both share one SQL text (see `shared.rs`); each has its own migrations under
+//! `migrations/<backend>/`, applied by `Store::migrate`.
+//!
+//! Invariant: no advisory locks, no LISTEN/NOTIFY, UUIDv7 keys and BIGINT counters, so the
+//! PostgreSQL schema runs on distributed PostgreSQL (Citus, CockroachDB, YugabyteDB);
+//! serialization failures are retried.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod postgres;
+mod shared;
+mod sqlite;
+
+use std::sync::Arc;
+
+use guichet_core::Entropy;
+use guichet_store::{Result, Store, StoreError};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Opens the database named by `url` (`sqlite:PATH` or `postgres://…`) and applies migrations.
+pub async fn open(url: &str, entropy: Arc<dyn Entropy>) -> Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> =
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Arc::new(PostgresStore::connect(url, entropy).await?)
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Arc::new(SqliteStore::open(std::path::Path::new(path), entropy).await?)
+        } else {
+            return Err(StoreError::Connect(format!(
+                "unsupported database URL {:?}: use sqlite:PATH or postgres://USER@HOST/DB",
+                url.split('@').next_back().unwrap_or(url)
+            )));
+        };
+    store.migrate().await?;
+    Ok(store)
+}

@@ -1,1 +1,209 @@
-//! placeholder
+//! The storage contract of guichet: one [`Store`] trait that every backend implements, the
+//! records it stores, the backend-neutral [`backup`] format, ledger [`verify`]cation over a
+//! store, and the [`contract`] test suite that every backend must pass unchanged.
+//!
+//! Invariant: every mutating method applies its change and appends its ledger events in one
+//! database transaction; either both are stored or neither is.
+//! Invariant: this crate knows no SQL dialect; backends live in `guichet-store-sql`.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod backup;
+pub mod contract;
+mod tables;
+pub mod verify;
+
+use async_trait::async_trait;
+use guichet_core::authz::Grant;
+use guichet_core::{OfficeId, SessionId, UserId};
+use guichet_ledger::{Checkpoint, Entry, Event, Hash};
+use time::OffsetDateTime;
+
+pub use tables::{ColType, TABLES, TableSpec};
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Database(String),
+    /// A serialization failure or deadlock; the operation is retried, then reported as busy.
+    #[error("the database is busy; please try again ({0})")]
+    Busy(String),
+    #[error("schema migration failed: {0}")]
+    Migration(String),
+    #[error("ledger error: {0}")]
+    Ledger(String),
+    #[error("backup archive rejected: {0}")]
+    Backup(String),
+    #[error("the target database already holds data ({0}); restore needs an empty database")]
+    NotEmpty(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Country whose law an office applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Country {
+    Vn,
+    Fr,
+}
+
+impl Country {
+    pub fn code(self) -> &'static str {
+        match self {
+            Country::Vn => "vn",
+            Country::Fr => "fr",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Country> {
+        match s {
+            "vn" => Some(Country::Vn),
+            "fr" => Some(Country::Fr),
+            _ => None,
+        }
+    }
+}
+
+/// An office: a one-stop counter, a department, a préfecture service.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Office {
+    pub id: OfficeId,
+    /// Short unique code, also the office's ledger stream name (e.g. `HN-HOANKIEM`, `FR-PREF-33`).
+    pub code: String,
+    pub name: String,
+    pub country: Country,
+    pub created_at: OffsetDateTime,
+}
+
+/// A local account with its role grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: OffsetDateTime,
+    pub grants: Vec<Grant>,
+}
+
+/// A login session. Only the SHA-256 of the cookie token is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub token_hash: Hash,
+    pub user_id: UserId,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The last entry of a ledger stream, as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamHead {
+    pub stream: String,
+    pub seq: i64,
+    pub hash: Hash,
+}
+
+/// Who and when, for the ledger entries a change writes.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub at: OffsetDateTime,
+    pub events: Vec<Event>,
+}
+
+impl Audit {
+    pub fn one(at: OffsetDateTime, event: Event) -> Self {
+        Self {
+            at,
+            events: vec![event],
+        }
+    }
+}
+
+/// The storage of guichet. Backends: SQLite (default, embedded) and PostgreSQL.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    /// Applies pending schema migrations.
+    async fn migrate(&self) -> Result<()>;
+    /// Cheap round trip to the database, for `/readyz`.
+    async fn ping(&self) -> Result<()>;
+    /// Names of the tables that hold data (migration bookkeeping excluded).
+    async fn data_tables(&self) -> Result<Vec<String>>;
+    /// Latest applied migration version.
+    async fn schema_version(&self) -> Result<i64>;
+
+    /// Appends events that change nothing else (a failed login, a verification run).
+    async fn record(&self, audit: &Audit) -> Result<Vec<Entry>>;
+
+    async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()>;
+    async fn list_offices(&self) -> Result<Vec<Office>>;
+    async fn office(&self, id: OfficeId) -> Result<Option<Office>>;
+
+    async fn create_user(&self, user: &User, audit: &Audit) -> Result<()>;
+    async fn user(&self, id: UserId) -> Result<Option<User>>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
+    /// Users, optionally only those holding a grant in `office`.
+    async fn list_users(&self, office: Option<OfficeId>) -> Result<Vec<User>>;
+
+    async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()>;
+    /// The live session with this token hash (expired ones are not returned).
+    async fn session_by_token(
+        &self,
+        token_hash: &Hash,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>>;
+    async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()>;
+
+    async fn stream_heads(&self) -> Result<Vec<StreamHead>>;
+    /// Every stream name found in heads, entries or checkpoints (so a deleted head row cannot
+    /// hide a stream from verification).
+    async fn stream_names(&self) -> Result<Vec<String>>;
+    /// Entries of `stream` with `seq > after_seq`, ascending, at most `limit`.
+    async fn ledger_entries(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>>;
+    /// Newest entries across all streams, newest first, at most `limit`, skipping `offset`.
+    async fn recent_entries(&self, limit: u32, offset: u32) -> Result<Vec<Entry>>;
+    async fn checkpoints(&self, stream: &str) -> Result<Vec<Checkpoint>>;
+    async fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
+
+    /// Writes every row of `table` as one JSON object per line, in primary-key order.
+    async fn export_table(
+        &self,
+        table: &TableSpec,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<u64>;
+    /// Loads whole tables (JSON lines as written by `export_table`) in one transaction, into an
+    /// empty database. Tables come in `TABLES` order so foreign keys hold.
+    async fn import_tables(&self, tables: &[(&TableSpec, &[u8])]) -> Result<u64>;
+
+    /// Runs one raw SQL statement. For tests that tamper with the ledger and for operators'
+    /// tools only; domain code never calls it.
+    #[doc(hidden)]
+    async fn execute_raw(&self, sql: &str) -> Result<u64>;
+}

@@ -1,0 +1,562 @@
+//! The SQL both backends share. The SQL text is identical on SQLite and PostgreSQL (`$N`
+//! parameters, `ON CONFLICT`, `RETURNING`); only the sqlx driver types differ, so the
+//! implementation is written once as a macro and expanded per backend. A backend module
+//! provides `writer()`, `reader()`, `map_err()` and the dialect constants, then calls
+//! `sql_store!`.
+
+use guichet_ledger::Hash;
+use guichet_store::StoreError;
+
+pub(crate) fn to_hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+    let len = bytes.len();
+    bytes.try_into().map_err(|_| {
+        StoreError::Ledger(format!(
+            "{what} holds {len} bytes instead of 32 (row damaged)"
+        ))
+    })
+}
+
+pub(crate) fn entry_id(
+    at: time::OffsetDateTime,
+    entropy: &dyn guichet_core::Entropy,
+) -> uuid::Uuid {
+    let mut random = [0u8; 10];
+    entropy.fill(&mut random);
+    let millis = (at.unix_timestamp_nanos() / 1_000_000).max(0) as u64;
+    uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+/// How many times a transaction that hit a serialization failure or deadlock is retried.
+pub(crate) const MAX_ATTEMPTS: u32 = 12;
+
+macro_rules! sql_store {
+    ($Store:ty, $Db:ty, $backend:expr) => {
+        use futures_util::TryStreamExt as _;
+        use guichet_core::authz::{Grant, Role};
+        use guichet_core::{OfficeId, SessionId, UserId};
+        use guichet_ledger::{Checkpoint, Entry, GENESIS, Hash};
+        use guichet_store::{Audit, Backend, ColType, Country, Office, Result, Session, Store, StoreError, StreamHead, TableSpec, User};
+        use sqlx::Row as _;
+        use time::OffsetDateTime;
+        use uuid::Uuid;
+        use $crate::shared::{MAX_ATTEMPTS, entry_id, to_hash};
+
+        type Tx<'c> = sqlx::Transaction<'c, $Db>;
+        type DbRow = <$Db as sqlx::Database>::Row;
+
+        /// Runs `$body` (which uses `$tx`) in a write transaction, retrying on serialization failures.
+        macro_rules! in_tx {
+            ($self:ident, $tx:ident, $body:block) => {{
+                let mut attempt = 0u32;
+                loop {
+                    attempt += 1;
+                    let mut $tx = $self.writer().begin().await.map_err(map_err)?;
+                    let result: Result<_> = async { $body }.await;
+                    let outcome = match result {
+                        Ok(value) => $tx.commit().await.map(|_| value).map_err(map_err),
+                        Err(e) => Err(e),
+                    };
+                    match outcome {
+                        Err(StoreError::Busy(_)) if attempt < MAX_ATTEMPTS => {
+                            tokio::time::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6))).await;
+                        }
+                        other => break other,
+                    }
+                }
+            }};
+        }
+
+        async fn append_events(tx: &mut Tx<'_>, entropy: &dyn guichet_core::Entropy, audit: &Audit) -> Result<Vec<Entry>> {
+            let mut out = Vec::with_capacity(audit.events.len());
+            for event in &audit.events {
+                // One upsert both creates the head and takes its row lock, so concurrent writers
+                // to a stream queue up here and sequence numbers stay gap-free.
+                let row = sqlx::query(
+                    "INSERT INTO ledger_heads (stream, seq, head_hash) VALUES ($1, 1, $2) \
+                     ON CONFLICT (stream) DO UPDATE SET seq = ledger_heads.seq + 1 \
+                     RETURNING seq, head_hash",
+                )
+                .bind(&event.stream)
+                .bind(&GENESIS[..])
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                let seq: i64 = row.try_get("seq").map_err(map_err)?;
+                let prev = to_hash(row.try_get("head_hash").map_err(map_err)?, "ledger head hash")?;
+                let entry = guichet_ledger::seal(event, entry_id(audit.at, entropy), audit.at, seq - 1, prev)
+                    .map_err(|e| StoreError::Ledger(e.to_string()))?;
+                sqlx::query("UPDATE ledger_heads SET head_hash = $2 WHERE stream = $1")
+                    .bind(&entry.stream)
+                    .bind(&entry.entry_hash[..])
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO ledger_entries (stream, seq, id, at, actor, action, object_type, object_id, payload, \
+                     payload_hash, prev_hash, entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(&entry.stream)
+                .bind(entry.seq)
+                .bind(entry.id)
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.action)
+                .bind(&entry.object_type)
+                .bind(&entry.object_id)
+                .bind(&entry.payload)
+                .bind(&entry.payload_hash[..])
+                .bind(&entry.prev_hash[..])
+                .bind(&entry.entry_hash[..])
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                out.push(entry);
+            }
+            Ok(out)
+        }
+
+        fn entry_from_row(row: &DbRow) -> Result<Entry> {
+            Ok(Entry {
+                stream: row.try_get("stream").map_err(map_err)?,
+                seq: row.try_get("seq").map_err(map_err)?,
+                id: row.try_get("id").map_err(map_err)?,
+                at: row.try_get("at").map_err(map_err)?,
+                actor: row.try_get("actor").map_err(map_err)?,
+                action: row.try_get("action").map_err(map_err)?,
+                object_type: row.try_get("object_type").map_err(map_err)?,
+                object_id: row.try_get("object_id").map_err(map_err)?,
+                payload: row.try_get("payload").map_err(map_err)?,
+                payload_hash: to_hash(row.try_get("payload_hash").map_err(map_err)?, "payload hash")?,
+                prev_hash: to_hash(row.try_get("prev_hash").map_err(map_err)?, "previous hash")?,
+                entry_hash: to_hash(row.try_get("entry_hash").map_err(map_err)?, "entry hash")?,
+            })
+        }
+
+        fn office_from_row(row: &DbRow) -> Result<Office> {
+            let country: String = row.try_get("country").map_err(map_err)?;
+            Ok(Office {
+                id: OfficeId(row.try_get("id").map_err(map_err)?),
+                code: row.try_get("code").map_err(map_err)?,
+                name: row.try_get("name").map_err(map_err)?,
+                country: Country::parse(&country).ok_or_else(|| StoreError::Database(format!("unknown country {country:?}")))?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+            })
+        }
+
+        macro_rules! user_sql {
+            ($rest:literal) => {
+                concat!("SELECT id, username, display_name, email, password_hash, disabled, created_at FROM users ", $rest)
+            };
+        }
+
+        impl $Store {
+            async fn users_where(&self, sql: &'static str, bind: Option<Uuid>, text: Option<&str>) -> Result<Vec<User>> {
+                let mut q = sqlx::query(sql);
+                if let Some(u) = bind {
+                    q = q.bind(u);
+                }
+                if let Some(t) = text {
+                    q = q.bind(t.to_owned());
+                }
+                let rows = q.fetch_all(self.reader()).await.map_err(map_err)?;
+                let mut users = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let id: Uuid = row.try_get("id").map_err(map_err)?;
+                    let grants = sqlx::query("SELECT role, office_id FROM user_roles WHERE user_id = $1 ORDER BY role, office_id")
+                        .bind(id)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(map_err)?
+                        .iter()
+                        .map(|g| {
+                            let role: String = g.try_get("role").map_err(map_err)?;
+                            let office: Option<Uuid> = g.try_get("office_id").map_err(map_err)?;
+                            let role = role.parse::<Role>().map_err(|e| StoreError::Database(e.to_string()))?;
+                            Ok(Grant { role, office: office.map(OfficeId) })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    users.push(User {
+                        id: UserId(id),
+                        username: row.try_get("username").map_err(map_err)?,
+                        display_name: row.try_get("display_name").map_err(map_err)?,
+                        email: row.try_get("email").map_err(map_err)?,
+                        password_hash: row.try_get("password_hash").map_err(map_err)?,
+                        disabled: row.try_get("disabled").map_err(map_err)?,
+                        created_at: row.try_get("created_at").map_err(map_err)?,
+                        grants,
+                    });
+                }
+                Ok(users)
+            }
+        }
+
+        fn json_value(row: &DbRow, i: usize, ty: ColType) -> Result<serde_json::Value> {
+            use serde_json::Value;
+            let fmt = |t: OffsetDateTime| {
+                t.format(&time::format_description::well_known::Rfc3339).map_err(|e| StoreError::Database(e.to_string()))
+            };
+            Ok(match ty {
+                ColType::Uuid => Value::from(row.try_get::<Uuid, _>(i).map_err(map_err)?.to_string()),
+                ColType::OptUuid => row.try_get::<Option<Uuid>, _>(i).map_err(map_err)?.map_or(Value::Null, |u| Value::from(u.to_string())),
+                ColType::Text => Value::from(row.try_get::<String, _>(i).map_err(map_err)?),
+                ColType::OptText => row.try_get::<Option<String>, _>(i).map_err(map_err)?.map_or(Value::Null, Value::from),
+                ColType::Int => Value::from(row.try_get::<i64, _>(i).map_err(map_err)?),
+                ColType::Bool => Value::from(row.try_get::<bool, _>(i).map_err(map_err)?),
+                ColType::Timestamp => Value::from(fmt(row.try_get::<OffsetDateTime, _>(i).map_err(map_err)?)?),
+                ColType::OptTimestamp => match row.try_get::<Option<OffsetDateTime>, _>(i).map_err(map_err)? {
+                    Some(t) => Value::from(fmt(t)?),
+                    None => Value::Null,
+                },
+                ColType::Bytes => Value::from(hex::encode(row.try_get::<Vec<u8>, _>(i).map_err(map_err)?)),
+            })
+        }
+
+        fn bind_json<'q>(
+            q: sqlx::query::Query<'q, $Db, <$Db as sqlx::Database>::Arguments>,
+            table: &str,
+            column: &str,
+            ty: ColType,
+            value: Option<&serde_json::Value>,
+        ) -> Result<sqlx::query::Query<'q, $Db, <$Db as sqlx::Database>::Arguments>> {
+            let bad = || StoreError::Backup(format!("table {table}, column {column}: value {value:?} is not a valid {ty:?}"));
+            let value = value.unwrap_or(&serde_json::Value::Null);
+            let text = value.as_str();
+            let uuid = |s: Option<&str>| s.and_then(|s| Uuid::parse_str(s).ok());
+            let ts = |s: Option<&str>| s.and_then(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok());
+            Ok(match ty {
+                ColType::Uuid => q.bind(uuid(text).ok_or_else(bad)?),
+                ColType::OptUuid if value.is_null() => q.bind(None::<Uuid>),
+                ColType::OptUuid => q.bind(Some(uuid(text).ok_or_else(bad)?)),
+                ColType::Text => q.bind(text.ok_or_else(bad)?.to_owned()),
+                ColType::OptText if value.is_null() => q.bind(None::<String>),
+                ColType::OptText => q.bind(Some(text.ok_or_else(bad)?.to_owned())),
+                ColType::Int => q.bind(value.as_i64().ok_or_else(bad)?),
+                ColType::Bool => q.bind(value.as_bool().ok_or_else(bad)?),
+                ColType::Timestamp => q.bind(ts(text).ok_or_else(bad)?),
+                ColType::OptTimestamp if value.is_null() => q.bind(None::<OffsetDateTime>),
+                ColType::OptTimestamp => q.bind(Some(ts(text).ok_or_else(bad)?)),
+                ColType::Bytes => q.bind(text.and_then(|t| hex::decode(t).ok()).ok_or_else(bad)?),
+            })
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $Store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                MIGRATOR.run(self.writer()).await.map_err(|e| StoreError::Migration(e.to_string()))
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(self.reader()).await.map_err(map_err).map(|_| ())
+            }
+
+            async fn data_tables(&self) -> Result<Vec<String>> {
+                let rows = sqlx::query(DATA_TABLES_SQL).fetch_all(self.reader()).await.map_err(map_err)?;
+                rows.iter().map(|r| r.try_get::<String, _>(0).map_err(map_err)).collect()
+            }
+
+            async fn schema_version(&self) -> Result<i64> {
+                let row = sqlx::query("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.try_get::<Option<i64>, _>(0).map_err(map_err)?.unwrap_or(0))
+            }
+
+            async fn record(&self, audit: &Audit) -> Result<Vec<Entry>> {
+                in_tx!(self, tx, { append_events(&mut tx, &*self.entropy, audit).await })
+            }
+
+            async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()> {
+                in_tx!(self, tx, {
+                    sqlx::query("INSERT INTO offices (id, code, name, country, created_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(office.id.as_uuid())
+                        .bind(&office.code)
+                        .bind(&office.name)
+                        .bind(office.country.code())
+                        .bind(office.created_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| conflict(e, &format!("office {}", office.code)))?;
+                    append_events(&mut tx, &*self.entropy, audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn list_offices(&self) -> Result<Vec<Office>> {
+                let rows = sqlx::query("SELECT id, code, name, country, created_at FROM offices ORDER BY code")
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(office_from_row).collect()
+            }
+
+            async fn office(&self, id: OfficeId) -> Result<Option<Office>> {
+                let row = sqlx::query("SELECT id, code, name, country, created_at FROM offices WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(office_from_row).transpose()
+            }
+
+            async fn create_user(&self, user: &User, audit: &Audit) -> Result<()> {
+                in_tx!(self, tx, {
+                    sqlx::query(
+                        "INSERT INTO users (id, username, display_name, email, password_hash, disabled, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(user.id.as_uuid())
+                    .bind(&user.username)
+                    .bind(&user.display_name)
+                    .bind(&user.email)
+                    .bind(&user.password_hash)
+                    .bind(user.disabled)
+                    .bind(user.created_at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| conflict(e, &format!("user {}", user.username)))?;
+                    for grant in &user.grants {
+                        sqlx::query("INSERT INTO user_roles (id, user_id, role, office_id) VALUES ($1, $2, $3, $4)")
+                            .bind(entry_id(audit.at, &*self.entropy))
+                            .bind(user.id.as_uuid())
+                            .bind(grant.role.code())
+                            .bind(grant.office.map(|o| o.as_uuid()))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| conflict(e, "role grant"))?;
+                    }
+                    append_events(&mut tx, &*self.entropy, audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn user(&self, id: UserId) -> Result<Option<User>> {
+                const SQL: &str = user_sql!("WHERE id = $1");
+                Ok(self.users_where(SQL, Some(id.as_uuid()), None).await?.pop())
+            }
+
+            async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+                const SQL: &str = user_sql!("WHERE username = $1");
+                Ok(self.users_where(SQL, None, Some(username)).await?.pop())
+            }
+
+            async fn list_users(&self, office: Option<OfficeId>) -> Result<Vec<User>> {
+                match office {
+                    None => {
+                        const SQL: &str = user_sql!("ORDER BY username");
+                        self.users_where(SQL, None, None).await
+                    }
+                    Some(o) => {
+                        const SQL: &str =
+                            user_sql!("WHERE id IN (SELECT user_id FROM user_roles WHERE office_id = $1) ORDER BY username");
+                        self.users_where(SQL, Some(o.as_uuid()), None).await
+                    }
+                }
+            }
+
+            async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()> {
+                in_tx!(self, tx, {
+                    sqlx::query("INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(session.id.as_uuid())
+                        .bind(&session.token_hash[..])
+                        .bind(session.user_id.as_uuid())
+                        .bind(session.created_at)
+                        .bind(session.expires_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| conflict(e, "session"))?;
+                    append_events(&mut tx, &*self.entropy, audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn session_by_token(&self, token_hash: &Hash, now: OffsetDateTime) -> Result<Option<Session>> {
+                let row = sqlx::query("SELECT id, token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1")
+                    .bind(&token_hash[..])
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                let Some(row) = row else { return Ok(None) };
+                let session = Session {
+                    id: SessionId(row.try_get("id").map_err(map_err)?),
+                    token_hash: to_hash(row.try_get("token_hash").map_err(map_err)?, "session token hash")?,
+                    user_id: UserId(row.try_get("user_id").map_err(map_err)?),
+                    created_at: row.try_get("created_at").map_err(map_err)?,
+                    expires_at: row.try_get("expires_at").map_err(map_err)?,
+                };
+                // Compared here, not in SQL: SQLite keeps timestamps as text that does not sort by time.
+                Ok((session.expires_at > now).then_some(session))
+            }
+
+            async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()> {
+                in_tx!(self, tx, {
+                    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.as_uuid()).execute(&mut *tx).await.map_err(map_err)?;
+                    append_events(&mut tx, &*self.entropy, audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn stream_heads(&self) -> Result<Vec<StreamHead>> {
+                let rows = sqlx::query("SELECT stream, seq, head_hash FROM ledger_heads ORDER BY stream")
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(StreamHead {
+                            stream: r.try_get("stream").map_err(map_err)?,
+                            seq: r.try_get("seq").map_err(map_err)?,
+                            hash: to_hash(r.try_get("head_hash").map_err(map_err)?, "ledger head hash")?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn stream_names(&self) -> Result<Vec<String>> {
+                let rows = sqlx::query(
+                    "SELECT stream FROM ledger_heads UNION SELECT DISTINCT stream FROM ledger_entries \
+                     UNION SELECT DISTINCT stream FROM ledger_checkpoints ORDER BY 1",
+                )
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(|r| r.try_get::<String, _>(0).map_err(map_err)).collect()
+            }
+
+            async fn ledger_entries(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>> {
+                let rows = sqlx::query(
+                    "SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
+                     FROM ledger_entries WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(stream.to_owned())
+                .bind(after_seq)
+                .bind(i64::from(limit))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(entry_from_row).collect()
+            }
+
+            async fn recent_entries(&self, limit: u32, offset: u32) -> Result<Vec<Entry>> {
+                // UUIDv7 ids sort by creation time on both backends.
+                let rows = sqlx::query(
+                    "SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
+                     FROM ledger_entries ORDER BY id DESC LIMIT $1 OFFSET $2",
+                )
+                .bind(i64::from(limit))
+                .bind(i64::from(offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(entry_from_row).collect()
+            }
+
+            async fn checkpoints(&self, stream: &str) -> Result<Vec<Checkpoint>> {
+                let rows = sqlx::query(
+                    "SELECT stream, seq, entry_hash, at, key_id, signature FROM ledger_checkpoints WHERE stream = $1 ORDER BY seq, key_id",
+                )
+                .bind(stream.to_owned())
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(Checkpoint {
+                            stream: r.try_get("stream").map_err(map_err)?,
+                            seq: r.try_get("seq").map_err(map_err)?,
+                            entry_hash: to_hash(r.try_get("entry_hash").map_err(map_err)?, "checkpoint hash")?,
+                            at: r.try_get("at").map_err(map_err)?,
+                            key_id: r.try_get("key_id").map_err(map_err)?,
+                            signature: r.try_get("signature").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn add_checkpoint(&self, cp: &Checkpoint) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO ledger_checkpoints (stream, seq, entry_hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (stream, seq, key_id) DO NOTHING",
+                )
+                .bind(&cp.stream)
+                .bind(cp.seq)
+                .bind(&cp.entry_hash[..])
+                .bind(cp.at)
+                .bind(&cp.key_id)
+                .bind(&cp.signature)
+                .execute(self.writer())
+                .await
+                .map_err(map_err)
+                .map(|_| ())
+            }
+
+            async fn export_table(&self, table: &TableSpec, out: &mut (dyn std::io::Write + Send)) -> Result<u64> {
+                let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+                let sql = format!("SELECT {} FROM {} ORDER BY {}", columns.join(", "), table.name, table.order_by);
+                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.reader());
+                let mut count = 0u64;
+                let io = |e: std::io::Error| StoreError::Backup(format!("cannot write: {e}"));
+                while let Some(row) = rows.try_next().await.map_err(map_err)? {
+                    let mut object = serde_json::Map::new();
+                    for (i, (name, ty)) in table.columns.iter().enumerate() {
+                        object.insert((*name).to_owned(), json_value(&row, i, *ty)?);
+                    }
+                    serde_json::to_writer(&mut *out, &object).map_err(|e| StoreError::Backup(e.to_string()))?;
+                    out.write_all(b"\n").map_err(io)?;
+                    count += 1;
+                }
+                Ok(count)
+            }
+
+            async fn import_tables(&self, tables: &[(&TableSpec, &[u8])]) -> Result<u64> {
+                in_tx!(self, tx, {
+                    for (spec, _) in tables {
+                        let sql = format!("SELECT COUNT(*) FROM {}", spec.name);
+                        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *tx).await.map_err(map_err)?;
+                        if row.try_get::<i64, _>(0).map_err(map_err)? > 0 {
+                            return Err(StoreError::NotEmpty(format!("table {} has rows", spec.name)));
+                        }
+                    }
+                    let mut written = 0u64;
+                    for (spec, data) in tables {
+                        let columns: Vec<&str> = spec.columns.iter().map(|(c, _)| *c).collect();
+                        let params: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+                        let sql = format!("INSERT INTO {} ({}) VALUES ({})", spec.name, columns.join(", "), params.join(", "));
+                        for (n, line) in data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+                            let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line)
+                                .map_err(|e| StoreError::Backup(format!("table {}, row {}: {e}", spec.name, n + 1)))?;
+                            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+                            for (name, ty) in spec.columns {
+                                q = bind_json(q, spec.name, name, *ty, object.get(*name))?;
+                            }
+                            q.execute(&mut *tx).await.map_err(|e| conflict(e, &format!("table {}, row {}", spec.name, n + 1)))?;
+                            written += 1;
+                        }
+                    }
+                    Ok(written)
+                })
+            }
+
+            async fn execute_raw(&self, sql: &str) -> Result<u64> {
+                let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(self.writer()).await.map_err(map_err)?;
+                Ok(done.rows_affected())
+            }
+        }
+
+        /// A unique-constraint violation becomes a `Conflict` naming `what`.
+        fn conflict(e: sqlx::Error, what: &str) -> StoreError {
+            if let sqlx::Error::Database(db) = &e {
+                if db.is_unique_violation() {
+                    return StoreError::Conflict(what.to_owned());
+                }
+            }
+            map_err(e)
+        }
+    };
+}
+
+pub(crate) use sql_store;

@@ -1,0 +1,129 @@
+//! The data tables and their portable column types: the one description that backup, restore
+//! and the contract suite share. A table missing here fails the contract test
+//! `every_table_is_in_the_backup`.
+
+/// Portable column types; each backend maps them to its own SQL types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Uuid,
+    OptUuid,
+    Text,
+    OptText,
+    Int,
+    Bool,
+    Timestamp,
+    OptTimestamp,
+    Bytes,
+}
+
+#[derive(Debug)]
+pub struct TableSpec {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, ColType)],
+    /// Primary-key order, for a stable export.
+    pub order_by: &'static str,
+}
+
+use ColType::*;
+
+/// Every data table, parents before children (restore order).
+pub const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "offices",
+        columns: &[
+            ("id", Uuid),
+            ("code", Text),
+            ("name", Text),
+            ("country", Text),
+            ("created_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "users",
+        columns: &[
+            ("id", Uuid),
+            ("username", Text),
+            ("display_name", Text),
+            ("email", OptText),
+            ("password_hash", Text),
+            ("disabled", Bool),
+            ("created_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "user_roles",
+        columns: &[
+            ("id", Uuid),
+            ("user_id", Uuid),
+            ("role", Text),
+            ("office_id", OptUuid),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "sessions",
+        columns: &[
+            ("id", Uuid),
+            ("token_hash", Bytes),
+            ("user_id", Uuid),
+            ("created_at", Timestamp),
+            ("expires_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "ledger_heads",
+        columns: &[("stream", Text), ("seq", Int), ("head_hash", Bytes)],
+        order_by: "stream",
+    },
+    TableSpec {
+        name: "ledger_entries",
+        columns: &[
+            ("stream", Text),
+            ("seq", Int),
+            ("id", Uuid),
+            ("at", Timestamp),
+            ("actor", Text),
+            ("action", Text),
+            ("object_type", Text),
+            ("object_id", Text),
+            ("payload", Text),
+            ("payload_hash", Bytes),
+            ("prev_hash", Bytes),
+            ("entry_hash", Bytes),
+        ],
+        order_by: "stream, seq",
+    },
+    TableSpec {
+        name: "ledger_checkpoints",
+        columns: &[
+            ("stream", Text),
+            ("seq", Int),
+            ("entry_hash", Bytes),
+            ("at", Timestamp),
+            ("key_id", Text),
+            ("signature", Bytes),
+        ],
+        order_by: "stream, seq, key_id",
+    },
+    TableSpec {
+        name: "outbox",
+        columns: &[
+            ("id", Uuid),
+            ("topic", Text),
+            ("payload", Text),
+            ("created_at", Timestamp),
+            ("attempts", Int),
+            ("next_attempt_at", Timestamp),
+            ("done_at", OptTimestamp),
+            ("last_error", OptText),
+        ],
+        order_by: "id",
+    },
+];
+
+pub fn table(name: &str) -> Option<&'static TableSpec> {
+    TABLES.iter().find(|t| t.name == name)
+}
