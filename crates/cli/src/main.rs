@@ -1,1 +1,370 @@
-fn main() {}
+//! The `guichet` command line. Parses arguments and calls the library; see `guichet --help`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use guichet::{Config, Overrides, Runtime, demo};
+use guichet_core::authz::{Grant, Role};
+
+#[derive(Parser)]
+#[command(
+    name = "guichet",
+    version,
+    about = "One-stop public services (guichet unique / một cửa)"
+)]
+struct Cli {
+    /// Configuration file (default: ./guichet.toml when it exists).
+    #[arg(long, global = true, env = "GUICHET_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (SQLite database, ledger key).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite:PATH or postgres://USER@HOST/DB.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application and the API.
+    Serve {
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Load demo data (once), print the demo logins, then serve.
+    Demo {
+        #[arg(long)]
+        listen: Option<String>,
+        /// Load the demo data and exit without serving.
+        #[arg(long)]
+        load_only: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Recompute every ledger chain and checkpoint; exit 0 only when all verify.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign a checkpoint of every ledger stream that moved since its last one.
+    Checkpoint,
+    /// Write a backend-neutral backup archive (tar.gz).
+    Backup { file: PathBuf },
+    /// Restore a backup archive into an empty database (also the SQLite → PostgreSQL path).
+    Restore { file: PathBuf },
+    /// Manage local accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage offices.
+    #[command(subcommand)]
+    Office(OfficeCommand),
+    /// Run the benchmarks and print a Markdown report.
+    Bench {
+        #[arg(long, default_value_t = 20_000)]
+        ops: u64,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        verify_entries: u64,
+        /// PostgreSQL server to benchmark on (a scratch database is created and dropped).
+        #[arg(long)]
+        postgres_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from the first line of standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// citizen, agent, office_admin, sysadmin or auditor.
+        #[arg(long)]
+        role: String,
+        /// Office code, for agent and office_admin.
+        #[arg(long)]
+        office: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficeCommand {
+    /// Create an office.
+    Create {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// vn or fr.
+        #[arg(long)]
+        country: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(filter))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let listen = match &cli.command {
+        Command::Serve { listen } | Command::Demo { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        config_file: cli.config,
+        data_dir: cli.data_dir,
+        database_url: cli.database_url,
+        listen,
+    };
+    let config = Config::load(&overrides)?;
+    init_logging(&config.log);
+    if let Command::Bench {
+        ops,
+        concurrency,
+        verify_entries,
+        postgres_url,
+    } = cli.command
+    {
+        if concurrency == 0 || ops == 0 {
+            bail!("--ops and --concurrency must be positive");
+        }
+        let work_dir = config.data_dir.join("bench-scratch");
+        let report = guichet::bench::run(guichet::bench::BenchOptions {
+            ops,
+            concurrency,
+            verify_entries,
+            postgres_url,
+            work_dir,
+        })
+        .await?;
+        println!("{report}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rt = Runtime::open(config).await?;
+    match cli.command {
+        Command::Serve { .. } => rt.serve().await?,
+        Command::Demo { load_only, .. } => {
+            let loaded = demo::load(&rt).await?;
+            println!(
+                "{}",
+                if loaded {
+                    "Demo data loaded."
+                } else {
+                    "Demo data already present; nothing loaded."
+                }
+            );
+            if load_only {
+                println!("{}", demo::banner(&format!("http://{}/", rt.config.listen)));
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("{}", demo::banner(&format!("http://{}/", rt.config.listen)));
+            rt.serve().await?;
+        }
+        Command::Migrate => {
+            println!(
+                "database is at schema version {} ({})",
+                rt.store.schema_version().await?,
+                rt.store.backend()
+            );
+        }
+        Command::Verify { json } => return verify(&rt, json).await,
+        Command::Checkpoint => {
+            let n = guichet_store::verify::checkpoint_streams(
+                &*rt.store,
+                &rt.key,
+                rt.clock.now(),
+                true,
+            )
+            .await?;
+            println!("signed {n} checkpoint(s) with key {}", rt.key.key_id());
+        }
+        Command::Backup { file } => backup(&rt, &file).await?,
+        Command::Restore { file } => return restore(&rt, &file).await,
+        Command::User(UserCommand::Create {
+            username,
+            name,
+            role,
+            office,
+            email,
+        }) => {
+            let role: Role = role.parse().map_err(|e| {
+                anyhow::anyhow!("{e}: use citizen, agent, office_admin, sysadmin or auditor")
+            })?;
+            let office = match office {
+                None => None,
+                Some(code) => Some(
+                    rt.store
+                        .list_offices()
+                        .await?
+                        .into_iter()
+                        .find(|o| o.code == code)
+                        .with_context(|| format!("no office has the code {code}"))?
+                        .id,
+                ),
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("cannot read the password from standard input")?;
+            let account = guichet_accounts::NewAccount {
+                username,
+                display_name: name,
+                email,
+                password: password.trim_end_matches(['\r', '\n']).to_owned(),
+                grants: vec![Grant { role, office }],
+            };
+            let user = rt.accounts().create("cli", account).await?;
+            println!("created user {} ({})", user.username, user.id);
+        }
+        Command::Office(OfficeCommand::Create {
+            code,
+            name,
+            country,
+        }) => {
+            let new = guichet_accounts::offices::NewOffice {
+                code,
+                name,
+                country,
+            };
+            let office = guichet_accounts::offices::create_office(
+                &*rt.store,
+                &*rt.clock,
+                &*rt.entropy,
+                "cli",
+                new,
+            )
+            .await?;
+            println!("created office {} ({})", office.code, office.id);
+        }
+        Command::Bench { .. } => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(rt: &Runtime, json: bool) -> anyhow::Result<ExitCode> {
+    let mut last_report = std::time::Instant::now();
+    let mut progress = |stream: &str, n: u64| {
+        if last_report.elapsed().as_secs() >= 2 {
+            eprintln!("verify: {stream}: {n} entries checked…");
+            last_report = std::time::Instant::now();
+        }
+    };
+    let outcome =
+        guichet_store::verify::verify_store(&*rt.store, &rt.trusted, &mut progress).await?;
+    match outcome {
+        Ok(report) => {
+            if json {
+                println!("{}", serde_json::json!({"ok": true, "report": report}));
+            } else {
+                for s in &report.streams {
+                    println!(
+                        "ok  {:<24} {:>9} entries  {:>4} checkpoints",
+                        s.stream, s.entries, s.checkpoints
+                    );
+                }
+                println!(
+                    "ledger verified: {} entries in {} streams, {} signed checkpoints",
+                    report.entries,
+                    report.streams.len(),
+                    report.checkpoints
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(broken) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "stream": broken.stream, "seq": broken.seq, "detail": broken.to_string()})
+                );
+            } else {
+                println!("LEDGER BROKEN: {broken}");
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+async fn backup(rt: &Runtime, file: &std::path::Path) -> anyhow::Result<()> {
+    let mut buf = Vec::new();
+    let manifest = guichet_store::backup::write_backup(
+        &*rt.store,
+        &mut buf,
+        rt.clock.now(),
+        rt.trusted.hex_keys(),
+    )
+    .await?;
+    guichet::write_atomically(file, &buf)?;
+    let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
+    println!(
+        "backup written to {}: {} tables, {rows} rows, schema version {}, from {}",
+        file.display(),
+        manifest.parts.len(),
+        manifest.schema_version,
+        manifest.source_backend
+    );
+    Ok(())
+}
+
+async fn restore(rt: &Runtime, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let checked = guichet_store::backup::read_backup(bytes.as_slice())?;
+    let rows = guichet_store::backup::restore(&*rt.store, &checked).await?;
+    println!(
+        "restored {rows} rows from a {} backup of {} into {}",
+        checked.manifest.source_backend,
+        checked.manifest.created_at,
+        rt.store.backend()
+    );
+    let added = guichet::trust_keys(
+        &rt.config,
+        &rt.trusted,
+        &checked.manifest.ledger_public_keys,
+    )?;
+    for k in &added {
+        println!(
+            "now trusting the backup's ledger key {k} (in {})",
+            rt.config.trusted_keys_path().display()
+        );
+    }
+    let reopened = Runtime::open(rt.config.clone()).await?;
+    verify(&reopened, false).await
+}

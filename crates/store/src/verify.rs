@@ -69,3 +69,35 @@ pub async fn verify_store(
     }
     Ok(Ok(report))
 }
+
+/// Signs the head of every stream that moved since this key's last checkpoint, when that
+/// checkpoint is from an earlier UTC day (daily checkpoints) or when `force` is set.
+/// Returns how many checkpoints were written.
+pub async fn checkpoint_streams(
+    store: &dyn Store,
+    key: &guichet_ledger::LedgerKey,
+    now: time::OffsetDateTime,
+    force: bool,
+) -> Result<usize> {
+    let key_id = key.key_id();
+    let mut made = 0;
+    for head in store.stream_heads().await? {
+        let last = store
+            .checkpoints(&head.stream)
+            .await?
+            .into_iter()
+            .filter(|c| c.key_id == key_id)
+            .max_by_key(|c| c.seq);
+        let due = match &last {
+            None => head.seq > 0,
+            Some(c) => c.seq < head.seq && (force || c.at.date() < now.date()),
+        };
+        if due {
+            store
+                .add_checkpoint(&key.checkpoint(&head.stream, head.seq, head.hash, now))
+                .await?;
+            made += 1;
+        }
+    }
+    Ok(made)
+}

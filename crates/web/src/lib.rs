@@ -1,1 +1,135 @@
-//! placeholder
+//! The thin web layer of guichet: axum routes, server-rendered pages in vi/fr/en (askama +
+//! Fluent), the JSON API with its OpenAPI document, health endpoints.
+//!
+//! Invariant: handlers parse, authorize (one call to `guichet_core::authz::authorize`), call
+//! the domain and render. Business rules live in domain crates, never here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod api;
+pub mod ctx;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Request, StatusCode};
+use axum::routing::{get, post};
+use guichet_accounts::Accounts;
+use guichet_core::{Clock, Entropy, Language};
+use guichet_ledger::{LedgerKey, TrustedKeys};
+use guichet_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Web settings from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub default_language: Language,
+    /// Mark cookies `Secure` and send HSTS: set when guichet is served over TLS.
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            default_language: Language::Vi,
+            secure_cookies: false,
+            body_limit: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Everything handlers share.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub accounts: Arc<Accounts>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+    pub ledger_key: Arc<LedgerKey>,
+    pub trusted_keys: TrustedKeys,
+    pub settings: WebSettings,
+    pub(crate) csrf_key: [u8; 32],
+}
+
+pub type App = Arc<AppState>;
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        accounts: Arc<Accounts>,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+        ledger_key: Arc<LedgerKey>,
+        trusted_keys: TrustedKeys,
+        settings: WebSettings,
+    ) -> App {
+        let csrf_key = ledger_key.derive_secret("csrf");
+        Arc::new(Self {
+            store,
+            accounts,
+            clock,
+            entropy,
+            ledger_key,
+            trusted_keys,
+            settings,
+            csrf_key,
+        })
+    }
+}
+
+pub fn router(app: App) -> Router {
+    let settings = app.settings.clone();
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/lang/{code}", get(pages::switch_language))
+        .route("/admin", get(pages::admin))
+        .route("/admin/offices", post(pages::create_office))
+        .route("/ledger", get(pages::ledger))
+        .route("/ledger/verify", post(pages::verify_ledger))
+        .route("/static/app.css", get(pages::stylesheet))
+        .route("/.well-known/guichet-keys", get(api::keys))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .nest("/api/v1", api::router())
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), ctx::context))
+        .layer(DefaultBodyLimit::max(settings.body_limit))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, settings.request_timeout))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(CatchPanicLayer::new())
+        .with_state(app)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    app: App,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,151 @@
+//! Configuration in layers: built-in defaults → `guichet.toml` (or `--config FILE`) →
+//! `GUICHET_*` environment variables → command-line flags. `guichet.example.toml` at the
+//! repository root documents every key.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Directory for the SQLite database, the ledger signing key and trusted keys.
+    pub data_dir: PathBuf,
+    /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DB`. Empty: SQLite in `data_dir`.
+    pub database_url: String,
+    /// Address the web server listens on.
+    pub listen: String,
+    /// Language when neither the visitor's choice nor `Accept-Language` decides: vi, fr or en.
+    pub default_language: String,
+    /// Set when guichet is served over HTTPS (directly or behind a TLS proxy).
+    pub secure_cookies: bool,
+    /// How long a login lasts.
+    pub session_hours: i64,
+    /// Largest request body accepted.
+    pub body_limit_bytes: usize,
+    /// Requests running longer are answered 408.
+    pub request_timeout_secs: u64,
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `guichet=debug,info`.
+    pub log: String,
+    /// Extra Ed25519 public keys (hex) whose ledger checkpoints are trusted, e.g. of the
+    /// instance a backup came from.
+    pub trusted_keys: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./guichet-data"),
+            database_url: String::new(),
+            listen: "127.0.0.1:8080".into(),
+            default_language: "vi".into(),
+            secure_cookies: false,
+            session_hours: 8,
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            log: "info".into(),
+            trusted_keys: Vec::new(),
+        }
+    }
+}
+
+/// Flags that override the configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match &overrides.config_file {
+            Some(path) if !path.exists() => {
+                bail!("configuration file {} does not exist", path.display())
+            }
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new("guichet.toml").exists() => {
+                figment = figment.merge(Toml::file_exact("guichet.toml"))
+            }
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("GUICHET_").ignore(&["config"]).split("__"));
+        let mut config: Config = figment.extract().context("invalid configuration")?;
+        if let Some(d) = &overrides.data_dir {
+            config.data_dir = d.clone();
+        }
+        if let Some(u) = &overrides.database_url {
+            config.database_url = u.clone();
+        }
+        if let Some(l) = &overrides.listen {
+            config.listen = l.clone();
+        }
+        config
+            .default_language
+            .parse::<guichet_core::Language>()
+            .map_err(|e| anyhow::anyhow!("default_language: {e}"))?;
+        if config.session_hours <= 0 || config.session_hours > 24 * 30 {
+            bail!("session_hours must be between 1 and 720");
+        }
+        Ok(config)
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.trim().is_empty() {
+            format!("sqlite:{}", self.data_dir.join("guichet.db").display())
+        } else {
+            self.database_url.trim().to_owned()
+        }
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.data_dir.join("ledger-key.ed25519")
+    }
+
+    pub fn trusted_keys_path(&self) -> PathBuf {
+        self.data_dir.join("trusted-keys.txt")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file_and_env_overrides() {
+        figment::Jail::expect_with(|jail| {
+            let c = Config::load(&Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.database_url(), "sqlite:./guichet-data/guichet.db");
+            jail.create_file(
+                "guichet.toml",
+                "listen = \"0.0.0.0:9000\"\ndefault_language = \"fr\"",
+            )?;
+            jail.set_env("GUICHET_DATABASE_URL", "postgres://postgres@127.0.0.1/x");
+            let c = Config::load(&Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "0.0.0.0:9000");
+            assert_eq!(c.database_url(), "postgres://postgres@127.0.0.1/x");
+            let c = Config::load(&Overrides {
+                listen: Some("127.0.0.1:1".into()),
+                ..Default::default()
+            })
+            .map_err(|e| e.to_string())?;
+            assert_eq!(c.listen, "127.0.0.1:1");
+            jail.create_file("guichet.toml", "default_language = \"de\"")?;
+            assert!(
+                Config::load(&Overrides::default()).is_err(),
+                "unknown language refused"
+            );
+            jail.create_file("guichet.toml", "no_such_key = 1")?;
+            assert!(
+                Config::load(&Overrides::default()).is_err(),
+                "unknown key refused"
+            );
+            Ok(())
+        });
+    }
+}

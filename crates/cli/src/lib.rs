@@ -1,0 +1,219 @@
+//! The `guichet` program: configuration, start-up wiring, demo data and the commands behind
+//! the CLI (`main.rs` only parses arguments). Everything a command needs is opened through
+//! [`Runtime::open`], so tests drive the same code paths.
+
+pub mod bench;
+pub mod config;
+pub mod demo;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use guichet_accounts::Accounts;
+use guichet_core::{Clock, Entropy, OsEntropy, SystemClock};
+use guichet_ledger::{LedgerKey, TrustedKeys};
+use guichet_store::Store;
+use guichet_web::{App, AppState, WebSettings};
+
+pub use config::{Config, Overrides};
+
+/// An opened instance: configuration, migrated store, signing key, trusted keys.
+pub struct Runtime {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub key: Arc<LedgerKey>,
+    pub trusted: TrustedKeys,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+}
+
+impl Runtime {
+    /// Opens the database (applying migrations) and the data directory's keys.
+    pub async fn open(config: Config) -> anyhow::Result<Runtime> {
+        Self::open_with(config, Arc::new(SystemClock), Arc::new(OsEntropy)).await
+    }
+
+    pub async fn open_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+    ) -> anyhow::Result<Runtime> {
+        OsEntropy::check()
+            .map_err(|e| anyhow::anyhow!("the operating system has no random source: {e}"))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
+        let key = Arc::new(LedgerKey::load_or_create(&config.key_path(), &*entropy)?);
+        let trusted = trusted_keys(&config, &key)?;
+        let store = guichet_store_sql::open(&config.database_url(), entropy.clone()).await?;
+        Ok(Runtime {
+            config,
+            store,
+            key,
+            trusted,
+            clock,
+            entropy,
+        })
+    }
+
+    pub fn accounts(&self) -> Arc<Accounts> {
+        Arc::new(Accounts::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.entropy.clone(),
+            time::Duration::hours(self.config.session_hours),
+        ))
+    }
+
+    pub fn app(&self) -> anyhow::Result<App> {
+        let settings = WebSettings {
+            default_language: self
+                .config
+                .default_language
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+            secure_cookies: self.config.secure_cookies,
+            body_limit: self.config.body_limit_bytes,
+            request_timeout: std::time::Duration::from_secs(self.config.request_timeout_secs),
+        };
+        Ok(AppState::new(
+            self.store.clone(),
+            self.accounts(),
+            self.clock.clone(),
+            self.entropy.clone(),
+            self.key.clone(),
+            self.trusted.clone(),
+            settings,
+        ))
+    }
+
+    /// Serves the web application until Ctrl-C or SIGTERM, signing daily checkpoints meanwhile.
+    pub async fn serve(&self) -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind(&self.config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", self.config.listen))?;
+        let address = listener.local_addr()?;
+        println!(
+            "guichet is serving on http://{address}/ ({} database)",
+            self.store.backend()
+        );
+        let checkpointer = tokio::spawn(checkpoint_loop(
+            self.store.clone(),
+            self.key.clone(),
+            self.clock.clone(),
+        ));
+        let result = guichet_web::serve(self.app()?, listener, shutdown_signal()).await;
+        checkpointer.abort();
+        result.context("the web server stopped with an error")
+    }
+}
+
+/// The local key, keys listed in `trusted-keys.txt` in the data directory, and configured keys.
+pub fn trusted_keys(config: &Config, key: &LedgerKey) -> anyhow::Result<TrustedKeys> {
+    let mut trusted = TrustedKeys::new();
+    trusted.add(key.public());
+    let file = config.trusted_keys_path();
+    let listed = if file.exists() {
+        std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?
+    } else {
+        String::new()
+    };
+    for (i, line) in listed
+        .lines()
+        .map(str::trim)
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+    {
+        trusted
+            .add_hex(line)
+            .map_err(|e| anyhow::anyhow!("{} line {}: {e}", file.display(), i + 1))?;
+    }
+    for k in &config.trusted_keys {
+        trusted
+            .add_hex(k)
+            .map_err(|e| anyhow::anyhow!("trusted_keys: {e}"))?;
+    }
+    Ok(trusted)
+}
+
+/// Appends public keys to the data directory's trusted-keys file (those not yet trusted).
+pub fn trust_keys(
+    config: &Config,
+    current: &TrustedKeys,
+    keys: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let known = current.hex_keys();
+    let new: Vec<String> = keys
+        .iter()
+        .filter(|k| !known.contains(k))
+        .cloned()
+        .collect();
+    if new.is_empty() {
+        return Ok(new);
+    }
+    let mut probe = TrustedKeys::new();
+    for k in &new {
+        probe
+            .add_hex(k)
+            .map_err(|e| anyhow::anyhow!("backup names an invalid public key: {e}"))?;
+    }
+    let path = config.trusted_keys_path();
+    let mut text = if path.exists() {
+        std::fs::read_to_string(&path)?
+    } else {
+        "# Ed25519 public keys (hex) whose ledger checkpoints guichet verify accepts\n".into()
+    };
+    for k in &new {
+        text.push_str(k);
+        text.push('\n');
+    }
+    write_atomically(&path, text.as_bytes())?;
+    Ok(new)
+}
+
+/// Writes `path` through a temporary file and a rename, so a crash never leaves half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("partial");
+    let mut f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+async fn checkpoint_loop(store: Arc<dyn Store>, key: Arc<LedgerKey>, clock: Arc<dyn Clock>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match guichet_store::verify::checkpoint_streams(&*store, &key, clock.now(), false).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(checkpoints = n, "signed daily ledger checkpoints"),
+            Err(e) => tracing::error!(error = %e, "could not sign ledger checkpoints"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    println!("guichet is shutting down");
+}

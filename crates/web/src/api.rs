@@ -1,0 +1,307 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at
+//! `/api/v1/openapi.json`. Errors are RFC 9457 problem+json.
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use guichet_accounts::AccountError;
+use guichet_accounts::offices::{NewOffice, create_office as create_office_rule};
+use guichet_core::OfficeId;
+use guichet_core::authz::{Action, Grant};
+use guichet_store::Office;
+use serde::de::DeserializeOwned;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::App;
+use crate::ctx::Ctx;
+use crate::error::{ApiError, Problem};
+
+/// JSON body extractor whose rejections are problem+json.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::for_status(
+                rejection.status(),
+                Some(rejection.body_text()),
+            )),
+        }
+    }
+}
+
+fn parse_office_id(raw: &str) -> Result<OfficeId, ApiError> {
+    raw.parse().map_err(|e: guichet_core::InvalidId| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid-id", e.to_string())
+    })
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, ToSchema)]
+pub struct OfficeDto {
+    pub id: OfficeId,
+    /// Unique code, also the office's ledger stream.
+    pub code: String,
+    pub name: String,
+    /// `vn` or `fr`.
+    pub country: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl From<&Office> for OfficeDto {
+    fn from(o: &Office) -> Self {
+        Self {
+            id: o.id,
+            code: o.code.clone(),
+            name: o.name.clone(),
+            country: o.country.code().to_owned(),
+            created_at: o
+                .created_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct NewOfficeDto {
+    pub code: String,
+    pub name: String,
+    /// `vn` or `fr`.
+    pub country: String,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct MeDto {
+    pub id: guichet_core::UserId,
+    pub username: String,
+    pub display_name: String,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct StreamDto {
+    pub stream: String,
+    pub entries: i64,
+    /// Hex SHA-256 of the last entry.
+    pub head_hash: String,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct KeyDto {
+    pub key_id: String,
+    pub algorithm: String,
+    /// Hex Ed25519 public key.
+    pub public_key: String,
+    /// `current` signs new checkpoints; `trusted` keys signed older ones.
+    pub status: String,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct KeysDto {
+    pub keys: Vec<KeyDto>,
+}
+
+#[utoipa::path(get, path = "/api/v1/offices", tag = "offices",
+    responses((status = 200, description = "Every office", body = [OfficeDto])))]
+pub async fn list_offices(State(app): State<App>) -> Result<Json<Vec<OfficeDto>>, ApiError> {
+    Ok(Json(
+        app.store
+            .list_offices()
+            .await?
+            .iter()
+            .map(OfficeDto::from)
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/offices/{id}", tag = "offices",
+    params(("id" = String, Path, description = "Office id (UUID)")),
+    responses(
+        (status = 200, description = "The office", body = OfficeDto),
+        (status = 400, description = "Not a UUID", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such office", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_office(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Json<OfficeDto>, ApiError> {
+    let id = parse_office_id(&id)?;
+    match app.store.office(id).await? {
+        Some(o) => Ok(Json(OfficeDto::from(&o))),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("office {id} does not exist"),
+        )),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/offices", tag = "offices", request_body = NewOfficeDto,
+    responses(
+        (status = 201, description = "Created", body = OfficeDto),
+        (status = 400, description = "Invalid office", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a system administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Code already used", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_office(
+    State(app): State<App>,
+    ctx: Ctx,
+    ApiJson(body): ApiJson<NewOfficeDto>,
+) -> Result<Response, ApiError> {
+    ctx.authorize(Action::ManageOffices)?;
+    let new = NewOffice {
+        code: body.code,
+        name: body.name,
+        country: body.country,
+    };
+    match create_office_rule(&*app.store, &*app.clock, &*app.entropy, &ctx.actor(), new).await {
+        Ok(office) => Ok((StatusCode::CREATED, Json(OfficeDto::from(&office))).into_response()),
+        Err(AccountError::Invalid { detail, .. }) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-office",
+            detail,
+        )),
+        Err(AccountError::Store(e)) => Err(e.into()),
+        Err(e) => Err(ApiError::internal(&e)),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses(
+        (status = 200, description = "The logged-in user", body = MeDto),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json")))]
+pub async fn me(ctx: Ctx) -> Result<Json<MeDto>, ApiError> {
+    ctx.authorize(Action::ViewOwnAccount)?;
+    let user = ctx
+        .user
+        .ok_or_else(|| ApiError::for_status(StatusCode::UNAUTHORIZED, None))?;
+    Ok(Json(MeDto {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        grants: user.grants,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/ledger/streams", tag = "ledger",
+    responses(
+        (status = 200, description = "Every ledger stream and its head", body = [StreamDto]),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an auditor", body = Problem, content_type = "application/problem+json")))]
+pub async fn ledger_streams(
+    State(app): State<App>,
+    ctx: Ctx,
+) -> Result<Json<Vec<StreamDto>>, ApiError> {
+    ctx.authorize(Action::ViewLedger)?;
+    let heads = app.store.stream_heads().await?;
+    Ok(Json(
+        heads
+            .into_iter()
+            .map(|h| StreamDto {
+                stream: h.stream,
+                entries: h.seq,
+                head_hash: hex::encode(h.hash),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/.well-known/guichet-keys", tag = "ledger",
+    responses((status = 200, description = "Public keys that sign ledger checkpoints and documents", body = KeysDto)))]
+pub async fn keys(State(app): State<App>) -> Json<KeysDto> {
+    let current = app.ledger_key.public_hex();
+    let mut keys = vec![KeyDto {
+        key_id: app.ledger_key.key_id(),
+        algorithm: "Ed25519".into(),
+        public_key: current.clone(),
+        status: "current".into(),
+    }];
+    for hex_key in app
+        .trusted_keys
+        .hex_keys()
+        .into_iter()
+        .filter(|k| *k != current)
+    {
+        let id = hex::decode(&hex_key)
+            .map(|b| hex::encode(&guichet_ledger::sha256(&b)[..8]))
+            .unwrap_or_default();
+        keys.push(KeyDto {
+            key_id: id,
+            algorithm: "Ed25519".into(),
+            public_key: hex_key,
+            status: "trusted".into(),
+        });
+    }
+    Json(KeysDto { keys })
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(app): State<App>) -> Response {
+    match app.store.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ready", "backend": app.store.backend()}))
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database does not answer",
+            )
+            .into_response()
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "guichet API",
+        version = "1",
+        description = "One-stop public services: offices, accounts, audit ledger."
+    ),
+    paths(list_offices, get_office, create_office, me, ledger_streams, keys),
+    components(schemas(
+        OfficeDto,
+        NewOfficeDto,
+        MeDto,
+        StreamDto,
+        KeysDto,
+        KeyDto,
+        Problem,
+        Grant
+    ))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi_json() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(json) => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            json,
+        )
+            .into_response(),
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such API endpoint")
+}
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/offices", get(list_offices).post(create_office))
+        .route("/offices/{id}", get(get_office))
+        .route("/me", get(me))
+        .route("/ledger/streams", get(ledger_streams))
+        .route("/openapi.json", get(openapi_json))
+        .fallback(not_found)
+}
