@@ -58,28 +58,17 @@ pub fn sha256_rate() -> f64 {
 }
 
 async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(Arc<dyn Store>, String)> {
-    let admin = guichet_store_sql::PostgresStore::connect(admin_url, Arc::new(OsEntropy)).await?;
-    let name = format!("guichet_bench_{}", uuid::Uuid::now_v7().simple());
-    admin
-        .execute_raw(&format!("CREATE DATABASE {name}"))
-        .await?;
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(b, _)| b.to_owned())
-        .unwrap_or_else(|| admin_url.to_owned());
+    let url =
+        guichet_store_sql::testing::create_scratch_database(admin_url, "guichet_bench").await?;
     Ok((
-        guichet_store_sql::open(&format!("{base}/{name}"), Arc::new(OsEntropy)).await?,
-        name,
+        guichet_store_sql::open(&url, Arc::new(OsEntropy)).await?,
+        url,
     ))
 }
 
-async fn drop_postgres(admin_url: &str, name: &str) {
-    if let Ok(admin) =
-        guichet_store_sql::PostgresStore::connect(admin_url, Arc::new(OsEntropy)).await
-    {
-        let _ = admin
-            .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
+async fn drop_postgres(admin_url: &str, url: &str) {
+    if let Err(e) = guichet_store_sql::testing::drop_scratch_database(admin_url, url).await {
+        eprintln!("bench: could not drop scratch database: {e}");
     }
 }
 

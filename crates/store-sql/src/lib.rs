@@ -11,6 +11,7 @@
 mod postgres;
 mod shared;
 mod sqlite;
+pub mod testing;
 
 use std::sync::Arc;
 
