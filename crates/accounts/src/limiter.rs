@@ -26,12 +26,11 @@ impl LoginLimiter {
                 while q.front().is_some_and(|t| *t + WINDOW <= now) {
                     q.pop_front();
                 }
-                if q.len() >= limit {
-                    if let Some(oldest) = q.front() {
+                if q.len() >= limit
+                    && let Some(oldest) = q.front() {
                         let secs = (*oldest + WINDOW - now).whole_seconds().max(1) as u64;
                         wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
                     }
-                }
             }
         }
         wait

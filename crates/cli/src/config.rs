@@ -117,6 +117,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's test jail defines the error type
     fn defaults_need_no_file_and_env_overrides() {
         figment::Jail::expect_with(|jail| {
             let c = Config::load(&Overrides::default()).map_err(|e| e.to_string())?;

@@ -182,8 +182,8 @@ impl<'k> ChainVerifier<'k> {
                 },
             ));
         }
-        if let Some((head_seq, head_hash)) = head {
-            if head_seq != self.last_seq || head_hash != self.last_hash {
+        if let Some((head_seq, head_hash)) = head
+            && (head_seq != self.last_seq || head_hash != self.last_hash) {
                 return Err(self.broken(
                     head_seq,
                     BreakKind::HeadMismatch {
@@ -192,7 +192,6 @@ impl<'k> ChainVerifier<'k> {
                     },
                 ));
             }
-        }
         Ok(StreamReport {
             stream: self.stream,
             entries: self.entries,
