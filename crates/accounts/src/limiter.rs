@@ -27,10 +27,11 @@ impl LoginLimiter {
                     q.pop_front();
                 }
                 if q.len() >= limit
-                    && let Some(oldest) = q.front() {
-                        let secs = (*oldest + WINDOW - now).whole_seconds().max(1) as u64;
-                        wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
-                    }
+                    && let Some(oldest) = q.front()
+                {
+                    let secs = (*oldest + WINDOW - now).whole_seconds().max(1) as u64;
+                    wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
+                }
             }
         }
         wait

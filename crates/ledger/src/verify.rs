@@ -183,15 +183,16 @@ impl<'k> ChainVerifier<'k> {
             ));
         }
         if let Some((head_seq, head_hash)) = head
-            && (head_seq != self.last_seq || head_hash != self.last_hash) {
-                return Err(self.broken(
+            && (head_seq != self.last_seq || head_hash != self.last_hash)
+        {
+            return Err(self.broken(
+                head_seq,
+                BreakKind::HeadMismatch {
                     head_seq,
-                    BreakKind::HeadMismatch {
-                        head_seq,
-                        last_seq: self.last_seq,
-                    },
-                ));
-            }
+                    last_seq: self.last_seq,
+                },
+            ));
+        }
         Ok(StreamReport {
             stream: self.stream,
             entries: self.entries,
