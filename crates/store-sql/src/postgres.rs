@@ -33,12 +33,44 @@ impl PostgresStore {
         Ok(Self { pool, entropy })
     }
 
-    fn writer(&self) -> &PgPool {
+    fn reader(&self) -> &PgPool {
         &self.pool
     }
 
-    fn reader(&self) -> &PgPool {
-        &self.pool
+    /// One statement outside any transaction (CREATE DATABASE refuses to run in one).
+    async fn raw(&self, sql: &str) -> guichet_store::Result<u64> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&self.pool)
+            .await
+            .map_err(map_err)?;
+        Ok(done.rows_affected())
+    }
+
+    /// Ledger entries through `COPY … TO STDOUT (FORMAT binary)`: no per-row protocol
+    /// round trip, several times faster than row-by-row decoding for `guichet verify`.
+    async fn read_ledger(
+        &self,
+        stream: &str,
+        after_seq: i64,
+        limit: u32,
+    ) -> guichet_store::Result<Vec<guichet_ledger::Entry>> {
+        use futures_util::TryStreamExt as _;
+        // COPY takes no bind parameters: the stream name is quoted as a literal.
+        if stream.contains('\0') {
+            return Ok(Vec::new());
+        }
+        let literal = stream.replace('\'', "''");
+        let sql = format!(
+            "COPY (SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
+             FROM ledger_entries WHERE stream = '{literal}' AND seq > {after_seq} ORDER BY seq LIMIT {limit}) TO STDOUT (FORMAT binary)"
+        );
+        let mut conn = self.pool.acquire().await.map_err(map_err)?;
+        let mut data = Vec::new();
+        let mut chunks = conn.copy_out_raw(&sql).await.map_err(map_err)?;
+        while let Some(chunk) = chunks.try_next().await.map_err(map_err)? {
+            data.extend_from_slice(&chunk);
+        }
+        crate::pgcopy::parse_entries(&data)
     }
 }
 
@@ -66,6 +98,36 @@ fn map_err(e: sqlx::Error) -> guichet_store::StoreError {
         }
         _ => StoreError::Database(e.to_string()),
     }
+}
+
+/// How many times a transaction that hit a serialization failure or deadlock is tried.
+const MAX_ATTEMPTS: u32 = 12;
+
+/// Runs `$body` with `$conn: &mut PgConnection` inside a transaction; serialization failures
+/// and deadlocks roll back and run it again with a growing pause.
+macro_rules! write_tx {
+    ($self:ident, $conn:ident, $body:block) => {{
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut tx = $self.pool.begin().await.map_err(map_err)?;
+            let result: Result<_> = {
+                let $conn: &mut sqlx::PgConnection = &mut *tx;
+                async { $body }.await
+            };
+            let outcome = match result {
+                Ok(value) => tx.commit().await.map(|_| value).map_err(map_err),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Err(StoreError::Busy(_)) if attempt < MAX_ATTEMPTS => {
+                    tokio::time::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6)))
+                        .await;
+                }
+                other => break other,
+            }
+        }
+    }};
 }
 
 crate::shared::sql_store!(PostgresStore, sqlx::Postgres, Backend::Postgres);

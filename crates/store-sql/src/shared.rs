@@ -1,8 +1,10 @@
 //! The SQL both backends share. The SQL text is identical on SQLite and PostgreSQL (`$N`
 //! parameters, `ON CONFLICT`, `RETURNING`); only the sqlx driver types differ, so the
 //! implementation is written once as a macro and expanded per backend. A backend module
-//! provides `writer()`, `reader()`, `map_err()` and the dialect constants, then calls
-//! `sql_store!`.
+//! provides `reader()`, `read_ledger()`, `map_err()`, the dialect constants and a
+//! `write_tx!(self, conn, { body })` macro that runs `body` (using `conn: &mut Connection`)
+//! in a write transaction, then calls `sql_store!`. Bodies capture only owned values so a
+//! backend may run them on another task.
 
 use guichet_ledger::Hash;
 use guichet_store::StoreError;
@@ -26,9 +28,6 @@ pub(crate) fn entry_id(
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
 }
 
-/// How many times a transaction that hit a serialization failure or deadlock is retried.
-pub(crate) const MAX_ATTEMPTS: u32 = 12;
-
 macro_rules! sql_store {
     ($Store:ty, $Db:ty, $backend:expr) => {
         use futures_util::TryStreamExt as _;
@@ -39,34 +38,12 @@ macro_rules! sql_store {
         use sqlx::Row as _;
         use time::OffsetDateTime;
         use uuid::Uuid;
-        use $crate::shared::{MAX_ATTEMPTS, entry_id, to_hash};
+        use $crate::shared::{entry_id, to_hash};
 
-        type Tx<'c> = sqlx::Transaction<'c, $Db>;
+        type Conn = <$Db as sqlx::Database>::Connection;
         type DbRow = <$Db as sqlx::Database>::Row;
 
-        /// Runs `$body` (which uses `$tx`) in a write transaction, retrying on serialization failures.
-        macro_rules! in_tx {
-            ($self:ident, $tx:ident, $body:block) => {{
-                let mut attempt = 0u32;
-                loop {
-                    attempt += 1;
-                    let mut $tx = $self.writer().begin().await.map_err(map_err)?;
-                    let result: Result<_> = async { $body }.await;
-                    let outcome = match result {
-                        Ok(value) => $tx.commit().await.map(|_| value).map_err(map_err),
-                        Err(e) => Err(e),
-                    };
-                    match outcome {
-                        Err(StoreError::Busy(_)) if attempt < MAX_ATTEMPTS => {
-                            tokio::time::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6))).await;
-                        }
-                        other => break other,
-                    }
-                }
-            }};
-        }
-
-        async fn append_events(tx: &mut Tx<'_>, entropy: &dyn guichet_core::Entropy, audit: &Audit) -> Result<Vec<Entry>> {
+        async fn append_events(conn: &mut Conn, entropy: &dyn guichet_core::Entropy, audit: &Audit) -> Result<Vec<Entry>> {
             let mut out = Vec::with_capacity(audit.events.len());
             for event in &audit.events {
                 // One upsert both creates the head and takes its row lock, so concurrent writers
@@ -78,7 +55,7 @@ macro_rules! sql_store {
                 )
                 .bind(&event.stream)
                 .bind(&GENESIS[..])
-                .fetch_one(&mut **tx)
+                .fetch_one(&mut *conn)
                 .await
                 .map_err(map_err)?;
                 let seq: i64 = row.try_get("seq").map_err(map_err)?;
@@ -88,7 +65,7 @@ macro_rules! sql_store {
                 sqlx::query("UPDATE ledger_heads SET head_hash = $2 WHERE stream = $1")
                     .bind(&entry.stream)
                     .bind(&entry.entry_hash[..])
-                    .execute(&mut **tx)
+                    .execute(&mut *conn)
                     .await
                     .map_err(map_err)?;
                 sqlx::query(
@@ -107,7 +84,7 @@ macro_rules! sql_store {
                 .bind(&entry.payload_hash[..])
                 .bind(&entry.prev_hash[..])
                 .bind(&entry.entry_hash[..])
-                .execute(&mut **tx)
+                .execute(&mut *conn)
                 .await
                 .map_err(map_err)?;
                 out.push(entry);
@@ -130,6 +107,24 @@ macro_rules! sql_store {
                 prev_hash: to_hash(row.try_get("prev_hash").map_err(map_err)?, "previous hash")?,
                 entry_hash: to_hash(row.try_get("entry_hash").map_err(map_err)?, "entry hash")?,
             })
+        }
+
+        impl $Store {
+            /// The ledger read through sqlx's generic row decoding; the lean per-backend readers
+            /// are tested against it.
+            pub async fn read_ledger_generic(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>> {
+                let rows = sqlx::query(
+                    "SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
+                     FROM ledger_entries WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(stream.to_owned())
+                .bind(after_seq)
+                .bind(i64::from(limit))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(entry_from_row).collect()
+            }
         }
 
         fn office_from_row(row: &DbRow) -> Result<Office> {
@@ -246,7 +241,7 @@ macro_rules! sql_store {
             }
 
             async fn migrate(&self) -> Result<()> {
-                MIGRATOR.run(self.writer()).await.map_err(|e| StoreError::Migration(e.to_string()))
+                MIGRATOR.run(self.reader()).await.map_err(|e| StoreError::Migration(e.to_string()))
             }
 
             async fn ping(&self) -> Result<()> {
@@ -267,21 +262,23 @@ macro_rules! sql_store {
             }
 
             async fn record(&self, audit: &Audit) -> Result<Vec<Entry>> {
-                in_tx!(self, tx, { append_events(&mut tx, &*self.entropy, audit).await })
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, { append_events(&mut *conn, &*entropy, &audit).await })
             }
 
             async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()> {
-                in_tx!(self, tx, {
+                let (office, audit, entropy) = (office.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
                     sqlx::query("INSERT INTO offices (id, code, name, country, created_at) VALUES ($1, $2, $3, $4, $5)")
                         .bind(office.id.as_uuid())
                         .bind(&office.code)
                         .bind(&office.name)
                         .bind(office.country.code())
                         .bind(office.created_at)
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await
                         .map_err(|e| conflict(e, &format!("office {}", office.code)))?;
-                    append_events(&mut tx, &*self.entropy, audit).await?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(())
                 })
             }
@@ -304,7 +301,8 @@ macro_rules! sql_store {
             }
 
             async fn create_user(&self, user: &User, audit: &Audit) -> Result<()> {
-                in_tx!(self, tx, {
+                let (user, audit, entropy) = (user.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO users (id, username, display_name, email, password_hash, disabled, created_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -316,20 +314,20 @@ macro_rules! sql_store {
                     .bind(&user.password_hash)
                     .bind(user.disabled)
                     .bind(user.created_at)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await
                     .map_err(|e| conflict(e, &format!("user {}", user.username)))?;
                     for grant in &user.grants {
                         sqlx::query("INSERT INTO user_roles (id, user_id, role, office_id) VALUES ($1, $2, $3, $4)")
-                            .bind(entry_id(audit.at, &*self.entropy))
+                            .bind(entry_id(audit.at, &*entropy))
                             .bind(user.id.as_uuid())
                             .bind(grant.role.code())
                             .bind(grant.office.map(|o| o.as_uuid()))
-                            .execute(&mut *tx)
+                            .execute(&mut *conn)
                             .await
                             .map_err(|e| conflict(e, "role grant"))?;
                     }
-                    append_events(&mut tx, &*self.entropy, audit).await?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(())
                 })
             }
@@ -359,17 +357,18 @@ macro_rules! sql_store {
             }
 
             async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()> {
-                in_tx!(self, tx, {
+                let (session, audit, entropy) = (session.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
                     sqlx::query("INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
                         .bind(session.id.as_uuid())
                         .bind(&session.token_hash[..])
                         .bind(session.user_id.as_uuid())
                         .bind(session.created_at)
                         .bind(session.expires_at)
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await
                         .map_err(|e| conflict(e, "session"))?;
-                    append_events(&mut tx, &*self.entropy, audit).await?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(())
                 })
             }
@@ -393,9 +392,10 @@ macro_rules! sql_store {
             }
 
             async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()> {
-                in_tx!(self, tx, {
-                    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.as_uuid()).execute(&mut *tx).await.map_err(map_err)?;
-                    append_events(&mut tx, &*self.entropy, audit).await?;
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.as_uuid()).execute(&mut *conn).await.map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(())
                 })
             }
@@ -428,17 +428,8 @@ macro_rules! sql_store {
             }
 
             async fn ledger_entries(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>> {
-                let rows = sqlx::query(
-                    "SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
-                     FROM ledger_entries WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-                )
-                .bind(stream.to_owned())
-                .bind(after_seq)
-                .bind(i64::from(limit))
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)?;
-                rows.iter().map(entry_from_row).collect()
+                // Each backend has a lean reader for this hot path (verification reads every entry).
+                self.read_ledger(stream, after_seq, limit).await
             }
 
             async fn recent_entries(&self, limit: u32, offset: u32) -> Result<Vec<Entry>> {
@@ -478,6 +469,8 @@ macro_rules! sql_store {
             }
 
             async fn add_checkpoint(&self, cp: &Checkpoint) -> Result<()> {
+                let cp = cp.clone();
+                write_tx!(self, conn, {
                 sqlx::query(
                     "INSERT INTO ledger_checkpoints (stream, seq, entry_hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (stream, seq, key_id) DO NOTHING",
@@ -488,10 +481,11 @@ macro_rules! sql_store {
                 .bind(cp.at)
                 .bind(&cp.key_id)
                 .bind(&cp.signature)
-                .execute(self.writer())
+                .execute(&mut *conn)
                 .await
                 .map_err(map_err)
                 .map(|_| ())
+                })
             }
 
             async fn export_table(&self, table: &TableSpec, out: &mut (dyn std::io::Write + Send)) -> Result<u64> {
@@ -513,16 +507,25 @@ macro_rules! sql_store {
             }
 
             async fn import_tables(&self, tables: &[(&TableSpec, &[u8])]) -> Result<u64> {
-                in_tx!(self, tx, {
-                    for (spec, _) in tables {
+                // Owned copies: the write may run on the writer task.
+                let mut owned: Vec<(&'static TableSpec, Vec<u8>)> = Vec::new();
+                for (spec, data) in tables {
+                    let known = guichet_store::TABLES
+                        .iter()
+                        .find(|t| t.name == spec.name)
+                        .ok_or_else(|| StoreError::Backup(format!("unknown table {}", spec.name)))?;
+                    owned.push((known, data.to_vec()));
+                }
+                write_tx!(self, conn, {
+                    for (spec, _) in &owned {
                         let sql = format!("SELECT COUNT(*) FROM {}", spec.name);
-                        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *tx).await.map_err(map_err)?;
+                        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await.map_err(map_err)?;
                         if row.try_get::<i64, _>(0).map_err(map_err)? > 0 {
                             return Err(StoreError::NotEmpty(format!("table {} has rows", spec.name)));
                         }
                     }
                     let mut written = 0u64;
-                    for (spec, data) in tables {
+                    for (spec, data) in &owned {
                         let columns: Vec<&str> = spec.columns.iter().map(|(c, _)| *c).collect();
                         let params: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
                         let sql = format!("INSERT INTO {} ({}) VALUES ({})", spec.name, columns.join(", "), params.join(", "));
@@ -533,7 +536,7 @@ macro_rules! sql_store {
                             for (name, ty) in spec.columns {
                                 q = bind_json(q, spec.name, name, *ty, object.get(*name))?;
                             }
-                            q.execute(&mut *tx).await.map_err(|e| conflict(e, &format!("table {}, row {}", spec.name, n + 1)))?;
+                            q.execute(&mut *conn).await.map_err(|e| conflict(e, &format!("table {}, row {}", spec.name, n + 1)))?;
                             written += 1;
                         }
                     }
@@ -542,8 +545,7 @@ macro_rules! sql_store {
             }
 
             async fn execute_raw(&self, sql: &str) -> Result<u64> {
-                let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(self.writer()).await.map_err(map_err)?;
-                Ok(done.rows_affected())
+                self.raw(sql).await
             }
         }
 

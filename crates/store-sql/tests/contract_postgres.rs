@@ -3,3 +3,40 @@ mod common;
 use common::fresh_postgres;
 
 guichet_store::contract_suite!(fresh_postgres);
+
+/// The binary-COPY PostgreSQL ledger reader returns exactly what sqlx's generic decoding returns.
+#[tokio::test]
+async fn lean_ledger_reader_matches_generic_decoding() {
+    let Some(url) = guichet_store_sql::testing::postgres_for_tests().await else {
+        return;
+    };
+    let store = guichet_store_sql::PostgresStore::connect(
+        &url,
+        std::sync::Arc::new(guichet_core::OsEntropy),
+    )
+    .await
+    .unwrap();
+    guichet_store::Store::migrate(&store).await.unwrap();
+    guichet_store::contract::fill(&store).await;
+    let lean = guichet_store::Store::ledger_entries(&store, "system", 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(lean.len(), 3);
+    assert_eq!(
+        lean,
+        store.read_ledger_generic("system", 0, 100).await.unwrap()
+    );
+    assert_eq!(
+        guichet_store::Store::ledger_entries(&store, "system", 1, 1)
+            .await
+            .unwrap(),
+        lean[1..2].to_vec()
+    );
+    assert!(
+        guichet_store::Store::ledger_entries(&store, "it's; DROP TABLE x", 0, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "quoted literal"
+    );
+}

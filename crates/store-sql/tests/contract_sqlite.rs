@@ -3,3 +3,33 @@ mod common;
 use common::fresh_sqlite;
 
 guichet_store::contract_suite!(fresh_sqlite);
+
+/// The lean SQLite ledger reader returns exactly what sqlx's generic decoding returns.
+#[tokio::test]
+async fn lean_ledger_reader_matches_generic_decoding() {
+    let dir = std::env::temp_dir()
+        .join("guichet-tests")
+        .join(uuid::Uuid::now_v7().to_string());
+    let store = guichet_store_sql::SqliteStore::open(
+        &dir.join("g.db"),
+        std::sync::Arc::new(guichet_core::OsEntropy),
+    )
+    .await
+    .unwrap();
+    guichet_store::Store::migrate(&store).await.unwrap();
+    guichet_store::contract::fill(&store).await;
+    let lean = guichet_store::Store::ledger_entries(&store, "system", 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(lean.len(), 3);
+    assert_eq!(
+        lean,
+        store.read_ledger_generic("system", 0, 100).await.unwrap()
+    );
+    assert_eq!(
+        guichet_store::Store::ledger_entries(&store, "system", 1, 1)
+            .await
+            .unwrap(),
+        lean[1..2].to_vec()
+    );
+}

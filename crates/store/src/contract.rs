@@ -225,6 +225,54 @@ pub async fn ledger_is_gap_free_under_concurrency(store: Arc<dyn Store>) {
     );
 }
 
+/// Many concurrent changes, a third of them conflicting: the conflicts fail alone, every other
+/// change and its ledger entry is kept (group commit must not let one job undo another).
+pub async fn concurrent_failures_do_not_undo_other_changes(store: Arc<dyn Store>) {
+    store
+        .create_office(&office(1000, "TAKEN-0"), &created("seed-0"))
+        .await
+        .unwrap();
+    store
+        .create_office(&office(1001, "TAKEN-1"), &created("seed-1"))
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..60u128 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let code = if i % 3 == 0 {
+                format!("TAKEN-{}", i % 2)
+            } else {
+                format!("NEW-{i}")
+            };
+            store
+                .create_office(
+                    &office(i + 1, &code),
+                    &Audit::one(T0, event(&code, "office.created", &code)),
+                )
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 40);
+    assert_eq!(store.list_offices().await.unwrap().len(), 42);
+    let report = verify_store(&*store, &TrustedKeys::new(), &mut |_, _| {})
+        .await
+        .unwrap()
+        .expect("verifies");
+    assert_eq!(
+        report.entries, 42,
+        "one entry per kept change, none for the failed ones"
+    );
+}
+
 async fn chain_of(store: &Arc<dyn Store>, n: usize) {
     for i in 1..=n {
         store
@@ -512,6 +560,7 @@ macro_rules! contract_suite {
             users_keep_their_grants,
             sessions_expire_and_are_deleted,
             ledger_is_gap_free_under_concurrency,
+            concurrent_failures_do_not_undo_other_changes,
             verify_detects_edit,
             verify_detects_payload_edit,
             verify_detects_delete,
