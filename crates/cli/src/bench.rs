@@ -142,9 +142,13 @@ async fn verify_rate(store: Arc<dyn Store>, entries: u64) -> anyhow::Result<(f64
         scanned as f64 / start.elapsed().as_secs_f64()
     );
     let start = Instant::now();
-    let report = guichet_store::verify::verify_store(&*store, &TrustedKeys::new(), &mut |_, _| {})
-        .await?
-        .map_err(|b| anyhow::anyhow!("benchmark ledger does not verify: {b}"))?;
+    let report = guichet_store::verify::verify_store(
+        &store,
+        &TrustedKeys::new(),
+        guichet_store::verify::no_progress(),
+    )
+    .await?
+    .map_err(|b| anyhow::anyhow!("benchmark ledger does not verify: {b}"))?;
     let rate = report.entries as f64 / start.elapsed().as_secs_f64();
     Ok((rate, avg_hashed))
 }

@@ -280,15 +280,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn verify(rt: &Runtime, json: bool) -> anyhow::Result<ExitCode> {
-    let mut last_report = std::time::Instant::now();
-    let mut progress = |stream: &str, n: u64| {
-        if last_report.elapsed().as_secs() >= 2 {
+    let last_report = std::sync::Mutex::new(std::time::Instant::now());
+    let progress = std::sync::Arc::new(move |stream: &str, n: u64| {
+        let mut last = last_report.lock().unwrap_or_else(|p| p.into_inner());
+        if last.elapsed().as_secs() >= 2 {
             eprintln!("verify: {stream}: {n} entries checked…");
-            last_report = std::time::Instant::now();
+            *last = std::time::Instant::now();
         }
-    };
-    let outcome =
-        guichet_store::verify::verify_store(&*rt.store, &rt.trusted, &mut progress).await?;
+    });
+    let outcome = guichet_store::verify::verify_store(&rt.store, &rt.trusted, progress).await?;
     match outcome {
         Ok(report) => {
             if json {

@@ -8,7 +8,6 @@
 //! serialization failures are retried.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod pgcopy;
 mod postgres;
 mod shared;
 mod sqlite;

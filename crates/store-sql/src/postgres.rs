@@ -46,31 +46,15 @@ impl PostgresStore {
         Ok(done.rows_affected())
     }
 
-    /// Ledger entries through `COPY … TO STDOUT (FORMAT binary)`: no per-row protocol
-    /// round trip, several times faster than row-by-row decoding for `guichet verify`.
+    /// Ledger entries, decoded row by row. (A binary `COPY` reader was measured slower: each
+    /// row arrives as its own protocol message.)
     async fn read_ledger(
         &self,
         stream: &str,
         after_seq: i64,
         limit: u32,
     ) -> guichet_store::Result<Vec<guichet_ledger::Entry>> {
-        use futures_util::TryStreamExt as _;
-        // COPY takes no bind parameters: the stream name is quoted as a literal.
-        if stream.contains('\0') {
-            return Ok(Vec::new());
-        }
-        let literal = stream.replace('\'', "''");
-        let sql = format!(
-            "COPY (SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
-             FROM ledger_entries WHERE stream = '{literal}' AND seq > {after_seq} ORDER BY seq LIMIT {limit}) TO STDOUT (FORMAT binary)"
-        );
-        let mut conn = self.pool.acquire().await.map_err(map_err)?;
-        let mut data = Vec::new();
-        let mut chunks = conn.copy_out_raw(&sql).await.map_err(map_err)?;
-        while let Some(chunk) = chunks.try_next().await.map_err(map_err)? {
-            data.extend_from_slice(&chunk);
-        }
-        crate::pgcopy::parse_entries(&data)
+        self.read_ledger_generic(stream, after_seq, limit).await
     }
 }
 

@@ -4,7 +4,8 @@ use common::fresh_postgres;
 
 guichet_store::contract_suite!(fresh_postgres);
 
-/// The binary-COPY PostgreSQL ledger reader returns exactly what sqlx's generic decoding returns.
+/// The PostgreSQL ledger reader returns what sqlx's generic decoding returns, and treats a
+/// hostile stream name as data.
 #[tokio::test]
 async fn lean_ledger_reader_matches_generic_decoding() {
     let Some(url) = guichet_store_sql::testing::postgres_for_tests().await else {

@@ -213,7 +213,7 @@ pub async fn ledger_is_gap_free_under_concurrency(store: Arc<dyn Store>) {
         hn.iter().map(|e| e.seq).collect::<Vec<_>>(),
         (1..=80).collect::<Vec<_>>()
     );
-    let report = verify_store(&*store, &TrustedKeys::new(), &mut |_, _| {})
+    let report = verify_store(&store, &TrustedKeys::new(), crate::verify::no_progress())
         .await
         .unwrap()
         .expect("verifies");
@@ -263,7 +263,7 @@ pub async fn concurrent_failures_do_not_undo_other_changes(store: Arc<dyn Store>
     }
     assert_eq!(ok, 40);
     assert_eq!(store.list_offices().await.unwrap().len(), 42);
-    let report = verify_store(&*store, &TrustedKeys::new(), &mut |_, _| {})
+    let report = verify_store(&store, &TrustedKeys::new(), crate::verify::no_progress())
         .await
         .unwrap()
         .expect("verifies");
@@ -289,7 +289,7 @@ async fn verdict(
     store: &Arc<dyn Store>,
     trusted: &TrustedKeys,
 ) -> Result<u64, guichet_ledger::Break> {
-    verify_store(&**store, trusted, &mut |_, _| {})
+    verify_store(store, trusted, crate::verify::no_progress())
         .await
         .unwrap()
         .map(|r| r.entries)

@@ -506,8 +506,12 @@ pub async fn ledger(
 pub async fn verify_ledger(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, PageError> {
     ctx.authorize(Action::VerifyLedger)?;
     let tr = ctx.tr();
-    let outcome =
-        guichet_store::verify::verify_store(&*app.store, &app.trusted_keys, &mut |_, _| {}).await?;
+    let outcome = guichet_store::verify::verify_store(
+        &app.store,
+        &app.trusted_keys,
+        guichet_store::verify::no_progress(),
+    )
+    .await?;
     let (verdict, payload) = match &outcome {
         Ok(r) => (
             Verdict {
