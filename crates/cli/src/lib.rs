@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod idcheck;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -64,6 +64,9 @@ enum Command {
     /// Manage offices.
     #[command(subcommand)]
     Office(OfficeCommand),
+    /// Identifiers of people and businesses.
+    #[command(subcommand)]
+    Id(IdCommand),
     /// Run the benchmarks and print a Markdown report.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -95,6 +98,13 @@ enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum IdCommand {
+    /// Read `KIND,VALUE` lines on standard input (KIND: cccd, cmnd, mst, nir, siren, siret,
+    /// iban); print `KIND,VALUE,valid` or `KIND,VALUE,invalid,REASON` for each.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +163,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         database_url: cli.database_url,
         listen,
     };
+    if let Command::Id(IdCommand::Check) = cli.command {
+        let stdin = std::io::stdin().lock();
+        let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        guichet::idcheck::run(std::io::BufReader::with_capacity(1 << 16, stdin), stdout)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let config = Config::load(&overrides)?;
     init_logging(&config.log);
     if let Command::Bench {
@@ -274,7 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             println!("created office {} ({})", office.code, office.id);
         }
-        Command::Bench { .. } => {}
+        Command::Bench { .. } | Command::Id(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,3 +7,4 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod ids;
+pub mod lunar;
