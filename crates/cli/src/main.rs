@@ -67,6 +67,9 @@ enum Command {
     /// Identifiers of people and businesses.
     #[command(subcommand)]
     Id(IdCommand),
+    /// Public holidays, working days and the Vietnamese lunar calendar.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
     /// Run the benchmarks and print a Markdown report.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -97,6 +100,40 @@ enum UserCommand {
         office: Option<String>,
         #[arg(long)]
         email: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print `YYYY-MM-DD name` for each public holiday of a year.
+    Holidays {
+        #[arg(long)]
+        country: String,
+        /// alsace-moselle (France).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        year: i32,
+    },
+    /// Print the date N working days after a date.
+    AddWorkingDays {
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        days: u32,
+    },
+    /// Convert between the Vietnamese lunar calendar and the solar calendar.
+    Lunar {
+        /// A lunar date YYYY-MM-DD, with L after it for a leap month (e.g. 2023-02-01L).
+        #[arg(long)]
+        to_solar: Option<String>,
+        /// A solar date YYYY-MM-DD.
+        #[arg(long)]
+        from_solar: Option<String>,
     },
 }
 
@@ -167,6 +204,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
         guichet::idcheck::run(std::io::BufReader::with_capacity(1 << 16, stdin), stdout)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Calendar(c) = &cli.command {
+        let text = match c {
+            CalendarCommand::Holidays {
+                country,
+                region,
+                year,
+            } => guichet::calendar_cmd::holidays_text(country, region.as_deref(), *year)?,
+            CalendarCommand::AddWorkingDays {
+                country,
+                region,
+                from,
+                days,
+            } => guichet::calendar_cmd::add_working_days_text(
+                country,
+                region.as_deref(),
+                from,
+                *days,
+            )?,
+            CalendarCommand::Lunar {
+                to_solar,
+                from_solar,
+            } => guichet::calendar_cmd::lunar_text(to_solar.as_deref(), from_solar.as_deref())?,
+        };
+        print!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
     let config = Config::load(&overrides)?;
@@ -290,7 +353,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             println!("created office {} ({})", office.code, office.id);
         }
-        Command::Bench { .. } | Command::Id(_) => {}
+        Command::Bench { .. } | Command::Id(_) | Command::Calendar(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

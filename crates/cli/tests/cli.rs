@@ -287,3 +287,93 @@ fn first_administrator_is_created_from_the_cli() {
         Some(0)
     );
 }
+
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
+#[test]
+fn id_check_answers_every_line_in_order() {
+    let mut input = String::from(
+        "nir,2 69 02 99 341 732 60\nsiret,73282932000074\ncccd,001205012345\nmst,0100109107\niban,FR76 3000 6000 0112 3456 7890 189\nfoo,1\n",
+    );
+    for i in 0..20_000 {
+        input.push_str(&format!("siren,{:09}\n", 100_000_000 + i));
+    }
+    let out = run_with_stdin(&["id", "check"], input.as_bytes());
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 20_006);
+    assert_eq!(lines[1], "siret,73282932000074,valid");
+    assert_eq!(lines[2], "cccd,001205012345,valid");
+    assert_eq!(lines[3], "mst,0100109107,invalid,check_digit");
+    assert_eq!(lines[4], "iban,FR76 3000 6000 0112 3456 7890 189,valid");
+    assert_eq!(lines[5], "foo,1,invalid,unknown_kind");
+    let valid_sirens = lines[6..].iter().filter(|l| l.ends_with(",valid")).count();
+    assert_eq!(valid_sirens, 2_000, "one number in ten passes Luhn");
+}
+
+#[test]
+fn calendar_commands_work_and_refuse_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = guichet(
+        dir.path(),
+        None,
+        &["calendar", "holidays", "--country", "fr", "--year", "2026"],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 11);
+    assert!(stdout.starts_with("2026-01-01 Jour de l'an\n"));
+    let out = guichet(
+        dir.path(),
+        None,
+        &[
+            "calendar",
+            "add-working-days",
+            "--country",
+            "vn",
+            "--from",
+            "2026-02-13",
+            "--days",
+            "5",
+        ],
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "2026-02-27\n");
+    let out = guichet(
+        dir.path(),
+        None,
+        &["calendar", "lunar", "--from-solar", "1985-01-21"],
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "1985-01-01\n",
+        "Tết 1985 in Vietnam"
+    );
+    for args in [
+        vec!["calendar", "holidays", "--country", "xx", "--year", "2026"],
+        vec!["calendar", "holidays", "--country", "vn", "--year", "1066"],
+        vec!["calendar", "lunar", "--to-solar", "2024-02-31"],
+    ] {
+        let out = guichet(dir.path(), None, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with("error: "),
+            "{args:?}"
+        );
+    }
+}

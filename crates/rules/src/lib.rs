@@ -6,5 +6,7 @@
 //! code and a message in vi, fr and en.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod calendar;
+pub mod holidays;
 pub mod ids;
 pub mod lunar;

@@ -37,10 +37,10 @@ fn every_month_1900_to_2100_agrees_with_vnlunar() {
             ));
         }
         // The day before a month's first day is day 29 or 30 of the month before.
-        if let Some(prev) = solar.previous_day().filter(|p| p.year() >= 1900) {
-            if !matches!(to_lunar(prev).map(|l| l.day), Ok(29 | 30)) {
-                wrong.push(format!("{line}: the day before is {:?}", to_lunar(prev)));
-            }
+        if let Some(prev) = solar.previous_day().filter(|p| p.year() >= 1900)
+            && !matches!(to_lunar(prev).map(|l| l.day), Ok(29 | 30))
+        {
+            wrong.push(format!("{line}: the day before is {:?}", to_lunar(prev)));
         }
     }
     assert!(

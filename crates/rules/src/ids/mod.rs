@@ -246,7 +246,7 @@ pub(crate) fn luhn(b: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Checks `value` as an identifier of `kind`; returns its normal form.

@@ -129,7 +129,7 @@ impl Cccd {
     }
 
     pub fn sex(&self) -> Sex {
-        if (self.digits[3] - b'0') % 2 == 0 {
+        if (self.digits[3] - b'0').is_multiple_of(2) {
             Sex::Male
         } else {
             Sex::Female
