@@ -6,6 +6,7 @@
 //! the user's cookie.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod calendar;
 mod limiter;
 pub mod offices;
 

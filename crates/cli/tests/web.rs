@@ -16,6 +16,7 @@ on_both_backends!(
     api_answers_problem_json_for_bad_input,
     api_creates_offices_for_sysadmins_only,
     openapi_health_and_keys,
+    office_admin_records_calendar_days_with_their_legal_reference,
 );
 
 async fn pages_speak_three_languages(db: Db) {
@@ -684,4 +685,163 @@ async fn openapi_health_and_keys(db: Db) {
         .unwrap();
     let streams: serde_json::Value = streams.json().await.unwrap();
     assert_eq!(streams.as_array().unwrap().len(), 4);
+}
+
+async fn office_admin_records_calendar_days_with_their_legal_reference(db: Db) {
+    let Some(app) = spawn_app(db).await else {
+        return;
+    };
+    let url = app.url("/admin/offices/HN-HOANKIEM/calendar");
+    assert_eq!(client().get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(
+        app.client_as("lan.nguyen")
+            .await
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "agent"
+    );
+    assert_eq!(
+        app.client_as("julien.bernard")
+            .await
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403,
+        "admin of another office"
+    );
+    let c = app.client_as("minh.tran").await;
+    let admin_page = c
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(admin_page.contains("href=\"/admin/offices/HN-HOANKIEM/calendar\""));
+    assert!(!admin_page.contains("href=\"/admin/offices/FR-PREF-33/calendar\""));
+    let html = c
+        .get(format!("{url}?year=2025"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("2025-01-29") && html.contains("Tết Nguyên Đán"),
+        "Tết 2025 from the law"
+    );
+    let csrf = support::csrf_of(&html);
+    let post = |day: &'static str, reference: &'static str| {
+        c.post(&url)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("day", day),
+                ("kind", "day_off"),
+                ("name", "Nghỉ hoán đổi"),
+                ("legal_reference", reference),
+            ])
+            .send()
+    };
+    let r = post("2025-05-02", "").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Enter the legal reference"),
+        "explains what is missing"
+    );
+    assert_eq!(
+        post("2025-13-40", "TB 1").await.unwrap().status(),
+        400,
+        "not a date"
+    );
+    assert_eq!(
+        post("1850-05-02", "TB 1").await.unwrap().status(),
+        400,
+        "before the rules"
+    );
+    let r = post("2025-05-02", "Thông báo 6150/TB-BLĐTBXH")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = c
+        .get(format!("{url}?year=2025"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Thông báo 6150/TB-BLĐTBXH"),
+        "the recorded day shows its legal reference"
+    );
+    let entry = app
+        .rt
+        .store
+        .ledger_entries("HN-HOANKIEM", 0, 10)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (entry.action.as_str(), entry.object_id.as_str()),
+        ("calendar.override_set", "2025-05-02")
+    );
+    let office = app
+        .rt
+        .store
+        .list_offices()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.code == "HN-HOANKIEM")
+        .unwrap();
+    let calendar = guichet_accounts::calendar::office_calendar(&*app.rt.store, &office)
+        .await
+        .unwrap();
+    assert_eq!(
+        calendar.is_working_day(time::macros::date!(2025 - 05 - 02)),
+        Ok(false),
+        "deadlines see the day off"
+    );
+    let r = c
+        .post(format!("{url}/remove"))
+        .form(&[("csrf", csrf.as_str()), ("day", "2025-05-02")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = c
+        .post(format!("{url}/remove"))
+        .form(&[("csrf", csrf.as_str()), ("day", "2025-05-02")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "nothing left to remove");
+    assert_eq!(
+        c.get(format!("{url}?year=abc"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(
+        c.get(app.url("/admin/offices/NOPE/calendar"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }

@@ -105,6 +105,8 @@ pub enum Action {
     ViewOwnAccount,
     /// Create or change offices of the instance.
     ManageOffices,
+    /// Change one office's settings (its working calendar).
+    ManageOffice { office: OfficeId },
     /// The administration page (lists offices and users).
     ViewAdmin,
     /// List users; `None` means every office.
@@ -140,6 +142,9 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
     let allowed = match action {
         Action::ViewPublic | Action::ViewOwnAccount => true,
         Action::ManageOffices => p.has_role(Role::Sysadmin),
+        Action::ManageOffice { office } => {
+            p.has_role(Role::Sysadmin) || p.has_role_in(Role::OfficeAdmin, office)
+        }
         Action::ViewAdmin => p.has_role(Role::Sysadmin) || p.has_role(Role::OfficeAdmin),
         Action::ListUsers { office } | Action::ManageUsers { office } => {
             p.has_role(Role::Sysadmin)
@@ -201,6 +206,14 @@ mod tests {
             (ViewPublic, [true, true, true, true, true, true]),
             (ViewOwnAccount, [false, true, true, true, true, true]),
             (ManageOffices, [false, false, false, false, true, false]),
+            (
+                ManageOffice { office: A },
+                [false, false, false, true, true, false],
+            ),
+            (
+                ManageOffice { office: B },
+                [false, false, false, false, true, false],
+            ),
             (ViewAdmin, [false, false, false, true, true, false]),
             (
                 ListUsers { office: Some(A) },

@@ -18,6 +18,16 @@ pub(crate) fn to_hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
     })
 }
 
+/// A date as stored: `YYYY-MM-DD` text on both backends (sorts by date).
+pub(crate) fn iso_day(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+pub(crate) fn parse_day(s: &str) -> Result<time::Date, StoreError> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| StoreError::Database(format!("stored date {s:?} is not YYYY-MM-DD")))
+}
+
 pub(crate) fn entry_id(
     at: time::OffsetDateTime,
     entropy: &dyn guichet_core::Entropy,
@@ -398,6 +408,73 @@ macro_rules! sql_store {
                     append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(())
                 })
+            }
+
+            async fn set_calendar_override(&self, o: &guichet_store::CalendarOverride, audit: &Audit) -> Result<()> {
+                let (o, audit, entropy) = (o.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO calendar_overrides (id, office_id, day, kind, name, legal_reference, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (office_id, day) DO UPDATE SET \
+                         kind = excluded.kind, name = excluded.name, legal_reference = excluded.legal_reference, \
+                         created_at = excluded.created_at",
+                    )
+                    .bind(o.id)
+                    .bind(o.office_id.as_uuid())
+                    .bind($crate::shared::iso_day(o.day))
+                    .bind(if o.working_day { "working_day" } else { "day_off" })
+                    .bind(&o.name)
+                    .bind(&o.legal_reference)
+                    .bind(o.created_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn delete_calendar_override(&self, office: OfficeId, day: time::Date, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("DELETE FROM calendar_overrides WHERE office_id = $1 AND day = $2")
+                        .bind(office.as_uuid())
+                        .bind($crate::shared::iso_day(day))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("calendar override on {}", $crate::shared::iso_day(day))));
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<guichet_store::CalendarOverride>> {
+                let rows = sqlx::query(
+                    "SELECT id, office_id, day, kind, name, legal_reference, created_at FROM calendar_overrides \
+                     WHERE office_id = $1 ORDER BY day",
+                )
+                .bind(office.as_uuid())
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let day: String = r.try_get("day").map_err(map_err)?;
+                        let kind: String = r.try_get("kind").map_err(map_err)?;
+                        Ok(guichet_store::CalendarOverride {
+                            id: r.try_get("id").map_err(map_err)?,
+                            office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
+                            day: $crate::shared::parse_day(&day)?,
+                            working_day: kind == "working_day",
+                            name: r.try_get("name").map_err(map_err)?,
+                            legal_reference: r.try_get("legal_reference").map_err(map_err)?,
+                            created_at: r.try_get("created_at").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
             }
 
             async fn stream_heads(&self) -> Result<Vec<StreamHead>> {

@@ -422,6 +422,63 @@ pub async fn verify_uses_signed_checkpoints(store: Arc<dyn Store>) {
     );
 }
 
+pub async fn calendar_overrides_are_per_office_and_replaceable(store: Arc<dyn Store>) {
+    let a = office(1, "HN-HK");
+    let b = office(2, "FR-33");
+    store.create_office(&a, &created("a")).await.unwrap();
+    store.create_office(&b, &created("b")).await.unwrap();
+    let day = datetime!(2025-05-02 00:00 UTC).date();
+    let mut o = crate::CalendarOverride {
+        id: uid(70),
+        office_id: a.id,
+        day,
+        working_day: false,
+        name: "Nghỉ hoán đổi".into(),
+        legal_reference: "Thông báo 6150/TB-BLĐTBXH".into(),
+        created_at: T0,
+    };
+    store
+        .set_calendar_override(&o, &created("o1"))
+        .await
+        .unwrap();
+    o.id = uid(71);
+    o.name = "Nghỉ hoán đổi (sửa)".into();
+    store
+        .set_calendar_override(&o, &created("o2"))
+        .await
+        .unwrap();
+    let listed = store.calendar_overrides(a.id).await.unwrap();
+    assert_eq!(listed.len(), 1, "same day replaced");
+    assert_eq!(
+        (
+            listed[0].day,
+            listed[0].name.as_str(),
+            listed[0].working_day
+        ),
+        (day, "Nghỉ hoán đổi (sửa)", false)
+    );
+    assert!(store.calendar_overrides(b.id).await.unwrap().is_empty());
+    store
+        .delete_calendar_override(a.id, day, &created("o3"))
+        .await
+        .unwrap();
+    assert!(store.calendar_overrides(a.id).await.unwrap().is_empty());
+    let again = store
+        .delete_calendar_override(a.id, day, &created("o4"))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StoreError::NotFound(_)));
+    assert_eq!(
+        store
+            .ledger_entries(SYSTEM_STREAM, 0, 100)
+            .await
+            .unwrap()
+            .len(),
+        5,
+        "no entry for the failed delete"
+    );
+}
+
 pub async fn every_table_is_in_the_backup(store: Arc<dyn Store>) {
     let in_db: BTreeSet<String> = store.data_tables().await.unwrap().into_iter().collect();
     let described: BTreeSet<String> = TABLES.iter().map(|t| t.name.to_owned()).collect();
@@ -459,6 +516,19 @@ pub async fn fill(store: &dyn Store) {
         expires_at: datetime!(2026-11-25 17:00:00.123456 UTC),
     };
     store.create_session(&s, &created("login")).await.unwrap();
+    let o = crate::CalendarOverride {
+        id: uid(80),
+        office_id: a.id,
+        day: datetime!(2026-08-31 00:00 UTC).date(),
+        working_day: false,
+        name: "Nghỉ Quốc khánh (hoán đổi)".into(),
+        legal_reference: "Công văn của Bộ Nội vụ".into(),
+        created_at: T0,
+    };
+    store
+        .set_calendar_override(&o, &created("override"))
+        .await
+        .unwrap();
     let head = store.stream_heads().await.unwrap().remove(0);
     store
         .add_checkpoint(&LedgerKey::from_secret([5; 32]).checkpoint(
@@ -567,6 +637,7 @@ macro_rules! contract_suite {
             verify_detects_reorder,
             verify_detects_insert,
             verify_uses_signed_checkpoints,
+            calendar_overrides_are_per_office_and_replaceable,
             every_table_is_in_the_backup);
         $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused);
     };

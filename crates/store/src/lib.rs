@@ -122,6 +122,19 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
 }
 
+/// A day an authority decided for an office's calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarOverride {
+    pub id: uuid::Uuid,
+    pub office_id: OfficeId,
+    pub day: time::Date,
+    /// `true`: a working day the rules give off; `false`: a day off the rules do not give.
+    pub working_day: bool,
+    pub name: String,
+    pub legal_reference: String,
+    pub created_at: OffsetDateTime,
+}
+
 /// The last entry of a ledger stream, as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamHead {
@@ -180,6 +193,18 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<Option<Session>>;
     async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()>;
+
+    /// Records a calendar override; one for the same office and day is replaced.
+    async fn set_calendar_override(&self, o: &CalendarOverride, audit: &Audit) -> Result<()>;
+    /// Removes the override of `office` on `day`; `NotFound` when there is none.
+    async fn delete_calendar_override(
+        &self,
+        office: OfficeId,
+        day: time::Date,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// The overrides of `office`, by day.
+    async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<CalendarOverride>>;
 
     async fn stream_heads(&self) -> Result<Vec<StreamHead>>;
     /// Every stream name found in heads, entries or checkpoints (so a deleted head row cannot

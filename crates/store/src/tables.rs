@@ -109,6 +109,19 @@ pub const TABLES: &[TableSpec] = &[
         order_by: "stream, seq, key_id",
     },
     TableSpec {
+        name: "calendar_overrides",
+        columns: &[
+            ("id", Uuid),
+            ("office_id", Uuid),
+            ("day", Text),
+            ("kind", Text),
+            ("name", Text),
+            ("legal_reference", Text),
+            ("created_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
         name: "outbox",
         columns: &[
             ("id", Uuid),

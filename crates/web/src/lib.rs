@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod api;
+pub mod calendar_page;
 pub mod ctx;
 pub mod error;
 pub mod i18n;
@@ -98,6 +99,8 @@ pub fn router(app: App) -> Router {
         .route("/lang/{code}", get(pages::switch_language))
         .route("/admin", get(pages::admin))
         .route("/admin/offices", post(pages::create_office))
+        .route("/admin/offices/{code}/calendar", get(calendar_page::show).post(calendar_page::record))
+        .route("/admin/offices/{code}/calendar/remove", post(calendar_page::remove))
         .route("/ledger", get(pages::ledger))
         .route("/ledger/verify", post(pages::verify_ledger))
         .route("/static/app.css", get(pages::stylesheet))

@@ -84,7 +84,7 @@ fn render(page: impl Template) -> Result<Html<String>, PageError> {
     page.render().map(Html).map_err(|e| PageError::internal(&e))
 }
 
-fn render_with(status: StatusCode, page: impl Template) -> Response {
+pub(crate) fn render_with(status: StatusCode, page: impl Template) -> Response {
     match render(page) {
         Ok(html) => (status, html).into_response(),
         Err(e) => e.into_response(),
@@ -92,9 +92,14 @@ fn render_with(status: StatusCode, page: impl Template) -> Response {
 }
 
 /// Notices shown after a redirect, by key; anything else in `?notice=` is ignored.
-fn notice(tr: &Tr, key: Option<&str>) -> Option<String> {
-    key.filter(|k| ["logged-out", "office-created"].contains(k))
-        .map(|k| tr.t(k))
+pub(crate) fn notice(tr: &Tr, key: Option<&str>) -> Option<String> {
+    const NOTICES: [&str; 4] = [
+        "logged-out",
+        "office-created",
+        "calendar-saved",
+        "calendar-removed",
+    ];
+    key.filter(|k| NOTICES.contains(k)).map(|k| tr.t(k))
 }
 
 fn country_label(tr: &Tr, c: Country) -> String {
@@ -108,15 +113,19 @@ pub struct OfficeRow {
     pub code: String,
     pub name: String,
     pub country: String,
+    /// The viewer may manage this office's calendar.
+    pub manage: bool,
 }
 
-fn office_rows(tr: &Tr, offices: &[Office]) -> Vec<OfficeRow> {
+fn office_rows(ctx: &Ctx, offices: &[Office]) -> Vec<OfficeRow> {
+    let tr = ctx.tr();
     offices
         .iter()
         .map(|o| OfficeRow {
             code: o.code.clone(),
             name: o.name.clone(),
-            country: country_label(tr, o.country),
+            country: country_label(&tr, o.country),
+            manage: ctx.authorize(Action::ManageOffice { office: o.id }).is_ok(),
         })
         .collect()
 }
@@ -166,7 +175,7 @@ pub async fn home(
             .as_ref()
             .map(|u| grant_labels(&tr, u, &codes))
             .unwrap_or_default(),
-        offices: office_rows(&tr, &offices),
+        offices: office_rows(&ctx, &offices),
     })
 }
 
@@ -326,7 +335,7 @@ async fn admin_page(
         chrome: Chrome::new(app, ctx),
         notice: notice(&tr, notice_key),
         error: None,
-        offices: office_rows(&tr, &offices),
+        offices: office_rows(ctx, &offices),
         users: users
             .iter()
             .map(|u| UserRow {
