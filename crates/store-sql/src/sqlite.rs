@@ -200,17 +200,27 @@ fn read_ledger_blocking(
         let damaged = |what: &str| {
             StoreError::Ledger(format!("ledger row {stream}/{seq} is damaged: {what}"))
         };
-        let id: Vec<u8> = row.get(2).map_err(|_| damaged("id is not a UUID"))?;
-        let at: String = row.get(3).map_err(|_| damaged("time is not text"))?;
+        // Borrowed views: no allocation for the id, the time and the three hashes.
+        let blob = |i: usize, what: &str| {
+            row.get_ref(i)
+                .ok()
+                .and_then(|v| v.as_blob().ok())
+                .ok_or_else(|| damaged(what))
+        };
+        let id = blob(2, "id is not a UUID")?;
+        let at = row
+            .get_ref(3)
+            .ok()
+            .and_then(|v| v.as_str().ok())
+            .ok_or_else(|| damaged("time is not text"))?;
         let hash = |i: usize, what: &str| -> guichet_store::Result<[u8; 32]> {
-            let v: Vec<u8> = row.get(i).map_err(|_| damaged(what))?;
-            v.try_into().map_err(|_| damaged(what))
+            blob(i, what)?.try_into().map_err(|_| damaged(what))
         };
         out.push(guichet_ledger::Entry {
             stream: row.get(0).map_err(db)?,
             seq,
-            id: uuid::Uuid::from_slice(&id).map_err(|_| damaged("id is not a UUID"))?,
-            at: time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+            id: uuid::Uuid::from_slice(id).map_err(|_| damaged("id is not a UUID"))?,
+            at: time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| damaged("time is not RFC 3339"))?,
             actor: row.get(4).map_err(db)?,
             action: row.get(5).map_err(db)?,
