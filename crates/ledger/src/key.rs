@@ -154,6 +154,14 @@ impl TrustedKeys {
         self.0.values().map(|k| hex::encode(k.as_bytes())).collect()
     }
 
+    /// (key id, public key in hex) of every trusted key.
+    pub fn list(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(id, k)| (id.clone(), hex::encode(k.as_bytes())))
+            .collect()
+    }
+
     /// Ok when the checkpoint is signed by a trusted key; Err names the reason.
     pub fn check(&self, cp: &Checkpoint) -> Result<(), String> {
         let key = self

@@ -221,19 +221,16 @@ pub async fn keys(State(app): State<App>) -> Json<KeysDto> {
         public_key: current.clone(),
         status: "current".into(),
     }];
-    for hex_key in app
+    for (key_id, public_key) in app
         .trusted_keys
-        .hex_keys()
+        .list()
         .into_iter()
-        .filter(|k| *k != current)
+        .filter(|(_, k)| *k != current)
     {
-        let id = hex::decode(&hex_key)
-            .map(|b| hex::encode(&guichet_ledger::sha256(&b)[..8]))
-            .unwrap_or_default();
         keys.push(KeyDto {
-            key_id: id,
+            key_id,
             algorithm: "Ed25519".into(),
-            public_key: hex_key,
+            public_key,
             status: "trusted".into(),
         });
     }
