@@ -41,6 +41,12 @@ pub fn parse_day(s: &str) -> Result<Date> {
     })
 }
 
+/// Whether the calendar rules cover `year` for the office's country.
+pub fn year_covered(office: &Office, year: i32) -> bool {
+    let (from, to) = holidays::year_range(rules_country(office.country));
+    (from..=to).contains(&year)
+}
+
 fn check_year(office: &Office, day: Date) -> Result<()> {
     let (from, to) = holidays::year_range(rules_country(office.country));
     if (from..=to).contains(&day.year()) {

@@ -69,7 +69,7 @@ async fn page(
         Err(e) => return Err(PageError::internal(&e)),
     };
     Ok(CalendarPage {
-        chrome: Chrome::new(app, ctx),
+        chrome: Chrome::new(ctx),
         office_code: office.code.clone(),
         year,
         days: days
@@ -154,14 +154,12 @@ pub async fn record(
         ))
         .into_response()),
         Err(AccountError::Invalid { key, .. }) => {
+            // Show the year of the submitted day when it is a covered date, else this year.
             let year = guichet_accounts::calendar::parse_day(&form.day)
+                .ok()
                 .map(|d| d.year())
-                .unwrap_or_else(|_| app.clock.now().year());
-            let year = if year_view(&*app.store, &office, year).await.is_ok() {
-                year
-            } else {
-                app.clock.now().year()
-            };
+                .filter(|y| guichet_accounts::calendar::year_covered(&office, *y))
+                .unwrap_or_else(|| app.clock.now().year());
             let mut page = page(&app, &ctx, &office, year, None).await?;
             page.error = Some(ctx.tr().t(key));
             page.error_field = match key {

@@ -96,20 +96,25 @@ pub fn cookie(app: &App, name: &str, value: &str, max_age_secs: i64) -> HeaderVa
     .unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
 }
 
-fn csrf_token(app: &App, cookie_value: &str) -> String {
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&app.csrf_key) else {
-        return String::new();
-    };
+/// The CSRF MAC keyed by the instance, over the visitor's CSRF cookie.
+fn csrf_mac(app: &App, cookie_value: &str) -> Option<hmac::Hmac<sha2::Sha256>> {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&app.csrf_key).ok()?;
     mac.update(cookie_value.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    Some(mac)
 }
 
+fn csrf_token(app: &App, cookie_value: &str) -> String {
+    csrf_mac(app, cookie_value)
+        .map(|mac| hex::encode(mac.finalize().into_bytes()))
+        .unwrap_or_default()
+}
+
+/// Constant-time comparison of a submitted token with the expected one.
 fn csrf_matches(app: &App, cookie_value: &str, submitted: &str) -> bool {
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&app.csrf_key) else {
+    let (Some(mac), Ok(tag)) = (csrf_mac(app, cookie_value), hex::decode(submitted)) else {
         return false;
     };
-    mac.update(cookie_value.as_bytes());
-    hex::decode(submitted).is_ok_and(|tag| mac.verify_slice(&tag).is_ok())
+    mac.verify_slice(&tag).is_ok()
 }
 
 fn is_api(path: &str) -> bool {
@@ -267,7 +272,7 @@ fn finish(
 ) -> Response {
     let status = response.status();
     if let Some(error) = response.extensions().get::<PageError>().cloned() {
-        response = render_error(app, ctx, &error);
+        response = render_error(ctx, &error);
     } else if status.is_client_error() || status.is_server_error() {
         let content_type = response
             .headers()
@@ -277,7 +282,7 @@ fn finish(
         if is_api(&ctx.path) && !content_type.starts_with("application/problem+json") {
             response = ApiError::for_status(status, None).into_response();
         } else if !is_api(&ctx.path) && !content_type.starts_with("text/html") {
-            response = render_error(app, ctx, &PageError::for_status(status));
+            response = render_error(ctx, &PageError::for_status(status));
         }
     }
     let headers = response.headers_mut();
@@ -317,9 +322,9 @@ fn finish(
     response
 }
 
-fn render_error(app: &App, ctx: &Ctx, error: &PageError) -> Response {
+fn render_error(ctx: &Ctx, error: &PageError) -> Response {
     let page = pages::ErrorPage {
-        chrome: pages::Chrome::new(app, ctx),
+        chrome: pages::Chrome::new(ctx),
         status: error.status.as_u16(),
         message: ctx.tr().t(error.key),
         detail: error.detail.clone(),

@@ -39,7 +39,7 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    pub fn new(_app: &App, ctx: &Ctx) -> Self {
+    pub fn new(ctx: &Ctx) -> Self {
         Self {
             lang: ctx.lang.code(),
             tr: ctx.tr(),
@@ -168,7 +168,7 @@ pub async fn home(
     let codes: BTreeMap<OfficeId, String> =
         offices.iter().map(|o| (o.id, o.code.clone())).collect();
     render(HomePage {
-        chrome: Chrome::new(&app, &ctx),
+        chrome: Chrome::new(&ctx),
         notice: notice(&tr, q.notice.as_deref()),
         roles: ctx
             .user
@@ -187,14 +187,14 @@ pub struct LoginPage {
     pub username: String,
 }
 
-pub async fn login_form(State(app): State<App>, ctx: Ctx) -> Response {
+pub async fn login_form(ctx: Ctx) -> Response {
     if ctx.user.is_some() {
         return Redirect::to("/").into_response();
     }
     render_with(
         StatusCode::OK,
         LoginPage {
-            chrome: Chrome::new(&app, &ctx),
+            chrome: Chrome::new(&ctx),
             error: None,
             username: String::new(),
         },
@@ -212,7 +212,7 @@ pub struct LoginForm {
 pub async fn login(State(app): State<App>, ctx: Ctx, Form(form): Form<LoginForm>) -> Response {
     let tr = ctx.tr();
     let page = |error: String| LoginPage {
-        chrome: Chrome::new(&app, &ctx),
+        chrome: Chrome::new(&ctx),
         error: Some(error),
         username: form.username.clone(),
     };
@@ -332,7 +332,7 @@ async fn admin_page(
         seen.into_values().collect()
     };
     Ok(AdminPage {
-        chrome: Chrome::new(app, ctx),
+        chrome: Chrome::new(ctx),
         notice: notice(&tr, notice_key),
         error: None,
         offices: office_rows(ctx, &offices),
@@ -479,7 +479,7 @@ async fn ledger_page(
     let has_next = entries.len() > LEDGER_PAGE_SIZE as usize;
     entries.truncate(LEDGER_PAGE_SIZE as usize);
     Ok(LedgerPage {
-        chrome: Chrome::new(app, ctx),
+        chrome: Chrome::new(ctx),
         verdict,
         can_verify: ctx.authorize(Action::VerifyLedger).is_ok(),
         public_key: app.ledger_key.public_hex(),
