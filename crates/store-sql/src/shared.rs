@@ -38,6 +38,14 @@ pub(crate) fn entry_id(
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
 }
 
+/// The columns of a ledger entry, in the order every statement and reader uses.
+macro_rules! ledger_columns {
+    () => {
+        "stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash"
+    };
+}
+pub(crate) use ledger_columns;
+
 macro_rules! sql_store {
     ($Store:ty, $Db:ty, $backend:expr) => {
         use futures_util::TryStreamExt as _;
@@ -79,8 +87,11 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 sqlx::query(
-                    "INSERT INTO ledger_entries (stream, seq, id, at, actor, action, object_type, object_id, payload, \
-                     payload_hash, prev_hash, entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    concat!(
+                        "INSERT INTO ledger_entries (",
+                        $crate::shared::ledger_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                    ),
                 )
                 .bind(&entry.stream)
                 .bind(entry.seq)
@@ -124,8 +135,7 @@ macro_rules! sql_store {
             /// are tested against it.
             pub async fn read_ledger_generic(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>> {
                 let rows = sqlx::query(
-                    "SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
-                     FROM ledger_entries WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                    concat!("SELECT ", $crate::shared::ledger_columns!(), " FROM ledger_entries WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3"),
                 )
                 .bind(stream.to_owned())
                 .bind(after_seq)
@@ -164,22 +174,28 @@ macro_rules! sql_store {
                     q = q.bind(t.to_owned());
                 }
                 let rows = q.fetch_all(self.reader()).await.map_err(map_err)?;
+                let ids: Vec<Uuid> = rows.iter().map(|r| r.try_get::<Uuid, _>("id").map_err(map_err)).collect::<Result<_>>()?;
+                // One grants query per 500 users, not one per user.
+                let mut grants: std::collections::HashMap<Uuid, Vec<Grant>> = std::collections::HashMap::new();
+                for chunk in ids.chunks(500) {
+                    let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "SELECT user_id, role, office_id FROM user_roles WHERE user_id IN ({}) ORDER BY role, office_id",
+                        params.join(", ")
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    for g in q.fetch_all(self.reader()).await.map_err(map_err)? {
+                        let role: String = g.try_get("role").map_err(map_err)?;
+                        let office: Option<Uuid> = g.try_get("office_id").map_err(map_err)?;
+                        let role = role.parse::<Role>().map_err(|e| StoreError::Database(e.to_string()))?;
+                        grants.entry(g.try_get("user_id").map_err(map_err)?).or_default().push(Grant { role, office: office.map(OfficeId) });
+                    }
+                }
                 let mut users = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let id: Uuid = row.try_get("id").map_err(map_err)?;
-                    let grants = sqlx::query("SELECT role, office_id FROM user_roles WHERE user_id = $1 ORDER BY role, office_id")
-                        .bind(id)
-                        .fetch_all(self.reader())
-                        .await
-                        .map_err(map_err)?
-                        .iter()
-                        .map(|g| {
-                            let role: String = g.try_get("role").map_err(map_err)?;
-                            let office: Option<Uuid> = g.try_get("office_id").map_err(map_err)?;
-                            let role = role.parse::<Role>().map_err(|e| StoreError::Database(e.to_string()))?;
-                            Ok(Grant { role, office: office.map(OfficeId) })
-                        })
-                        .collect::<Result<Vec<_>>>()?;
+                for (row, id) in rows.iter().zip(ids) {
                     users.push(User {
                         id: UserId(id),
                         username: row.try_get("username").map_err(map_err)?,
@@ -188,7 +204,7 @@ macro_rules! sql_store {
                         password_hash: row.try_get("password_hash").map_err(map_err)?,
                         disabled: row.try_get("disabled").map_err(map_err)?,
                         created_at: row.try_get("created_at").map_err(map_err)?,
-                        grants,
+                        grants: grants.remove(&id).unwrap_or_default(),
                     });
                 }
                 Ok(users)
@@ -512,8 +528,7 @@ macro_rules! sql_store {
             async fn recent_entries(&self, limit: u32, offset: u32) -> Result<Vec<Entry>> {
                 // UUIDv7 ids sort by creation time on both backends.
                 let rows = sqlx::query(
-                    "SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
-                     FROM ledger_entries ORDER BY id DESC LIMIT $1 OFFSET $2",
+                    concat!("SELECT ", $crate::shared::ledger_columns!(), " FROM ledger_entries ORDER BY id DESC LIMIT $1 OFFSET $2"),
                 )
                 .bind(i64::from(limit))
                 .bind(i64::from(offset))

@@ -186,10 +186,11 @@ fn read_ledger_blocking(
     .map_err(db)?;
     conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
     let mut statement = conn
-        .prepare(
-            "SELECT stream, seq, id, at, actor, action, object_type, object_id, payload, payload_hash, prev_hash, entry_hash \
-             FROM ledger_entries WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )
+        .prepare(concat!(
+            "SELECT ",
+            crate::shared::ledger_columns!(),
+            " FROM ledger_entries WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+        ))
         .map_err(db)?;
     let mut rows = statement
         .query(rusqlite::params![stream, after_seq, i64::from(limit)])
