@@ -8,11 +8,13 @@
 
 pub mod authz;
 mod clock;
+mod country;
 mod ids;
 mod lang;
 
 pub use clock::{
     Clock, Entropy, FixedClock, IdGen, OsEntropy, SeededEntropy, SystemClock, truncate_to_micros,
 };
+pub use country::Country;
 pub use ids::{InvalidId, OfficeId, SessionId, UserId};
 pub use lang::{Language, UnknownLanguage};

@@ -62,30 +62,7 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Country whose law an office applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Country {
-    Vn,
-    Fr,
-}
-
-impl Country {
-    pub fn code(self) -> &'static str {
-        match self {
-            Country::Vn => "vn",
-            Country::Fr => "fr",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Country> {
-        match s {
-            "vn" => Some(Country::Vn),
-            "fr" => Some(Country::Fr),
-            _ => None,
-        }
-    }
-}
+pub use guichet_core::Country;
 
 /// An office: a one-stop counter, a department, a préfecture service.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
