@@ -7,6 +7,7 @@ pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
 pub mod idcheck;
+pub mod units_cmd;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub struct Runtime {
     pub trusted: TrustedKeys,
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
+    units: tokio::sync::OnceCell<Arc<guichet_units::Registry>>,
 }
 
 impl Runtime {
@@ -52,6 +54,8 @@ impl Runtime {
         let key = Arc::new(LedgerKey::load_or_create(&config.key_path(), &*entropy)?);
         let trusted = trusted_keys(&config, &key)?;
         let store = guichet_store_sql::open(&config.database_url(), entropy.clone()).await?;
+        // Reference data ships with the binary and is part of migrating.
+        units_cmd::sync_shipped(&store, &*clock).await?;
         Ok(Runtime {
             config,
             store,
@@ -59,7 +63,16 @@ impl Runtime {
             trusted,
             clock,
             entropy,
+            units: tokio::sync::OnceCell::new(),
         })
+    }
+
+    /// The admin-unit registry, built from the store on first use.
+    pub async fn units(&self) -> anyhow::Result<Arc<guichet_units::Registry>> {
+        self.units
+            .get_or_try_init(|| async { units_cmd::registry(&self.store).await.map(Arc::new) })
+            .await
+            .cloned()
     }
 
     pub fn accounts(&self) -> Arc<Accounts> {
@@ -71,7 +84,7 @@ impl Runtime {
         ))
     }
 
-    pub fn app(&self) -> anyhow::Result<App> {
+    pub async fn app(&self) -> anyhow::Result<App> {
         let settings = WebSettings {
             default_language: self
                 .config
@@ -83,12 +96,15 @@ impl Runtime {
             request_timeout: std::time::Duration::from_secs(self.config.request_timeout_secs),
         };
         Ok(AppState::new(
-            self.store.clone(),
-            self.accounts(),
-            self.clock.clone(),
-            self.entropy.clone(),
-            self.key.clone(),
-            self.trusted.clone(),
+            guichet_web::Services {
+                store: self.store.clone(),
+                accounts: self.accounts(),
+                clock: self.clock.clone(),
+                entropy: self.entropy.clone(),
+                ledger_key: self.key.clone(),
+                trusted_keys: self.trusted.clone(),
+                units: self.units().await?,
+            },
             settings,
         ))
     }
@@ -108,7 +124,7 @@ impl Runtime {
             self.key.clone(),
             self.clock.clone(),
         ));
-        let result = guichet_web::serve(self.app()?, listener, shutdown_signal()).await;
+        let result = guichet_web::serve(self.app().await?, listener, shutdown_signal()).await;
         checkpointer.abort();
         result.context("the web server stopped with an error")
     }

@@ -70,6 +70,9 @@ enum Command {
     /// Public holidays, working days and the Vietnamese lunar calendar.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The administrative units of Vietnam and France.
+    #[command(subcommand)]
+    Units(UnitsCommand),
     /// Run the benchmarks and print a Markdown report.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -142,6 +145,41 @@ enum IdCommand {
     /// Read `KIND,VALUE` lines on standard input (KIND: cccd, cmnd, mst, nir, siren, siret,
     /// iban); print `KIND,VALUE,valid` or `KIND,VALUE,invalid,REASON` for each.
     Check,
+}
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Convert a Vietnamese address written before 1 July 2025 ("Phường X, Quận Y, Thành phố
+    /// Z") to today's commune and province; exit 3 when it cannot say for sure.
+    Convert {
+        address: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count the units in force on a date, by level and type.
+    Stats {
+        /// vn or fr.
+        #[arg(long)]
+        country: String,
+        /// YYYY-MM-DD (default: today).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Show a unit (e.g. VN-P-01, VN-C-00004, FR-C-33063): versions, parents, lineage.
+    Show {
+        unit: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Search units by name or code; accents and case do not matter.
+    Search {
+        query: String,
+        #[arg(long)]
+        country: Option<String>,
+        /// YYYY-MM-DD (default: today; "all" for every date).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -353,7 +391,70 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             println!("created office {} ({})", office.code, office.id);
         }
+        Command::Units(command) => return units(&rt, command).await,
         Command::Bench { .. } | Command::Id(_) | Command::Calendar(_) => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn date_arg(at: Option<&str>, today: time::Date) -> anyhow::Result<time::Date> {
+    match at {
+        None => Ok(today),
+        Some(s) => guichet_units::parse_date(s)
+            .ok_or_else(|| anyhow::anyhow!("--at {s:?} is not a date (YYYY-MM-DD)")),
+    }
+}
+
+fn country_arg(s: &str) -> anyhow::Result<guichet_core::Country> {
+    guichet_core::Country::parse(s).ok_or_else(|| anyhow::anyhow!("--country {s:?}: use vn or fr"))
+}
+
+async fn units(rt: &Runtime, command: UnitsCommand) -> anyhow::Result<ExitCode> {
+    use guichet::units_cmd;
+    let reg = rt.units().await?;
+    let today = rt.clock.now().date();
+    match command {
+        UnitsCommand::Convert { address, json } => {
+            let result = guichet_units::address::convert(&reg, &address, today);
+            if json {
+                let value = match &result {
+                    Ok(c) => serde_json::to_value(c)?,
+                    Err(e) => serde_json::to_value(e)?,
+                };
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                print!("{}", units_cmd::print_conversion(&result));
+            }
+            let certain = matches!(
+                &result,
+                Ok(c) if !matches!(c.outcome, guichet_units::address::Outcome::Divided { .. })
+            );
+            return Ok(if certain {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            });
+        }
+        UnitsCommand::Stats { country, at } => {
+            let stats = reg.stats(country_arg(&country)?, date_arg(at.as_deref(), today)?)?;
+            print!("{}", units_cmd::print_stats(&stats));
+        }
+        UnitsCommand::Show { unit, at } => {
+            let unit = guichet_units::UnitRef::parse(&unit)?;
+            print!(
+                "{}",
+                units_cmd::print_unit(&reg, &unit, date_arg(at.as_deref(), today)?)?
+            );
+        }
+        UnitsCommand::Search { query, country, at } => {
+            let country = country.as_deref().map(country_arg).transpose()?;
+            let at = match at.as_deref() {
+                Some("all") => None,
+                other => Some(date_arg(other, today)?),
+            };
+            let m = reg.search(&query, country, at, None, 20)?;
+            print!("{}", units_cmd::print_search(&m));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

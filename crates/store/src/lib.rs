@@ -64,6 +64,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub use guichet_core::Country;
 
+pub use guichet_units::{LinkRow, UnitRow};
+
+/// Which shipped admin-unit dataset a country's units were loaded from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitDataset {
+    pub country: Country,
+    pub version: String,
+    pub source: String,
+    pub loaded_at: OffsetDateTime,
+    pub units: i64,
+    pub links: i64,
+}
+
 /// An office: a one-stop counter, a department, a préfecture service.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Office {
@@ -170,6 +183,20 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<Option<Session>>;
     async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()>;
+
+    /// The shipped admin-unit dataset each country was last loaded from.
+    async fn unit_datasets(&self) -> Result<Vec<UnitDataset>>;
+    /// Replaces a country's units and links with a dataset, in one transaction, and records
+    /// the load in the ledger.
+    async fn replace_units(
+        &self,
+        dataset: &UnitDataset,
+        units: Vec<UnitRow>,
+        links: Vec<LinkRow>,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Every unit version and link, for the in-memory registry.
+    async fn load_units(&self) -> Result<(Vec<UnitRow>, Vec<LinkRow>)>;
 
     /// Records a calendar override; one for the same office and day is replaced.
     async fn set_calendar_override(&self, o: &CalendarOverride, audit: &Audit) -> Result<()>;

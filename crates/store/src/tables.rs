@@ -122,6 +122,47 @@ pub const TABLES: &[TableSpec] = &[
         order_by: "id",
     },
     TableSpec {
+        name: "admin_units",
+        columns: &[
+            ("id", Text),
+            ("unit_ref", Text),
+            ("country", Text),
+            ("level", Text),
+            ("kind", Text),
+            ("name", Text),
+            ("parent_ref", OptText),
+            ("valid_from", Text),
+            ("valid_to", OptText),
+            ("start_ref", Text),
+            ("end_ref", Text),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "admin_unit_links",
+        columns: &[
+            ("from_id", Text),
+            ("to_id", Text),
+            ("kind", Text),
+            ("effective", Text),
+            ("partial", Bool),
+            ("legal_ref", Text),
+        ],
+        order_by: "from_id, to_id",
+    },
+    TableSpec {
+        name: "admin_unit_datasets",
+        columns: &[
+            ("country", Text),
+            ("version", Text),
+            ("source", Text),
+            ("loaded_at", Timestamp),
+            ("units", Int),
+            ("links", Int),
+        ],
+        order_by: "country",
+    },
+    TableSpec {
         name: "outbox",
         columns: &[
             ("id", Uuid),

@@ -22,7 +22,7 @@ mod registry;
 
 pub use guichet_core::Country;
 pub use model::{Kind, Level, LinkKind, LinkRow, UnitRef, UnitRow, version_id};
-pub use registry::{Hit, LinkView, Match, Registry, Stats, Unit};
+pub use registry::{Hit, KindCount, LinkView, Match, Registry, Stats, Unit};
 
 /// Errors of the registry and its queries; `code()` is the stable machine-readable name the
 /// API returns, the message says what to do in English (the web layer translates by code).

@@ -87,6 +87,15 @@ pub struct Stats {
     pub date: Date,
     pub by_level: BTreeMap<Level, usize>,
     pub by_kind: BTreeMap<Kind, usize>,
+    /// Counts per level and kind (a kind can sit at two levels: collectivités d'outre-mer).
+    pub detail: Vec<KindCount>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct KindCount {
+    pub level: Level,
+    pub kind: Kind,
+    pub count: usize,
 }
 
 #[derive(Debug, Default)]
@@ -498,7 +507,9 @@ impl Registry {
             date,
             by_level: BTreeMap::new(),
             by_kind: BTreeMap::new(),
+            detail: Vec::new(),
         };
+        let mut detail: BTreeMap<(Level, Kind), usize> = BTreeMap::new();
         for u in self
             .units
             .iter()
@@ -506,7 +517,12 @@ impl Registry {
         {
             *stats.by_level.entry(u.level).or_default() += 1;
             *stats.by_kind.entry(u.kind).or_default() += 1;
+            *detail.entry((u.level, u.kind)).or_default() += 1;
         }
+        stats.detail = detail
+            .into_iter()
+            .map(|((level, kind), count)| KindCount { level, kind, count })
+            .collect();
         Ok(stats)
     }
 

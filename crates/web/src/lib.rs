@@ -60,22 +60,35 @@ pub struct AppState {
     pub entropy: Arc<dyn Entropy>,
     pub ledger_key: Arc<LedgerKey>,
     pub trusted_keys: TrustedKeys,
+    pub units: Arc<guichet_units::Registry>,
     pub settings: WebSettings,
     pub(crate) csrf_key: [u8; 32],
 }
 
 pub type App = Arc<AppState>;
 
+/// What the web layer is wired to; `AppState::new` adds the secrets it derives.
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub accounts: Arc<Accounts>,
+    pub clock: Arc<dyn Clock>,
+    pub entropy: Arc<dyn Entropy>,
+    pub ledger_key: Arc<LedgerKey>,
+    pub trusted_keys: TrustedKeys,
+    pub units: Arc<guichet_units::Registry>,
+}
+
 impl AppState {
-    pub fn new(
-        store: Arc<dyn Store>,
-        accounts: Arc<Accounts>,
-        clock: Arc<dyn Clock>,
-        entropy: Arc<dyn Entropy>,
-        ledger_key: Arc<LedgerKey>,
-        trusted_keys: TrustedKeys,
-        settings: WebSettings,
-    ) -> App {
+    pub fn new(services: Services, settings: WebSettings) -> App {
+        let Services {
+            store,
+            accounts,
+            clock,
+            entropy,
+            ledger_key,
+            trusted_keys,
+            units,
+        } = services;
         let csrf_key = ledger_key.derive_secret("csrf");
         Arc::new(Self {
             store,
@@ -84,6 +97,7 @@ impl AppState {
             entropy,
             ledger_key,
             trusted_keys,
+            units,
             settings,
             csrf_key,
         })

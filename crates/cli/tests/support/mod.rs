@@ -36,7 +36,7 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
     demo::load(&rt).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = rt.app().unwrap();
+    let app = rt.app().await.unwrap();
     tokio::spawn(guichet_web::serve(app, listener, std::future::pending()));
     Some(TestApp { base, rt, dir })
 }
