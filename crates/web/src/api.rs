@@ -262,9 +262,20 @@ pub async fn readyz(State(app): State<App>) -> Response {
     info(
         title = "guichet API",
         version = "1",
-        description = "One-stop public services: offices, accounts, audit ledger."
+        description = "One-stop public services: offices, accounts, audit ledger, administrative units."
     ),
-    paths(list_offices, get_office, create_office, me, ledger_streams, keys),
+    paths(
+        list_offices,
+        get_office,
+        create_office,
+        me,
+        ledger_streams,
+        keys,
+        crate::units_web::list_units,
+        crate::units_web::get_unit,
+        crate::units_web::unit_lineage,
+        crate::units_web::convert_address
+    ),
     components(schemas(
         OfficeDto,
         NewOfficeDto,
@@ -273,7 +284,13 @@ pub async fn readyz(State(app): State<App>) -> Response {
         KeysDto,
         KeyDto,
         Problem,
-        Grant
+        Grant,
+        crate::units_web::UnitDto,
+        crate::units_web::UnitListDto,
+        crate::units_web::UnitDetailDto,
+        crate::units_web::LinkDto,
+        crate::units_web::VersionLineageDto,
+        crate::units_web::ConvertRequest
     ))
 )]
 pub struct ApiDoc;
@@ -299,6 +316,13 @@ pub fn router() -> Router<App> {
         .route("/offices/{id}", get(get_office))
         .route("/me", get(me))
         .route("/ledger/streams", get(ledger_streams))
+        .route("/units", get(crate::units_web::list_units))
+        .route("/units/{unit}", get(crate::units_web::get_unit))
+        .route("/units/{unit}/lineage", get(crate::units_web::unit_lineage))
+        .route(
+            "/addresses/convert",
+            get(crate::units_web::convert_address_get).post(crate::units_web::convert_address),
+        )
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
 }

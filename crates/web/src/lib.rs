@@ -11,6 +11,7 @@ pub mod ctx;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod units_web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -118,6 +119,11 @@ pub fn router(app: App) -> Router {
         .route("/ledger", get(pages::ledger))
         .route("/ledger/verify", post(pages::verify_ledger))
         .route("/static/app.css", get(pages::stylesheet))
+        .route("/static/picker.js", get(units_web::picker_js))
+        .route("/units", get(units_web::units_page))
+        .route("/units/convert", get(units_web::convert_page))
+        .route("/units/pick", get(units_web::pick_page))
+        .route("/units/{unit}", get(units_web::unit_page))
         .route("/.well-known/guichet-keys", get(api::keys))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
