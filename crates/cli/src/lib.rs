@@ -38,10 +38,25 @@ impl Runtime {
         Self::open_with(config, Arc::new(SystemClock), Arc::new(OsEntropy)).await
     }
 
+    /// Opens without loading the shipped admin-unit datasets (for `restore`, whose target must
+    /// stay empty).
+    pub async fn open_without_reference_data(config: Config) -> anyhow::Result<Runtime> {
+        Self::open_inner(config, Arc::new(SystemClock), Arc::new(OsEntropy), false).await
+    }
+
     pub async fn open_with(
         config: Config,
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
+    ) -> anyhow::Result<Runtime> {
+        Self::open_inner(config, clock, entropy, true).await
+    }
+
+    async fn open_inner(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        entropy: Arc<dyn Entropy>,
+        reference_data: bool,
     ) -> anyhow::Result<Runtime> {
         OsEntropy::check()
             .map_err(|e| anyhow::anyhow!("the operating system has no random source: {e}"))?;
@@ -55,7 +70,9 @@ impl Runtime {
         let trusted = trusted_keys(&config, &key)?;
         let store = guichet_store_sql::open(&config.database_url(), entropy.clone()).await?;
         // Reference data ships with the binary and is part of migrating.
-        units_cmd::sync_shipped(&store, &*clock).await?;
+        if reference_data {
+            units_cmd::sync_shipped(&store, &*clock).await?;
+        }
         Ok(Runtime {
             config,
             store,

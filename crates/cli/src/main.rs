@@ -294,7 +294,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("{report}");
         return Ok(ExitCode::SUCCESS);
     }
-    let rt = Runtime::open(config).await?;
+    // A restore needs an empty database: do not load the shipped reference data into it (the
+    // backup carries its own).
+    let rt = if matches!(cli.command, Command::Restore { .. }) {
+        Runtime::open_without_reference_data(config).await?
+    } else {
+        Runtime::open(config).await?
+    };
     match cli.command {
         Command::Serve { .. } => rt.serve().await?,
         Command::Demo { load_only, .. } => {
