@@ -877,3 +877,35 @@ pub async fn picker_js() -> impl IntoResponse {
         include_str!("../static/picker.js"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::Tr;
+    use guichet_core::Language;
+    use guichet_units::{Kind, LinkKind};
+
+    /// Kind and link labels are looked up by computed keys, which the static key test cannot
+    /// see: check every one in every language.
+    #[test]
+    fn every_kind_and_link_kind_has_a_label_in_every_language() {
+        let links = [
+            LinkKind::Merge,
+            LinkKind::Split,
+            LinkKind::Rename,
+            LinkKind::CodeChange,
+            LinkKind::Continue,
+            LinkKind::Reorganise,
+        ];
+        for lang in Language::ALL {
+            let tr = Tr::new(lang);
+            for kind in Kind::ALL {
+                let key = format!("unit-kind-{}", kind.as_str());
+                assert!(!tr.t(&key).starts_with('['), "{key} in {lang:?}");
+            }
+            for kind in links {
+                let key = format!("unit-link-{}", kind.as_str());
+                assert!(!tr.t(&key).starts_with('['), "{key} in {lang:?}");
+            }
+        }
+    }
+}
