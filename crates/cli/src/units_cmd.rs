@@ -19,13 +19,14 @@ pub async fn sync_shipped(
     let loaded = store.unit_datasets().await?;
     let mut done = Vec::new();
     for country in [Country::Vn, Country::Fr] {
-        let dataset = data::shipped(country).context("the shipped unit dataset is damaged")?;
+        let version = data::shipped_version(country);
         if loaded
             .iter()
-            .any(|d| d.country == country && d.version == dataset.version)
+            .any(|d| d.country == country && d.version == version)
         {
             continue;
         }
+        let dataset = data::shipped(country).context("the shipped unit dataset is damaged")?;
         let now = clock.now();
         let record = UnitDataset {
             country,

@@ -255,12 +255,7 @@ fn resolve<'a>(
     match found.len() {
         1 => Ok(found[0]),
         0 => {
-            let budget = match bare.chars().count() {
-                0..=3 => 0,
-                4..=6 => 1,
-                7..=10 => 2,
-                _ => 3,
-            };
+            let budget = crate::registry::allowed_typos(bare.chars().count());
             let mut near: Vec<(usize, &Unit)> = candidates
                 .iter()
                 .copied()

