@@ -184,20 +184,14 @@ pub fn print_unit(
         if !parents.is_empty() {
             out.push_str(&format!("    in {}\n", parents.join(", ")));
         }
-        for l in reg.predecessors(u) {
+        let links = reg
+            .predecessors(u)
+            .into_iter()
+            .map(|l| ("from", l))
+            .chain(reg.successors(u).into_iter().map(|l| ("into", l)));
+        for (direction, l) in links {
             out.push_str(&format!(
-                "    from {} {} ({}{}, {}; {})\n",
-                l.unit.id,
-                l.unit.name,
-                l.kind.as_str(),
-                if l.partial { ", part" } else { "" },
-                format_date(l.effective),
-                l.legal_ref
-            ));
-        }
-        for l in reg.successors(u) {
-            out.push_str(&format!(
-                "    into {} {} ({}{}, {}; {})\n",
+                "    {direction} {} {} ({}{}, {}; {})\n",
                 l.unit.id,
                 l.unit.name,
                 l.kind.as_str(),

@@ -341,9 +341,7 @@ fn convert_old(
     today: Date,
 ) -> Result<Conversion, AddressError> {
     let n = parts.len();
-    let provinces: Vec<&Unit> = reg
-        .filter(|u| u.country == Country::Vn && u.level == Level::Province && u.in_force(old_day))
-        .collect();
+    let provinces = reg.roots(Country::Vn, old_day)?;
     let province = resolve(
         reg,
         Part::Province,

@@ -43,6 +43,16 @@ impl Unit {
     pub fn code(&self) -> &str {
         self.unit_ref.code()
     }
+
+    /// The day to read this version on when asked about `date`: `date` itself while the
+    /// version is in force, otherwise its first day (its parents and names as they were).
+    pub fn seen_on(&self, date: Date) -> Date {
+        if self.in_force(date) {
+            date
+        } else {
+            self.valid_from
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -524,14 +534,6 @@ impl Registry {
             .map(|((level, kind), count)| KindCount { level, kind, count })
             .collect();
         Ok(stats)
-    }
-
-    /// Every unit that matches `pred`, for the address resolver.
-    pub(crate) fn filter<'a>(
-        &'a self,
-        pred: impl Fn(&Unit) -> bool + 'a,
-    ) -> impl Iterator<Item = &'a Unit> + 'a {
-        self.units.iter().filter(move |u| pred(u))
     }
 }
 

@@ -107,15 +107,7 @@ impl UnitDto {
             country: u.country.code().to_string(),
             parent_ref: u.parent_ref.as_ref().map(ToString::to_string),
             within: reg
-                .ancestors(
-                    u,
-                    date.clamp(
-                        u.valid_from,
-                        u.valid_to
-                            .and_then(|d| d.previous_day())
-                            .unwrap_or(date.max(u.valid_from)),
-                    ),
-                )
+                .ancestors(u, u.seen_on(date))
                 .iter()
                 .map(|p| p.name.clone())
                 .collect(),
@@ -254,16 +246,6 @@ fn version_at<'a>(
     }
 }
 
-fn shown_date(u: &Unit, at: Option<Date>, today: Date) -> Date {
-    at.unwrap_or_else(|| {
-        if u.in_force(today) {
-            today
-        } else {
-            u.valid_from
-        }
-    })
-}
-
 /// One unit: the version in force on `at`, every version, and how many units it contains.
 #[utoipa::path(get, path = "/api/v1/units/{unit}", tag = "units", params(("unit" = String, Path, description = "Unit reference, e.g. VN-P-01"), AtQuery),
     responses((status = 200, body = UnitDetailDto), (status = 400, description = "Bad reference or date"), (status = 404, description = "No such unit, or not in force on that date")))]
@@ -279,7 +261,7 @@ pub async fn get_unit(
         some => Some(date_param(some, today(&app))?),
     };
     let u = version_at(reg, &unit, at, today(&app)).map_err(units_error)?;
-    let date = shown_date(u, at, today(&app));
+    let date = u.seen_on(at.unwrap_or(today(&app)));
     Ok(Json(UnitDetailDto {
         unit: UnitDto::of(reg, u, date),
         versions: reg
@@ -418,7 +400,7 @@ fn span(chrome: &Chrome, u: &Unit) -> String {
 }
 
 fn row(chrome: &Chrome, reg: &Registry, u: &Unit, date: Date) -> UnitRow {
-    let at = if u.in_force(date) { date } else { u.valid_from };
+    let at = u.seen_on(date);
     UnitRow {
         unit_ref: u.unit_ref.to_string(),
         name: u.name.clone(),
@@ -618,7 +600,7 @@ pub async fn unit_page(
         UnitsError::UnknownUnit(_) => PageError::not_found(),
         other => page_error(StatusCode::NOT_FOUND, "error-404", Some(other.to_string())),
     })?;
-    let date = shown_date(u, at, today(&app));
+    let date = u.seen_on(at.unwrap_or(today(&app)));
     let versions = reg.versions(&unit).map_err(|_| PageError::not_found())?;
     Ok(render_with(
         StatusCode::OK,
