@@ -26,6 +26,18 @@ pub struct Config {
     pub session_hours: i64,
     /// Largest request body accepted.
     pub body_limit_bytes: usize,
+    /// Largest form with uploaded files accepted (all files together).
+    pub upload_limit_bytes: usize,
+    /// Where e-mails go: empty (kept in the outbox), `dir:PATH` (one .eml file each) or an SMTP
+    /// URL (`smtp://user:pass@host:587?tls=required`, `smtps://host`).
+    pub mail_transport: String,
+    /// The sender of e-mails.
+    pub mail_from: String,
+    /// A virus scanner run on every upload with the file on stdin (exit 0 clean, 1 infected),
+    /// e.g. `["clamdscan", "--no-summary", "-"]`. Empty: only the built-in EICAR check.
+    pub virus_scan_command: Vec<String>,
+    /// How often the outbox sender looks for e-mails and webhooks to send.
+    pub outbox_interval_secs: u64,
     /// Requests running longer are answered 408.
     pub request_timeout_secs: u64,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `guichet=debug,info`.
@@ -45,6 +57,11 @@ impl Default for Config {
             secure_cookies: false,
             session_hours: 8,
             body_limit_bytes: 1024 * 1024,
+            upload_limit_bytes: 20 * 1024 * 1024,
+            mail_transport: String::new(),
+            mail_from: "guichet <no-reply@guichet.invalid>".into(),
+            virus_scan_command: Vec::new(),
+            outbox_interval_secs: 5,
             request_timeout_secs: 30,
             log: "info".into(),
             trusted_keys: Vec::new(),
@@ -62,6 +79,25 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// Where uploaded files are kept.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
+
+    pub fn mail(&self) -> anyhow::Result<guichet_services::outbox::MailTransport> {
+        use guichet_services::outbox::MailTransport;
+        let t = self.mail_transport.trim();
+        Ok(if t.is_empty() {
+            MailTransport::None
+        } else if let Some(dir) = t.strip_prefix("dir:") {
+            MailTransport::Directory(PathBuf::from(dir))
+        } else if t.starts_with("smtp://") || t.starts_with("smtps://") {
+            MailTransport::Smtp(t.to_owned())
+        } else {
+            bail!("mail_transport must be empty, dir:PATH or an smtp:// or smtps:// URL")
+        })
+    }
+
     pub fn load(overrides: &Overrides) -> anyhow::Result<Config> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         match &overrides.config_file {

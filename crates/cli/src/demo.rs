@@ -1,5 +1,6 @@
 //! Realistic demo data: offices in Hà Nội and a French préfecture, their agents and
-//! administrators, an auditor, citizens. Loaded once; loading again changes nothing.
+//! administrators, an auditor, citizens, published procedures (`demo_catalogue`) and a few
+//! dossiers in different states. Loaded once; loading again changes nothing.
 
 use guichet_accounts::NewAccount;
 use guichet_accounts::offices::{NewOffice, create_office};
@@ -106,9 +107,10 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
         ids.insert(*code, office.id);
     }
     let accounts = rt.accounts();
+    let mut users = std::collections::BTreeMap::new();
     for login in LOGINS {
         let office = login.office.and_then(|c| ids.get(c).copied());
-        accounts
+        let user = accounts
             .create(
                 "demo",
                 NewAccount {
@@ -123,6 +125,16 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
                 },
             )
             .await?;
+        users.insert(login.username, user);
+    }
+    let offices = rt.store.list_offices().await?;
+    crate::demo_catalogue::load_procedures(&*rt.store, &*rt.clock, &*rt.entropy, &offices).await?;
+    if let (Some(citizen), Some(agent), Some(office)) = (
+        users.get("thu.pham"),
+        users.get("lan.nguyen"),
+        offices.iter().find(|o| o.code == "HN-HOANKIEM"),
+    ) {
+        crate::demo_catalogue::load_dossiers(rt, citizen, agent, office).await?;
     }
     guichet_store::verify::checkpoint_streams(&*rt.store, &rt.key, rt.clock.now(), true).await?;
     Ok(true)

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
+pub mod demo_catalogue;
 pub mod idcheck;
 pub mod units_cmd;
 
@@ -92,6 +93,20 @@ impl Runtime {
             .cloned()
     }
 
+    /// The file store: a directory in the data directory.
+    pub fn files(&self) -> anyhow::Result<guichet_services::files::Files> {
+        let scanner = if self.config.virus_scan_command.is_empty() {
+            guichet_services::files::Scanner::Builtin
+        } else {
+            guichet_services::files::Scanner::Command(self.config.virus_scan_command.clone())
+        };
+        Ok(guichet_services::files::Files::local(
+            &self.config.files_dir(),
+            scanner,
+            self.config.upload_limit_bytes as u64,
+        )?)
+    }
+
     pub fn accounts(&self) -> Arc<Accounts> {
         Arc::new(Accounts::new(
             self.store.clone(),
@@ -110,6 +125,7 @@ impl Runtime {
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
             secure_cookies: self.config.secure_cookies,
             body_limit: self.config.body_limit_bytes,
+            upload_limit: self.config.upload_limit_bytes,
             request_timeout: std::time::Duration::from_secs(self.config.request_timeout_secs),
         };
         Ok(AppState::new(
@@ -121,6 +137,7 @@ impl Runtime {
                 ledger_key: self.key.clone(),
                 trusted_keys: self.trusted.clone(),
                 units: self.units().await?,
+                files: self.files()?,
             },
             settings,
         ))
@@ -141,10 +158,36 @@ impl Runtime {
             self.key.clone(),
             self.clock.clone(),
         ));
+        let outbox = tokio::spawn(outbox_loop(
+            self.store.clone(),
+            self.clock.clone(),
+            self.config.mail()?,
+            self.config.mail_from.clone(),
+            std::time::Duration::from_secs(self.config.outbox_interval_secs.max(1)),
+        ));
         let result = guichet_web::serve(self.app().await?, listener, shutdown_signal()).await;
         checkpointer.abort();
+        outbox.abort();
         result.context("the web server stopped with an error")
     }
+}
+
+/// Sends the outbox's e-mails and webhooks until aborted.
+async fn outbox_loop(
+    store: Arc<dyn guichet_store::Store>,
+    clock: Arc<dyn guichet_core::Clock>,
+    mail: guichet_services::outbox::MailTransport,
+    from: String,
+    every: std::time::Duration,
+) {
+    let sender = guichet_services::outbox::Sender {
+        store: &*store,
+        clock: &*clock,
+        mail,
+        from,
+        http: reqwest::Client::new(),
+    };
+    guichet_services::outbox::run_forever(sender, every).await;
 }
 
 /// The local key, keys listed in `trusted-keys.txt` in the data directory, and configured keys.

@@ -121,6 +121,15 @@ pub enum Action {
     WorkInOffice { office: OfficeId },
     /// File and follow one's own dossiers.
     FileDossier,
+    /// Create, edit, publish and unpublish the procedures (and their forms) of an office.
+    ManageProcedures { office: OfficeId },
+    /// Read one dossier: its applicant, or whoever works in its office.
+    ViewDossier {
+        office: OfficeId,
+        applicant: Option<UserId>,
+    },
+    /// Act on one's own dossier as its applicant (edit a draft, submit, answer, withdraw).
+    ActAsApplicant { applicant: Option<UserId> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -157,6 +166,17 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
             p.has_role_in(Role::Agent, office) || p.has_role_in(Role::OfficeAdmin, office)
         }
         Action::FileDossier => p.has_role(Role::Citizen),
+        Action::ManageProcedures { office } => {
+            p.has_role(Role::Sysadmin) || p.has_role_in(Role::OfficeAdmin, office)
+        }
+        Action::ViewDossier { office, applicant } => {
+            applicant == Some(p.user)
+                || p.has_role_in(Role::Agent, office)
+                || p.has_role_in(Role::OfficeAdmin, office)
+        }
+        Action::ActAsApplicant { applicant } => {
+            applicant == Some(p.user) && p.has_role(Role::Citizen)
+        }
     };
     if allowed {
         Ok(())
@@ -172,10 +192,12 @@ mod tests {
 
     const A: OfficeId = OfficeId(Uuid::from_u128(0xA));
     const B: OfficeId = OfficeId(Uuid::from_u128(0xB));
+    const ME: UserId = UserId(Uuid::from_u128(1));
+    const OTHER: UserId = UserId(Uuid::from_u128(2));
 
     fn who(grants: &[(Role, Option<OfficeId>)]) -> Principal {
         Principal {
-            user: UserId(Uuid::from_u128(1)),
+            user: ME,
             grants: grants
                 .iter()
                 .map(|&(role, office)| Grant { role, office })
@@ -250,6 +272,59 @@ mod tests {
                 [false, false, false, false, false, false],
             ),
             (FileDossier, [false, true, false, false, false, false]),
+            (
+                ManageProcedures { office: A },
+                [false, false, false, true, true, false],
+            ),
+            (
+                ManageProcedures { office: B },
+                [false, false, false, false, true, false],
+            ),
+            // Every subject here is user 1: the applicant of a dossier filed by user 1.
+            (
+                ViewDossier {
+                    office: B,
+                    applicant: Some(ME),
+                },
+                [false, true, true, true, true, true],
+            ),
+            (
+                ViewDossier {
+                    office: A,
+                    applicant: Some(OTHER),
+                },
+                [false, false, true, true, false, false],
+            ),
+            (
+                ViewDossier {
+                    office: B,
+                    applicant: Some(OTHER),
+                },
+                [false, false, false, false, false, false],
+            ),
+            (
+                ViewDossier {
+                    office: A,
+                    applicant: None,
+                },
+                [false, false, true, true, false, false],
+            ),
+            (
+                ActAsApplicant {
+                    applicant: Some(ME),
+                },
+                [false, true, false, false, false, false],
+            ),
+            (
+                ActAsApplicant {
+                    applicant: Some(OTHER),
+                },
+                [false, false, false, false, false, false],
+            ),
+            (
+                ActAsApplicant { applicant: None },
+                [false, false, false, false, false, false],
+            ),
         ];
         for (action, expected) in matrix {
             for ((name, subject), want) in subjects.iter().zip(expected) {

@@ -59,6 +59,18 @@ typed_id!(
     /// A login session.
     SessionId
 );
+typed_id!(
+    /// A procedure of the catalogue (all its versions).
+    ProcedureId
+);
+typed_id!(
+    /// A dossier (hồ sơ): one filing by a citizen or business.
+    DossierId
+);
+typed_id!(
+    /// An uploaded file.
+    FileId
+);
 
 #[cfg(test)]
 mod tests {

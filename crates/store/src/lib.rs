@@ -9,15 +9,22 @@
 
 pub mod backup;
 pub mod contract;
+mod one_stop;
 mod tables;
 pub mod verify;
 
 use async_trait::async_trait;
 use guichet_core::authz::Grant;
-use guichet_core::{OfficeId, SessionId, UserId};
+use guichet_core::{DossierId, FileId, OfficeId, ProcedureId, SessionId, UserId};
 use guichet_ledger::{Checkpoint, Entry, Event, Hash};
 use time::OffsetDateTime;
+use uuid::Uuid;
 
+pub use one_stop::{
+    CodeRequest, DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite,
+    FileRecord, MessageRecord, OutboxRecord, ProcedureRecord, ProcedureVersionRecord,
+    WebhookRecord,
+};
 pub use tables::{ColType, TABLES, TableSpec};
 
 /// Which database a store talks to.
@@ -56,6 +63,10 @@ pub enum StoreError {
     Ledger(String),
     #[error("backup archive rejected: {0}")]
     Backup(String),
+    /// The row changed since it was read (optimistic concurrency), or a frozen row was asked
+    /// to change.
+    #[error("{0} was changed meanwhile or cannot change; reload and try again")]
+    Stale(String),
     #[error("the target database already holds data ({0}); restore needs an empty database")]
     NotEmpty(String),
 }
@@ -209,6 +220,86 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// The overrides of `office`, by day.
     async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<CalendarOverride>>;
+
+    /// Creates a procedure with its first (draft) version.
+    async fn create_procedure(
+        &self,
+        procedure: &ProcedureRecord,
+        first: &ProcedureVersionRecord,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Saves a draft version: inserts it as the procedure's next version, or updates it while it
+    /// is still a draft. A published or retired version is never changed (`Conflict`).
+    async fn save_procedure_draft(
+        &self,
+        version: &ProcedureVersionRecord,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Publishes a draft version: it becomes the offered one, the previous one is retired.
+    async fn publish_procedure(
+        &self,
+        procedure: ProcedureId,
+        version: i64,
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Stops offering a procedure (its published version is retired).
+    async fn unpublish_procedure(&self, procedure: ProcedureId, audit: &Audit) -> Result<()>;
+    async fn list_procedures(&self, office: Option<OfficeId>) -> Result<Vec<ProcedureRecord>>;
+    async fn procedure(&self, id: ProcedureId) -> Result<Option<ProcedureRecord>>;
+    async fn procedure_by_code(
+        &self,
+        office: OfficeId,
+        code: &str,
+    ) -> Result<Option<ProcedureRecord>>;
+    async fn procedure_version(
+        &self,
+        procedure: ProcedureId,
+        version: i64,
+    ) -> Result<Option<ProcedureVersionRecord>>;
+    /// Every version of a procedure, oldest first.
+    async fn procedure_versions(
+        &self,
+        procedure: ProcedureId,
+    ) -> Result<Vec<ProcedureVersionRecord>>;
+
+    /// Applies one dossier change with its history, messages, files, outbox and ledger
+    /// entries in one transaction; returns the dossier as stored (with its code).
+    async fn write_dossier(&self, write: DossierWrite, audit: &Audit) -> Result<DossierRecord>;
+    async fn dossier(&self, id: DossierId) -> Result<Option<DossierRecord>>;
+    async fn dossier_by_code(&self, code: &str) -> Result<Option<DossierRecord>>;
+    async fn dossier_by_idempotency_key(&self, key: &str) -> Result<Option<DossierRecord>>;
+    /// Dossiers matching `query`, without their answers.
+    async fn list_dossiers(&self, query: &DossierQuery) -> Result<Vec<DossierRecord>>;
+    /// How many dossiers match `query`, counting no further than `cap`.
+    async fn count_dossiers(&self, query: &DossierQuery, cap: i64) -> Result<i64>;
+    async fn dossier_events(&self, dossier: DossierId) -> Result<Vec<DossierEventRecord>>;
+    async fn dossier_messages(&self, dossier: DossierId) -> Result<Vec<MessageRecord>>;
+    /// Stores a file's metadata (its content is already in the object store).
+    async fn add_file(&self, file: &FileRecord, audit: &Audit) -> Result<()>;
+    async fn file(&self, id: FileId) -> Result<Option<FileRecord>>;
+    async fn dossier_files(&self, dossier: DossierId) -> Result<Vec<FileRecord>>;
+
+    async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
+    async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
+    /// Outbox messages not yet done, oldest first, at most `limit`.
+    async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxRecord>>;
+    /// Claims a message for one attempt: succeeds only if nobody took attempt `attempts` yet;
+    /// the claim lasts until `lease_until` (a crashed sender's claim expires).
+    async fn claim_outbox(
+        &self,
+        id: Uuid,
+        attempts: i64,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool>;
+    /// Records the outcome of an attempt: done, or the error and when to retry.
+    async fn finish_outbox(
+        &self,
+        id: Uuid,
+        done_at: Option<OffsetDateTime>,
+        error: Option<String>,
+        retry_at: OffsetDateTime,
+    ) -> Result<()>;
 
     async fn stream_heads(&self) -> Result<Vec<StreamHead>>;
     /// Every stream name found in heads, entries or checkpoints (so a deleted head row cannot

@@ -262,7 +262,7 @@ pub async fn readyz(State(app): State<App>) -> Response {
     info(
         title = "guichet API",
         version = "1",
-        description = "One-stop public services: offices, accounts, audit ledger, administrative units."
+        description = "One-stop public services: procedures, dossiers, offices, accounts, audit ledger, administrative units."
     ),
     paths(
         list_offices,
@@ -274,7 +274,23 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::units_web::list_units,
         crate::units_web::get_unit,
         crate::units_web::unit_lineage,
-        crate::units_web::convert_address
+        crate::units_web::convert_address,
+        crate::one_stop_api::list_procedures,
+        crate::one_stop_api::get_procedure,
+        crate::one_stop_api::create_procedure,
+        crate::one_stop_api::save_draft,
+        crate::one_stop_api::publish,
+        crate::one_stop_api::unpublish,
+        crate::one_stop_api::file_dossier,
+        crate::one_stop_api::list_dossiers,
+        crate::one_stop_api::get_dossier,
+        crate::one_stop_api::save_answers,
+        crate::one_stop_api::submit,
+        crate::one_stop_api::take_step,
+        crate::one_stop_api::list_messages,
+        crate::one_stop_api::post_message,
+        crate::one_stop_api::states,
+        crate::one_stop_api::create_webhook
     ),
     components(schemas(
         OfficeDto,
@@ -290,7 +306,27 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::units_web::UnitDetailDto,
         crate::units_web::LinkDto,
         crate::units_web::VersionLineageDto,
-        crate::units_web::ConvertRequest
+        crate::units_web::ConvertRequest,
+        crate::one_stop_api::ProcedureSummaryDto,
+        crate::one_stop_api::ProcedureDto,
+        crate::one_stop_api::NewProcedureDto,
+        crate::one_stop_api::DraftDto,
+        crate::one_stop_api::VersionDto,
+        crate::one_stop_api::DeadlineDto,
+        crate::one_stop_api::DossierDto,
+        crate::one_stop_api::FileDossierDto,
+        crate::one_stop_api::DossierListDto,
+        crate::one_stop_api::AnswersDto,
+        crate::one_stop_api::DraftSavedDto,
+        crate::one_stop_api::RevDto,
+        crate::one_stop_api::StepDto,
+        crate::one_stop_api::MessageDto,
+        crate::one_stop_api::NewMessageDto,
+        crate::one_stop_api::StateMappingDto,
+        crate::one_stop_api::TransitionDto,
+        crate::one_stop_api::StateMachineDto,
+        crate::one_stop_api::NewWebhookDto,
+        crate::one_stop_api::WebhookDto
     ))
 )]
 pub struct ApiDoc;
@@ -323,6 +359,53 @@ pub fn router() -> Router<App> {
             "/addresses/convert",
             get(crate::units_web::convert_address_get).post(crate::units_web::convert_address),
         )
+        .route("/procedures", get(crate::one_stop_api::list_procedures))
+        .route(
+            "/procedures/{office}/{code}",
+            get(crate::one_stop_api::get_procedure),
+        )
+        .route(
+            "/procedures/{office}/{code}/draft",
+            axum::routing::put(crate::one_stop_api::save_draft),
+        )
+        .route(
+            "/procedures/{office}/{code}/publish",
+            axum::routing::post(crate::one_stop_api::publish),
+        )
+        .route(
+            "/procedures/{office}/{code}/unpublish",
+            axum::routing::post(crate::one_stop_api::unpublish),
+        )
+        .route(
+            "/offices/{office}/procedures",
+            axum::routing::post(crate::one_stop_api::create_procedure),
+        )
+        .route(
+            "/offices/{office}/webhooks",
+            axum::routing::post(crate::one_stop_api::create_webhook),
+        )
+        .route(
+            "/dossiers",
+            get(crate::one_stop_api::list_dossiers).post(crate::one_stop_api::file_dossier),
+        )
+        .route("/dossiers/{id}", get(crate::one_stop_api::get_dossier))
+        .route(
+            "/dossiers/{id}/answers",
+            axum::routing::put(crate::one_stop_api::save_answers),
+        )
+        .route(
+            "/dossiers/{id}/submit",
+            axum::routing::post(crate::one_stop_api::submit),
+        )
+        .route(
+            "/dossiers/{id}/actions",
+            axum::routing::post(crate::one_stop_api::take_step),
+        )
+        .route(
+            "/dossiers/{id}/messages",
+            get(crate::one_stop_api::list_messages).post(crate::one_stop_api::post_message),
+        )
+        .route("/dossier-states", get(crate::one_stop_api::states))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
 }

@@ -2,7 +2,8 @@
 //! every request, checks CSRF on every unsafe request, renders HTML errors in the user's
 //! language, normalises API errors to problem+json and adds security headers.
 //!
-//! Invariant: a POST/PUT/PATCH/DELETE outside `/api/` is accepted only as a urlencoded form
+//! Invariant: a POST/PUT/PATCH/DELETE outside `/api/` is accepted only as a urlencoded or
+//! multipart form
 //! whose `csrf` field matches the visitor's CSRF cookie; on `/api/` only as JSON (which a
 //! cross-site form cannot send).
 
@@ -22,6 +23,7 @@ use guichet_store::{Session, User};
 use hmac::{KeyInit, Mac};
 
 use crate::error::{ApiError, PageError};
+use crate::form_data::FormData;
 use crate::i18n::Tr;
 use crate::{App, pages};
 
@@ -221,7 +223,8 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
                 new_csrf_cookie,
             );
         }
-        if !content_type.starts_with("application/x-www-form-urlencoded") {
+        let multipart = content_type.starts_with("multipart/form-data");
+        if !content_type.starts_with("application/x-www-form-urlencoded") && !multipart {
             return finish(
                 &app,
                 &ctx,
@@ -229,7 +232,12 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
                 new_csrf_cookie,
             );
         }
-        let bytes = match axum::body::to_bytes(body, app.settings.body_limit).await {
+        let limit = if multipart {
+            app.settings.upload_limit
+        } else {
+            app.settings.body_limit
+        };
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
                 return finish(
@@ -240,7 +248,12 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
                 );
             }
         };
-        let submitted = form_field(&bytes, "csrf");
+        let form = if multipart {
+            FormData::multipart(bytes.clone(), &content_type).await
+        } else {
+            FormData::urlencoded(&bytes)
+        };
+        let submitted = form.as_ref().and_then(|f| f.get("csrf").map(str::to_owned));
         let valid = new_csrf_cookie.is_none()
             && submitted.is_some_and(|s| csrf_matches(&app, &csrf_cookie, &s));
         if !valid {
@@ -251,17 +264,18 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
                 new_csrf_cookie,
             );
         }
-        Body::from(bytes)
+        if let Some(form) = form {
+            parts.extensions.insert(form);
+        }
+        if multipart {
+            Body::empty()
+        } else {
+            Body::from(bytes)
+        }
     };
     parts.extensions.insert(ctx.clone());
     let response = next.run(Request::from_parts(parts, body)).await;
     finish(&app, &ctx, response, new_csrf_cookie)
-}
-
-/// The value of one field of a urlencoded form.
-fn form_field(bytes: &[u8], name: &str) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).ok()?;
-    pairs.into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 fn finish(

@@ -90,6 +90,11 @@ pub struct Problem {
     pub status: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Per-field problems of a form submission: `path` (field key, `block[0].key` in blocks),
+    /// stable `code`, `message` in the requested language.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Vec<serde_json::Value>,
 }
 
 /// An error on the JSON API.
@@ -98,6 +103,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: Option<String>,
+    pub errors: Vec<serde_json::Value>,
 }
 
 impl ApiError {
@@ -106,6 +112,7 @@ impl ApiError {
             status,
             code,
             detail: Some(detail.into()),
+            errors: Vec::new(),
         }
     }
 
@@ -115,6 +122,7 @@ impl ApiError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: "internal",
             detail: None,
+            errors: Vec::new(),
         }
     }
 
@@ -138,6 +146,7 @@ impl ApiError {
             status,
             code,
             detail,
+            errors: Vec::new(),
         }
     }
 }
@@ -160,6 +169,7 @@ impl IntoResponse for ApiError {
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail,
+            errors: self.errors,
         };
         let mut response = (self.status, Json(problem)).into_response();
         response.headers_mut().insert(
@@ -189,6 +199,11 @@ impl From<guichet_store::StoreError> for ApiError {
                 "unavailable",
                 "the database is busy; retry",
             ),
+            E::Stale(what) => Self::new(
+                StatusCode::CONFLICT,
+                "stale",
+                format!("{what} was changed meanwhile; reload and try again"),
+            ),
             other => Self::internal(&other),
         }
     }
@@ -199,9 +214,44 @@ impl From<guichet_store::StoreError> for PageError {
         use guichet_store::StoreError as E;
         match e {
             E::Conflict(_) => Self::new(StatusCode::CONFLICT, "error-409"),
+            E::Stale(_) => Self::new(StatusCode::CONFLICT, "error-stale"),
             E::NotFound(_) => Self::not_found(),
             E::Busy(_) | E::Connect(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "error-503"),
             other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<guichet_services::ServiceError> for ApiError {
+    fn from(e: guichet_services::ServiceError) -> Self {
+        use guichet_services::ServiceError as E;
+        match e {
+            E::Invalid { key, detail } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, key, detail),
+            E::Form(errors) => {
+                let mut out = Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "form-invalid",
+                    format!("the answers have {} problem(s)", errors.len()),
+                );
+                out.errors = errors
+                    .iter()
+                    .map(|e| serde_json::json!({ "path": e.path, "code": e.code, "message": e.message }))
+                    .collect();
+                out
+            }
+            E::IllegalStep { .. } => {
+                Self::new(StatusCode::CONFLICT, "illegal-transition", e.to_string())
+            }
+            E::FormChanged { .. } => {
+                Self::new(StatusCode::CONFLICT, "stale-form-version", e.to_string())
+            }
+            E::NotFound(what) => Self::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("{what} was not found"),
+            ),
+            E::Store(s) => s.into(),
+            E::Internal(_) => Self::internal(&e),
         }
     }
 }

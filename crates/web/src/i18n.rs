@@ -50,6 +50,11 @@ impl Tr {
             .unwrap_or_else(|| format!("[{key}]"))
     }
 
+    /// The message for a computed key, if it exists.
+    pub fn lookup(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(self.id(), key)
+    }
+
     /// The message for `key` with one argument.
     pub fn t1(&self, key: &str, name: &str, value: impl Display) -> String {
         self.tn(key, &[(name, value.to_string())])

@@ -9,8 +9,12 @@ pub mod api;
 pub mod calendar_page;
 pub mod ctx;
 pub mod error;
+pub mod form_data;
 pub mod i18n;
+pub mod one_stop;
+pub mod one_stop_api;
 pub mod pages;
+pub mod procedures_admin;
 pub mod units_web;
 
 use std::net::SocketAddr;
@@ -39,6 +43,8 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest multipart form (with its files) accepted, in bytes.
+    pub upload_limit: usize,
     pub request_timeout: Duration,
 }
 
@@ -48,6 +54,7 @@ impl Default for WebSettings {
             default_language: Language::Vi,
             secure_cookies: false,
             body_limit: 1024 * 1024,
+            upload_limit: 20 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
         }
     }
@@ -62,6 +69,7 @@ pub struct AppState {
     pub ledger_key: Arc<LedgerKey>,
     pub trusted_keys: TrustedKeys,
     pub units: Arc<guichet_units::Registry>,
+    pub files: guichet_services::files::Files,
     pub settings: WebSettings,
     pub(crate) csrf_key: [u8; 32],
 }
@@ -77,6 +85,7 @@ pub struct Services {
     pub ledger_key: Arc<LedgerKey>,
     pub trusted_keys: TrustedKeys,
     pub units: Arc<guichet_units::Registry>,
+    pub files: guichet_services::files::Files,
 }
 
 impl AppState {
@@ -89,6 +98,7 @@ impl AppState {
             ledger_key,
             trusted_keys,
             units,
+            files,
         } = services;
         let csrf_key = ledger_key.derive_secret("csrf");
         Arc::new(Self {
@@ -99,6 +109,7 @@ impl AppState {
             ledger_key,
             trusted_keys,
             units,
+            files,
             settings,
             csrf_key,
         })
@@ -124,6 +135,23 @@ pub fn router(app: App) -> Router {
         .route("/units/convert", get(units_web::convert_page))
         .route("/units/pick", get(units_web::pick_page))
         .route("/units/{unit}", get(units_web::unit_page))
+        .route("/procedures", get(one_stop::catalogue))
+        .route("/procedures/{office}/{code}", get(one_stop::procedure_page))
+        .route("/procedures/{office}/{code}/start", post(one_stop::start))
+        .route("/dossiers/{id}", get(one_stop::show))
+        .route("/dossiers/{id}/edit", get(one_stop::edit_form).post(one_stop::edit_save))
+        .route("/dossiers/{id}/review", get(one_stop::review))
+        .route("/dossiers/{id}/submit", post(one_stop::submit))
+        .route("/dossiers/{id}/step", post(one_stop::take_step))
+        .route("/dossiers/{id}/messages", post(one_stop::send_message))
+        .route("/dossiers/{id}/assign", post(one_stop::assign))
+        .route("/files/{id}", get(one_stop::download))
+        .route("/my/dossiers", get(one_stop::my_dossiers))
+        .route("/track", get(one_stop::track_form).post(one_stop::track))
+        .route("/offices/{code}/dossiers", get(one_stop::queue))
+        .route("/offices/{code}/dossiers/bulk", post(one_stop::bulk))
+        .route("/offices/{code}/procedures", get(procedures_admin::list).post(procedures_admin::create))
+        .route("/offices/{code}/procedures/{pcode}", get(procedures_admin::edit).post(procedures_admin::save))
         .route("/.well-known/guichet-keys", get(api::keys))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))

@@ -35,6 +35,7 @@ pub struct Chrome {
     pub user_name: Option<String>,
     pub can_admin: bool,
     pub can_ledger: bool,
+    pub can_file: bool,
     pub languages: Vec<LangLink>,
 }
 
@@ -49,6 +50,7 @@ impl Chrome {
             user_name: ctx.user.as_ref().map(|u| u.display_name.clone()),
             can_admin: ctx.authorize(Action::ViewAdmin).is_ok(),
             can_ledger: ctx.authorize(Action::ViewLedger).is_ok(),
+            can_file: ctx.authorize(Action::FileDossier).is_ok(),
             languages: Language::ALL
                 .iter()
                 .map(|l| LangLink {
@@ -62,6 +64,10 @@ impl Chrome {
 
     pub fn t(&self, key: &str) -> String {
         self.tr.t(key)
+    }
+
+    pub fn language(&self) -> Language {
+        self.tr.lang
     }
 
     pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
@@ -115,6 +121,10 @@ pub struct OfficeRow {
     pub country: String,
     /// The viewer may manage this office's calendar.
     pub manage: bool,
+    /// The viewer works this office's counter (its dossier queue).
+    pub work: bool,
+    /// The viewer manages this office's procedures.
+    pub manage_procedures: bool,
 }
 
 fn office_rows(ctx: &Ctx, offices: &[Office]) -> Vec<OfficeRow> {
@@ -126,6 +136,10 @@ fn office_rows(ctx: &Ctx, offices: &[Office]) -> Vec<OfficeRow> {
             name: o.name.clone(),
             country: country_label(&tr, o.country),
             manage: ctx.authorize(Action::ManageOffice { office: o.id }).is_ok(),
+            work: ctx.authorize(Action::WorkInOffice { office: o.id }).is_ok(),
+            manage_procedures: ctx
+                .authorize(Action::ManageProcedures { office: o.id })
+                .is_ok(),
         })
         .collect()
 }

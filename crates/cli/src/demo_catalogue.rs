@@ -1,0 +1,840 @@
+//! The demo's procedures and sample dossiers: a Vietnamese civil-status extract and a
+//! business-household registration in Hà Nội, a French vehicle-registration request in
+//! Gironde, and an information-only procedure. Legal references are given as the demo's
+//! authors read them; an office checks them before publishing its own.
+
+use guichet_services::dossier::{Actor, Desk, StepInput};
+use guichet_services::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
+use guichet_services::procedure::{
+    DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, Services, TimeUnit,
+};
+use guichet_services::state::Step;
+use guichet_store::{Office, Store, User};
+use serde_json::json;
+
+fn t(vi: &str, fr: &str, en: &str) -> Text {
+    Text::new(vi, fr, en)
+}
+
+fn field(key: &str, kind: FieldKind, label: Text, required: bool) -> Field {
+    Field {
+        key: key.into(),
+        kind,
+        label,
+        help: Text::default(),
+        required,
+        show_if: None,
+    }
+}
+
+fn choice(value: &str, label: Text) -> Choice {
+    Choice {
+        value: value.into(),
+        label,
+    }
+}
+
+fn doc(form: DocumentForm, count: u32, name: Text) -> RequiredDocument {
+    RequiredDocument { name, form, count }
+}
+
+fn scan(max_mb: u64) -> FieldKind {
+    FieldKind::File {
+        max_bytes: max_mb * 1024 * 1024,
+        types: vec!["pdf".into(), "jpg".into(), "png".into()],
+    }
+}
+
+/// Bản sao trích lục khai sinh (copy of a birth-registration extract).
+pub fn birth_extract() -> ProcedureBody {
+    let mut purpose = field(
+        "purpose",
+        FieldKind::LongText { max_len: Some(500) },
+        t("Mục đích sử dụng", "Usage prévu", "What it is for"),
+        false,
+    );
+    purpose.help = t(
+        "Ví dụ: bổ sung hồ sơ nhập học.",
+        "Par exemple : inscription scolaire.",
+        "For example: school enrolment.",
+    );
+    let mut relation_other = field(
+        "relation_other",
+        FieldKind::ShortText { max_len: Some(100) },
+        t(
+            "Quan hệ khác (ghi rõ)",
+            "Autre lien (préciser)",
+            "Other relationship (say which)",
+        ),
+        true,
+    );
+    relation_other.show_if = Some(ShowIf {
+        field: "relation".into(),
+        equals: Some("other".into()),
+    });
+    ProcedureBody {
+        name: t(
+            "Cấp bản sao trích lục khai sinh",
+            "Copie d’extrait d’acte de naissance",
+            "Copy of a birth-registration extract",
+        ),
+        description: t(
+            "Cấp bản sao trích lục khai sinh từ Cơ sở dữ liệu hộ tịch cho người đã đăng ký khai sinh tại địa phương.",
+            "Délivrance d’une copie de l’extrait d’acte de naissance enregistré dans la commune (registre d’état civil vietnamien).",
+            "Issues a copy of the birth-registration extract held in the civil-status register of the commune.",
+        ),
+        level: ServiceLevel::Full,
+        legal_basis: "Luật Hộ tịch 2014; Nghị định 123/2015/NĐ-CP; Thông tư 281/2016/TT-BTC".into(),
+        fees: t(
+            "8.000 đồng/bản sao",
+            "8 000 VND par copie",
+            "8,000 VND per copy",
+        ),
+        processing_time: 1,
+        time_unit: TimeUnit::WorkingDays,
+        documents: vec![doc(
+            DocumentForm::Copy,
+            1,
+            t(
+                "Căn cước (CCCD) của người yêu cầu",
+                "Carte d’identité (CCCD) du demandeur",
+                "Identity card (CCCD) of the requester",
+            ),
+        )],
+        result: t(
+            "Bản sao trích lục khai sinh",
+            "Copie d’extrait d’acte de naissance",
+            "Copy of the birth-registration extract",
+        ),
+        form: FormSchema {
+            fields: vec![
+                field(
+                    "s_requester",
+                    FieldKind::Section,
+                    t("Người yêu cầu", "Demandeur", "Requester"),
+                    false,
+                ),
+                field(
+                    "full_name",
+                    FieldKind::ShortText { max_len: Some(100) },
+                    t("Họ, chữ đệm, tên", "Nom et prénoms", "Full name"),
+                    true,
+                ),
+                field(
+                    "cccd",
+                    FieldKind::Identifier { id: "cccd".into() },
+                    t(
+                        "Số định danh cá nhân (CCCD)",
+                        "Numéro d’identification (CCCD)",
+                        "Personal identification number (CCCD)",
+                    ),
+                    true,
+                ),
+                field(
+                    "phone",
+                    FieldKind::Phone,
+                    t("Số điện thoại", "Téléphone", "Phone"),
+                    true,
+                ),
+                field(
+                    "email",
+                    FieldKind::Email,
+                    t("Thư điện tử", "Courriel", "E-mail"),
+                    false,
+                ),
+                field(
+                    "relation",
+                    FieldKind::SingleChoice {
+                        options: vec![
+                            choice("self", t("Bản thân", "Moi-même", "Myself")),
+                            choice("parent", t("Cha, mẹ", "Père ou mère", "Father or mother")),
+                            choice("other", t("Khác", "Autre", "Other")),
+                        ],
+                    },
+                    t(
+                        "Quan hệ với người được cấp trích lục",
+                        "Lien avec la personne concernée",
+                        "Relationship to the person",
+                    ),
+                    true,
+                ),
+                relation_other,
+                field(
+                    "s_person",
+                    FieldKind::Section,
+                    t(
+                        "Người được cấp trích lục",
+                        "Personne concernée",
+                        "Person concerned",
+                    ),
+                    false,
+                ),
+                field(
+                    "person_name",
+                    FieldKind::ShortText { max_len: Some(100) },
+                    t("Họ, chữ đệm, tên", "Nom et prénoms", "Full name"),
+                    true,
+                ),
+                field(
+                    "birth_date",
+                    FieldKind::Date { past_only: true },
+                    t("Ngày sinh", "Date de naissance", "Date of birth"),
+                    true,
+                ),
+                field(
+                    "registered_at",
+                    FieldKind::Address {
+                        country: "vn".into(),
+                    },
+                    t(
+                        "Nơi đã đăng ký khai sinh",
+                        "Lieu d’enregistrement de la naissance",
+                        "Where the birth was registered",
+                    ),
+                    true,
+                ),
+                field(
+                    "copies",
+                    FieldKind::Number {
+                        min: Some(1.0),
+                        max: Some(10.0),
+                        integer: true,
+                    },
+                    t("Số bản sao", "Nombre de copies", "Number of copies"),
+                    true,
+                ),
+                purpose,
+                field(
+                    "id_scan",
+                    scan(5),
+                    t(
+                        "Ảnh chụp CCCD",
+                        "Scan de la carte d’identité",
+                        "Scan of the identity card",
+                    ),
+                    true,
+                ),
+                field(
+                    "delivery",
+                    FieldKind::Dropdown {
+                        options: vec![
+                            choice(
+                                "counter",
+                                t(
+                                    "Nhận tại Bộ phận Một cửa",
+                                    "Retrait au guichet",
+                                    "Collect at the counter",
+                                ),
+                            ),
+                            choice(
+                                "post",
+                                t("Qua dịch vụ bưu chính", "Par la poste", "By post"),
+                            ),
+                        ],
+                    },
+                    t(
+                        "Cách nhận kết quả",
+                        "Mode de remise",
+                        "How to receive the result",
+                    ),
+                    true,
+                ),
+            ],
+        },
+    }
+}
+
+/// Đăng ký thành lập hộ kinh doanh (registration of a business household).
+pub fn business_household() -> ProcedureBody {
+    ProcedureBody {
+        name: t(
+            "Đăng ký thành lập hộ kinh doanh",
+            "Immatriculation d’un ménage d’entreprise (hộ kinh doanh)",
+            "Registration of a business household",
+        ),
+        description: t(
+            "Đăng ký hộ kinh doanh do một cá nhân hoặc các thành viên hộ gia đình làm chủ.",
+            "Immatriculation d’une activité exercée par une personne ou un ménage (forme propre au Viêt Nam).",
+            "Registers a business run by one person or the members of a household (a Vietnamese legal form).",
+        ),
+        level: ServiceLevel::Full,
+        legal_basis:
+            "Luật Doanh nghiệp 2020; Nghị định 01/2021/NĐ-CP (đăng ký doanh nghiệp, hộ kinh doanh)"
+                .into(),
+        fees: t(
+            "Theo quy định của Hội đồng nhân dân cấp tỉnh",
+            "Fixés par le conseil populaire provincial",
+            "Set by the provincial People’s Council",
+        ),
+        processing_time: 3,
+        time_unit: TimeUnit::WorkingDays,
+        documents: vec![
+            doc(
+                DocumentForm::Original,
+                1,
+                t(
+                    "Giấy đề nghị đăng ký hộ kinh doanh",
+                    "Demande d’immatriculation",
+                    "Registration request form",
+                ),
+            ),
+            doc(
+                DocumentForm::Copy,
+                1,
+                t(
+                    "Biên bản họp thành viên hộ gia đình (nếu có)",
+                    "Procès-verbal de la réunion du ménage (le cas échéant)",
+                    "Minutes of the household meeting (if any)",
+                ),
+            ),
+        ],
+        result: t(
+            "Giấy chứng nhận đăng ký hộ kinh doanh",
+            "Certificat d’immatriculation du ménage d’entreprise",
+            "Business-household registration certificate",
+        ),
+        form: FormSchema {
+            fields: vec![
+                field(
+                    "business_name",
+                    FieldKind::ShortText { max_len: Some(120) },
+                    t("Tên hộ kinh doanh", "Nom de l’entreprise", "Business name"),
+                    true,
+                ),
+                field(
+                    "activities",
+                    FieldKind::LongText {
+                        max_len: Some(2000),
+                    },
+                    t("Ngành, nghề kinh doanh", "Activités", "Business activities"),
+                    true,
+                ),
+                field(
+                    "capital",
+                    FieldKind::Money {
+                        currency: "VND".into(),
+                    },
+                    t("Vốn kinh doanh", "Capital", "Capital"),
+                    true,
+                ),
+                field(
+                    "address",
+                    FieldKind::Address {
+                        country: "vn".into(),
+                    },
+                    t(
+                        "Địa điểm kinh doanh",
+                        "Adresse de l’activité",
+                        "Business address",
+                    ),
+                    true,
+                ),
+                field(
+                    "owner_name",
+                    FieldKind::ShortText { max_len: Some(100) },
+                    t(
+                        "Chủ hộ kinh doanh",
+                        "Chef du ménage d’entreprise",
+                        "Head of the business household",
+                    ),
+                    true,
+                ),
+                field(
+                    "owner_cccd",
+                    FieldKind::Identifier { id: "cccd".into() },
+                    t(
+                        "Số định danh cá nhân của chủ hộ",
+                        "Numéro d’identification du chef",
+                        "Head’s personal identification number",
+                    ),
+                    true,
+                ),
+                field(
+                    "tax_code",
+                    FieldKind::Identifier { id: "mst".into() },
+                    t(
+                        "Mã số thuế (nếu đã có)",
+                        "Code fiscal (si déjà attribué)",
+                        "Tax code (if already given)",
+                    ),
+                    false,
+                ),
+                field(
+                    "household",
+                    FieldKind::YesNo,
+                    t(
+                        "Do các thành viên hộ gia đình cùng đăng ký?",
+                        "Enregistré par plusieurs membres du ménage ?",
+                        "Registered by several household members?",
+                    ),
+                    true,
+                ),
+                Field {
+                    show_if: Some(ShowIf {
+                        field: "household".into(),
+                        equals: Some("yes".into()),
+                    }),
+                    ..field(
+                        "members",
+                        FieldKind::Repeat {
+                            fields: vec![
+                                field(
+                                    "name",
+                                    FieldKind::ShortText { max_len: Some(100) },
+                                    t("Họ tên thành viên", "Nom du membre", "Member’s name"),
+                                    true,
+                                ),
+                                field(
+                                    "cccd",
+                                    FieldKind::Identifier { id: "cccd".into() },
+                                    t(
+                                        "Số định danh",
+                                        "Numéro d’identification",
+                                        "Identification number",
+                                    ),
+                                    true,
+                                ),
+                            ],
+                            min: 1,
+                            max: 10,
+                        },
+                        t(
+                            "Thành viên hộ gia đình",
+                            "Membres du ménage",
+                            "Household members",
+                        ),
+                        false,
+                    )
+                },
+                field(
+                    "employees",
+                    FieldKind::Number {
+                        min: Some(0.0),
+                        max: Some(500.0),
+                        integer: true,
+                    },
+                    t("Số lao động", "Nombre de salariés", "Number of employees"),
+                    true,
+                ),
+                field(
+                    "phone",
+                    FieldKind::Phone,
+                    t("Số điện thoại", "Téléphone", "Phone"),
+                    true,
+                ),
+                field(
+                    "email",
+                    FieldKind::Email,
+                    t("Thư điện tử", "Courriel", "E-mail"),
+                    false,
+                ),
+                field(
+                    "minutes",
+                    scan(10),
+                    t(
+                        "Biên bản họp thành viên (nếu có)",
+                        "Procès-verbal (le cas échéant)",
+                        "Meeting minutes (if any)",
+                    ),
+                    false,
+                ),
+            ],
+        },
+    }
+}
+
+/// Demande de certificat d'immatriculation (a carte grise-style request).
+pub fn vehicle_registration() -> ProcedureBody {
+    let mut previous = field(
+        "previous_plate",
+        FieldKind::ShortText { max_len: Some(12) },
+        t(
+            "Biển số cũ",
+            "Numéro d’immatriculation actuel",
+            "Current registration number",
+        ),
+        true,
+    );
+    previous.show_if = Some(ShowIf {
+        field: "reason".into(),
+        equals: Some("used".into()),
+    });
+    let mut transfer = field(
+        "transfer_form",
+        scan(5),
+        t(
+            "Giấy chuyển nhượng",
+            "Certificat de cession",
+            "Certificate of transfer",
+        ),
+        true,
+    );
+    transfer.show_if = Some(ShowIf {
+        field: "reason".into(),
+        equals: Some("used".into()),
+    });
+    ProcedureBody {
+        name: t(
+            "Đề nghị cấp giấy chứng nhận đăng ký xe (Pháp)",
+            "Demande de certificat d’immatriculation",
+            "Vehicle registration certificate request",
+        ),
+        description: t(
+            "Thủ tục kiểu “carte grise” của Pháp: đăng ký xe mới, xe đã qua sử dụng hoặc thay đổi địa chỉ.",
+            "Immatriculer un véhicule neuf ou d’occasion, ou déclarer un changement d’adresse (modèle cerfa n° 13750).",
+            "Register a new or used vehicle, or report a change of address (form cerfa 13750).",
+        ),
+        level: ServiceLevel::Full,
+        legal_basis: "Code de la route, art. R322-1 et suivants".into(),
+        fees: t(
+            "Thuế vùng theo công suất tính thuế của xe",
+            "Taxe régionale selon la puissance fiscale, plus redevance d’acheminement",
+            "Regional tax by fiscal horsepower, plus a delivery fee",
+        ),
+        processing_time: 10,
+        time_unit: TimeUnit::WorkingDays,
+        documents: vec![
+            doc(
+                DocumentForm::Copy,
+                1,
+                t("Giấy tờ tùy thân", "Pièce d’identité", "Proof of identity"),
+            ),
+            doc(
+                DocumentForm::Copy,
+                1,
+                t(
+                    "Giấy tờ chứng minh nơi ở",
+                    "Justificatif de domicile",
+                    "Proof of address",
+                ),
+            ),
+        ],
+        result: t(
+            "Giấy chứng nhận đăng ký xe",
+            "Certificat d’immatriculation",
+            "Registration certificate",
+        ),
+        form: FormSchema {
+            fields: vec![
+                field(
+                    "s_owner",
+                    FieldKind::Section,
+                    t("Chủ xe", "Titulaire", "Owner"),
+                    false,
+                ),
+                field(
+                    "last_name",
+                    FieldKind::ShortText { max_len: Some(80) },
+                    t("Họ", "Nom", "Last name"),
+                    true,
+                ),
+                field(
+                    "first_names",
+                    FieldKind::ShortText { max_len: Some(120) },
+                    t("Tên", "Prénoms", "First names"),
+                    true,
+                ),
+                field(
+                    "birth_date",
+                    FieldKind::Date { past_only: true },
+                    t("Ngày sinh", "Date de naissance", "Date of birth"),
+                    true,
+                ),
+                field(
+                    "nir",
+                    FieldKind::Identifier { id: "nir".into() },
+                    t(
+                        "Số an sinh xã hội (NIR)",
+                        "Numéro de sécurité sociale (NIR)",
+                        "Social security number (NIR)",
+                    ),
+                    false,
+                ),
+                field(
+                    "address",
+                    FieldKind::Address {
+                        country: "fr".into(),
+                    },
+                    t("Địa chỉ", "Adresse", "Address"),
+                    true,
+                ),
+                field(
+                    "email",
+                    FieldKind::Email,
+                    t("Thư điện tử", "Courriel", "E-mail"),
+                    true,
+                ),
+                field(
+                    "phone",
+                    FieldKind::Phone,
+                    t("Số điện thoại", "Téléphone", "Phone"),
+                    false,
+                ),
+                field(
+                    "s_vehicle",
+                    FieldKind::Section,
+                    t("Xe", "Véhicule", "Vehicle"),
+                    false,
+                ),
+                field(
+                    "reason",
+                    FieldKind::SingleChoice {
+                        options: vec![
+                            choice("new", t("Xe mới", "Véhicule neuf", "New vehicle")),
+                            choice(
+                                "used",
+                                t("Xe đã qua sử dụng", "Véhicule d’occasion", "Used vehicle"),
+                            ),
+                            choice(
+                                "address",
+                                t(
+                                    "Thay đổi địa chỉ",
+                                    "Changement d’adresse",
+                                    "Change of address",
+                                ),
+                            ),
+                        ],
+                    },
+                    t(
+                        "Lý do đề nghị",
+                        "Motif de la demande",
+                        "Reason for the request",
+                    ),
+                    true,
+                ),
+                field(
+                    "vin",
+                    FieldKind::ShortText { max_len: Some(17) },
+                    t(
+                        "Số khung (VIN)",
+                        "Numéro d’identification du véhicule (VIN)",
+                        "Vehicle identification number (VIN)",
+                    ),
+                    true,
+                ),
+                field(
+                    "first_registration",
+                    FieldKind::Date { past_only: true },
+                    t(
+                        "Ngày đăng ký lần đầu",
+                        "Date de première immatriculation",
+                        "Date of first registration",
+                    ),
+                    false,
+                ),
+                previous,
+                transfer,
+                field(
+                    "proof_of_address",
+                    scan(5),
+                    t(
+                        "Giấy tờ chứng minh nơi ở",
+                        "Justificatif de domicile",
+                        "Proof of address",
+                    ),
+                    true,
+                ),
+            ],
+        },
+    }
+}
+
+/// Information only: filed at the counter.
+pub fn civil_servant_exam_info() -> ProcedureBody {
+    ProcedureBody {
+        name: t(
+            "Đăng ký dự thi tuyển công chức",
+            "Inscription au concours de la fonction publique (Hà Nội)",
+            "Registration for the civil-service entrance exam",
+        ),
+        description: t(
+            "Thông tin về thi tuyển công chức; hồ sơ nộp trực tiếp theo thông báo tuyển dụng.",
+            "Informations sur le concours ; le dossier se dépose selon l’avis de recrutement.",
+            "Information about the entrance exam; files are handed in as the recruitment notice says.",
+        ),
+        level: ServiceLevel::Information,
+        legal_basis: "Luật Cán bộ, công chức; Nghị định 138/2020/NĐ-CP".into(),
+        fees: t(
+            "Theo thông báo tuyển dụng",
+            "Selon l’avis de recrutement",
+            "As the recruitment notice says",
+        ),
+        processing_time: 30,
+        time_unit: TimeUnit::WorkingDays,
+        documents: vec![doc(
+            DocumentForm::Original,
+            1,
+            t(
+                "Phiếu đăng ký dự tuyển",
+                "Formulaire d’inscription",
+                "Registration form",
+            ),
+        )],
+        result: t("Thông báo kết quả", "Avis de résultats", "Results notice"),
+        form: FormSchema::default(),
+    }
+}
+
+/// (office code, procedure code, topic, body)
+pub fn procedures() -> Vec<(&'static str, &'static str, &'static str, ProcedureBody)> {
+    vec![
+        (
+            "HN-HOANKIEM",
+            "HT-TRICHLUC-KS",
+            "civil_status",
+            birth_extract(),
+        ),
+        (
+            "HN-HOANKIEM",
+            "HKD-DANGKY",
+            "business",
+            business_household(),
+        ),
+        (
+            "FR-PREF-33",
+            "CERFA-13750",
+            "vehicles",
+            vehicle_registration(),
+        ),
+        (
+            "HN-SONOIVU",
+            "CC-THITUYEN",
+            "other",
+            civil_servant_exam_info(),
+        ),
+    ]
+}
+
+/// Creates and publishes the demo procedures.
+pub async fn load_procedures(
+    store: &dyn Store,
+    clock: &dyn guichet_core::Clock,
+    entropy: &dyn guichet_core::Entropy,
+    offices: &[Office],
+) -> anyhow::Result<()> {
+    let services = Services {
+        store,
+        clock,
+        entropy,
+    };
+    for (office, code, topic, body) in procedures() {
+        let office = offices
+            .iter()
+            .find(|o| o.code == office)
+            .ok_or_else(|| anyhow::anyhow!("no office {office}"))?;
+        let p = services.create("demo", office, code, topic, body).await?;
+        services.publish("demo", office, &p).await?;
+    }
+    Ok(())
+}
+
+/// Sample answers for the birth-extract procedure (valid against its form).
+pub fn birth_extract_answers(file: serde_json::Value) -> serde_json::Value {
+    json!({
+        "full_name": "Phạm Minh Thu",
+        "cccd": "001190012345",
+        "phone": "0912 345 678",
+        "email": "thu.pham@demo.guichet.invalid",
+        "relation": "self",
+        "person_name": "Phạm Minh Thu",
+        "birth_date": "1990-04-12",
+        "registered_at": {"unit": "VN-C-00004", "street": ""},
+        "copies": "2",
+        "purpose": "Bổ sung hồ sơ xin việc",
+        "id_scan": file,
+        "delivery": "counter"
+    })
+}
+
+/// A few dossiers in different states, so the agents' queue is not empty.
+pub async fn load_dossiers(
+    rt: &crate::Runtime,
+    citizen: &User,
+    agent: &User,
+    office: &Office,
+) -> anyhow::Result<()> {
+    let (store, clock, entropy) = (&*rt.store, &*rt.clock, &*rt.entropy);
+    let units = rt.units().await?;
+    let files = rt.files()?;
+    let units = &*units;
+    let files = &files;
+    let desk = Desk {
+        store,
+        clock,
+        entropy,
+        units,
+    };
+    let p = store
+        .procedure_by_code(office.id, "HT-TRICHLUC-KS")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo procedure missing"))?;
+    let filing = desk.filing(&p).await?;
+    let lang = guichet_core::Language::Vi;
+    let agent_actor = Actor::user(agent);
+    for step in 0..4 {
+        let types = ["pdf".to_owned()];
+        let rules = guichet_services::files::FileRules {
+            types: &types,
+            max_bytes: 5 * 1024 * 1024,
+        };
+        let content = bytes::Bytes::from_static(b"%PDF-1.4\n% demo scan of an identity card\n");
+        let actor = format!("user:{}", citizen.id);
+        let record = files
+            .upload(
+                store,
+                clock,
+                entropy,
+                &actor,
+                "cccd.pdf",
+                content,
+                &rules,
+                Some(citizen.id),
+            )
+            .await?;
+        let answers = birth_extract_answers(
+            json!({ "file": record.id, "name": record.name, "size": record.size, "sha256": record.sha256 }),
+        );
+        let (mut d, _) = desk
+            .file_now(citizen, &filing, &answers, None, lang)
+            .await?;
+        if step >= 1 {
+            d = desk
+                .step(
+                    &agent_actor,
+                    &d,
+                    d.rev,
+                    Step::Receive,
+                    StepInput::default(),
+                    lang,
+                )
+                .await?;
+        }
+        if step == 2 {
+            let input = StepInput {
+                reason: "Ảnh CCCD bị mờ, đề nghị chụp lại mặt trước.".into(),
+                ..StepInput::default()
+            };
+            desk.step(
+                &agent_actor,
+                &d,
+                d.rev,
+                Step::RequestCorrection,
+                input,
+                lang,
+            )
+            .await?;
+        }
+        if step == 3 {
+            desk.step(
+                &agent_actor,
+                &d,
+                d.rev,
+                Step::Approve,
+                StepInput::default(),
+                lang,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! Uploaded files: content in an object store (a local directory by default), addressed by a
+//! key made from the file id; SHA-256 computed on the way in; a virus-scan hook before storing.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use guichet_core::{FileId, UserId};
+use guichet_store::FileRecord;
+use object_store::ObjectStoreExt as _;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::form::{content_type_for, extension};
+use crate::{Result, ServiceError, invalid};
+
+/// What a scanner says about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Clean,
+    Infected(String),
+}
+
+/// The virus-scan hook: `Builtin` recognises the EICAR test file only (so the refusal path is
+/// tested); `Command` runs a scanner (e.g. `clamdscan --no-summary -`) with the file on stdin:
+/// exit 0 clean, 1 infected, anything else an error (the upload is refused, never let through).
+#[derive(Debug, Clone)]
+pub enum Scanner {
+    Builtin,
+    Command(Vec<String>),
+}
+
+const EICAR: &[u8] = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+
+impl Scanner {
+    pub async fn scan(&self, content: &[u8]) -> Result<Verdict> {
+        if content.windows(EICAR.len()).any(|w| w == EICAR) {
+            return Ok(Verdict::Infected("EICAR-Test-File".into()));
+        }
+        let Scanner::Command(argv) = self else {
+            return Ok(Verdict::Clean);
+        };
+        let Some((program, args)) = argv.split_first() else {
+            return Ok(Verdict::Clean);
+        };
+        use tokio::io::AsyncWriteExt as _;
+        let mut child = tokio::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                ServiceError::Internal(format!("virus scanner {program} did not start: {e}"))
+            })?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(content)
+                .await
+                .map_err(|e| ServiceError::Internal(format!("virus scanner input: {e}")))?;
+        }
+        let out = child
+            .wait_with_output()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("virus scanner: {e}")))?;
+        match out.status.code() {
+            Some(0) => Ok(Verdict::Clean),
+            Some(1) => Ok(Verdict::Infected(
+                String::from_utf8_lossy(&out.stdout)
+                    .trim()
+                    .chars()
+                    .take(200)
+                    .collect(),
+            )),
+            _ => Err(ServiceError::Internal(
+                "the virus scanner failed; the file was not accepted".into(),
+            )),
+        }
+    }
+}
+
+/// What a field accepts: extensions and a size limit.
+pub struct FileRules<'a> {
+    pub types: &'a [String],
+    pub max_bytes: u64,
+}
+
+/// The file store of an instance.
+#[derive(Clone)]
+pub struct Files {
+    store: Arc<dyn ObjectStore>,
+    pub scanner: Scanner,
+    /// Largest upload accepted anywhere, whatever a form allows.
+    pub max_bytes: u64,
+}
+
+impl Files {
+    /// Files in a local directory (created if missing).
+    pub fn local(dir: &Path, scanner: Scanner, max_bytes: u64) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ServiceError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        let fs = object_store::local::LocalFileSystem::new_with_prefix(dir)
+            .map_err(|e| ServiceError::Internal(format!("file store {}: {e}", dir.display())))?;
+        Ok(Self {
+            store: Arc::new(fs),
+            scanner,
+            max_bytes,
+        })
+    }
+
+    pub fn with_store(store: Arc<dyn ObjectStore>, scanner: Scanner, max_bytes: u64) -> Self {
+        Self {
+            store,
+            scanner,
+            max_bytes,
+        }
+    }
+
+    /// Checks and stores an upload; returns its record (not yet in the database).
+    pub async fn put(
+        &self,
+        id: FileId,
+        name: &str,
+        content: Bytes,
+        rules: &FileRules<'_>,
+        uploaded_by: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> Result<FileRecord> {
+        let (allowed, max_bytes) = (rules.types, rules.max_bytes);
+        let name: String = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        let ext = extension(&name);
+        if name.is_empty() || !allowed.contains(&ext) {
+            return Err(invalid("file-type", allowed.join(", ")));
+        }
+        let limit = max_bytes.min(self.max_bytes);
+        if content.len() as u64 > limit {
+            return Err(invalid("file-too-big", crate::form::human_size(limit)));
+        }
+        if content.is_empty() {
+            return Err(invalid("file-empty", "the file is empty"));
+        }
+        if let Verdict::Infected(what) = self.scanner.scan(&content).await? {
+            return Err(invalid("file-infected", what));
+        }
+        let sha256 = hex::encode(Sha256::digest(&content));
+        let key = format!("uploads/{}/{}", &id.to_string()[..8], id);
+        let size = content.len() as i64;
+        self.store
+            .put(
+                &ObjectPath::from(key.as_str()),
+                PutPayload::from_bytes(content),
+            )
+            .await
+            .map_err(|e| ServiceError::Internal(format!("storing the file failed: {e}")))?;
+        Ok(FileRecord {
+            id,
+            dossier_id: None,
+            name,
+            content_type: content_type_for(&ext)
+                .unwrap_or("application/octet-stream")
+                .to_owned(),
+            size,
+            sha256,
+            storage_key: key,
+            uploaded_by,
+            created_at: now,
+        })
+    }
+
+    /// Checks, stores and records an upload (metadata row and `file.uploaded` ledger entry in
+    /// one transaction). Returns `Invalid` (file-type, file-too-big, file-empty, file-infected)
+    /// for a refused file, which then leaves nothing behind in the database.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upload(
+        &self,
+        store: &dyn guichet_store::Store,
+        clock: &dyn guichet_core::Clock,
+        entropy: &dyn guichet_core::Entropy,
+        actor: &str,
+        name: &str,
+        content: Bytes,
+        rules: &FileRules<'_>,
+        uploaded_by: Option<UserId>,
+    ) -> Result<FileRecord> {
+        let id: FileId = guichet_core::IdGen { clock, entropy }.id();
+        let record = self
+            .put(id, name, content, rules, uploaded_by, clock.now())
+            .await?;
+        let audit = guichet_store::Audit::one(
+            clock.now(),
+            guichet_ledger::Event {
+                stream: guichet_ledger::SYSTEM_STREAM.into(),
+                actor: actor.to_owned(),
+                action: "file.uploaded".into(),
+                object_type: "file".into(),
+                object_id: record.id.to_string(),
+                payload: serde_json::json!({ "sha256": record.sha256, "size": record.size, "name": record.name }),
+            },
+        );
+        store.add_file(&record, &audit).await?;
+        Ok(record)
+    }
+
+    /// The content of a stored file, checked against its recorded SHA-256.
+    pub async fn get(&self, file: &FileRecord) -> Result<Bytes> {
+        let content = self
+            .store
+            .get(&ObjectPath::from(file.storage_key.as_str()))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading file {}: {e}", file.id)))?
+            .bytes()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading file {}: {e}", file.id)))?;
+        if hex::encode(Sha256::digest(&content)) != file.sha256 {
+            return Err(ServiceError::Internal(format!(
+                "file {} does not match its SHA-256 (damaged storage)",
+                file.id
+            )));
+        }
+        Ok(content)
+    }
+}
