@@ -28,8 +28,8 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Largest form with uploaded files accepted (all files together).
     pub upload_limit_bytes: usize,
-    /// Where e-mails go: empty (kept in the outbox), `dir:PATH` (one .eml file each) or an SMTP
-    /// URL (`smtp://user:pass@host:587?tls=required`, `smtps://host`).
+    /// Where e-mails go: empty (one .eml file each in `data_dir/mail`), `dir:PATH`, an SMTP URL
+    /// (`smtp://user:pass@host:587?tls=required`, `smtps://host`), or `none` (kept in the outbox).
     pub mail_transport: String,
     /// The sender of e-mails.
     pub mail_from: String,
@@ -88,13 +88,15 @@ impl Config {
         use guichet_services::outbox::MailTransport;
         let t = self.mail_transport.trim();
         Ok(if t.is_empty() {
+            MailTransport::Directory(self.data_dir.join("mail"))
+        } else if t == "none" {
             MailTransport::None
         } else if let Some(dir) = t.strip_prefix("dir:") {
             MailTransport::Directory(PathBuf::from(dir))
         } else if t.starts_with("smtp://") || t.starts_with("smtps://") {
             MailTransport::Smtp(t.to_owned())
         } else {
-            bail!("mail_transport must be empty, dir:PATH or an smtp:// or smtps:// URL")
+            bail!("mail_transport must be empty, none, dir:PATH or an smtp:// or smtps:// URL")
         })
     }
 

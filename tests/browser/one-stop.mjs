@@ -1,0 +1,182 @@
+// The one-stop journey in headless Chromium: a citizen files a dossier with JavaScript turned
+// off, an agent receives it and asks for a correction, the citizen answers, the agent approves,
+// and the dossier shows it was decided in time; then `guichet verify` passes on the ledger.
+// With SCREENSHOTS_DIR=DIR, screenshots of the key pages go to DIR (docs/screenshots/).
+//
+// Usage: node one-stop.mjs [path/to/guichet]   (default: $CARGO_TARGET_DIR/debug/guichet)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
+const bin = process.argv[2] || join(target, 'debug', 'guichet');
+// Screenshots only when asked: SCREENSHOTS_DIR=docs/screenshots node tests/browser/one-stop.mjs
+const shots = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : null;
+const PASSWORD = 'guichet-demo-2026';
+
+function check(cond, message) {
+  if (!cond) throw new Error(`check failed: ${message}`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitUp(base, server) {
+  for (let i = 0; i < 600; i++) {
+    if (server.exitCode !== null) throw new Error(`guichet exited with ${server.exitCode}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('guichet did not start in 60 s');
+}
+
+async function login(page, base, username) {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
+  check(!page.url().endsWith('/login'), `${username} logged in`);
+}
+
+async function submitVia(page, selector) {
+  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+}
+
+async function stepButton(page, step, reason) {
+  const form = page.locator(`form.step-form:has(input[name=step][value=${step}])`);
+  if (reason) await form.locator('textarea').fill(reason);
+  await Promise.all([page.waitForNavigation(), form.locator('button').click()]);
+}
+
+async function shot(page, name) {
+  if (shots) await page.screenshot({ path: join(shots, name), fullPage: true });
+}
+
+const scan = { name: 'cccd.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% scan\n') };
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'guichet-browser-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(bin, ['--data-dir', join(dir, 'data'), 'demo', '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  let browser;
+  try {
+    await waitUp(base, server);
+    if (shots) mkdirSync(shots, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+
+    // The citizen, in Vietnamese, without JavaScript.
+    const citizenCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
+    const citizen = await citizenCtx.newPage();
+    await login(citizen, base, 'thu.pham');
+    await citizen.goto(`${base}/procedures?q=trich+luc`);
+    check((await citizen.textContent('main')).includes('Cấp bản sao trích lục khai sinh'), 'accent-insensitive search finds the procedure');
+    await shot(citizen, 'catalogue-vi.png');
+    await citizen.goto(`${base}/procedures/HN-HOANKIEM/HT-TRICHLUC-KS`);
+    await submitVia(citizen, 'form[action$="/start"] button');
+    check(/\/dossiers\/[0-9a-f-]+\/edit$/.test(citizen.url()), 'the draft form opens');
+
+    await citizen.fill('#f-full_name', 'Phạm Minh Thu');
+    await citizen.fill('#f-cccd', '001190012345');
+    await citizen.fill('#f-phone', '0912 345 678');
+    await citizen.fill('#f-email', 'thu@example.vn');
+    await citizen.check('input[name=relation][value=self]');
+    await citizen.fill('#f-person_name', 'Phạm Minh Thu');
+    await citizen.fill('#f-birth_date', '12/04/1990');
+    await citizen.selectOption('#f-registered_at-province', 'VN-P-01');
+    // No JavaScript: the communes come with a round trip, and the draft is saved on the way.
+    await submitVia(citizen, 'button[name=go][value=refresh]');
+    check(await citizen.inputValue('#f-full_name') === 'Phạm Minh Thu', 'answers survive the round trip');
+    await citizen.selectOption('#f-registered_at-commune', 'VN-C-00004');
+    await citizen.fill('#f-registered_at-street', '12 Hàng Bạc');
+    await citizen.fill('#f-copies', '2');
+    await citizen.setInputFiles('#f-id_scan', scan);
+    await citizen.selectOption('#f-delivery', 'counter');
+    await shot(citizen, 'form-vi.png');
+    await submitVia(citizen, 'button[name=go][value=review]');
+    check(citizen.url().endsWith('/review'), `the summary page follows (at ${citizen.url()})`);
+    check((await citizen.textContent('main')).includes('Hàng Bạc'), 'the summary shows the answers');
+    await shot(citizen, 'review-vi.png');
+    await submitVia(citizen, 'form[action$="/submit"] button');
+    const code = (await citizen.textContent('#dossier-code')).trim();
+    check(/^HN-HOANKIEM-\d{6}-\d{4}$/.test(code), `a dossier code (${code})`);
+    await shot(citizen, 'receipt-vi.png');
+    const dossierUrl = await citizen.getAttribute('a[href^="/dossiers/"]', 'href');
+
+    // The agent, in English, with JavaScript.
+    const agentCtx = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    const agent = await agentCtx.newPage();
+    await login(agent, base, 'lan.nguyen');
+    await agent.goto(`${base}/lang/en?next=/offices/HN-HOANKIEM/dossiers`);
+    check((await agent.textContent('main')).includes(code), 'the new dossier is in the queue');
+    await shot(agent, 'queue-en.png');
+    await agent.goto(`${base}${dossierUrl}`);
+    await stepButton(agent, 'receive');
+    await stepButton(agent, 'request_correction', 'The scan of the identity card is blurred; please send it again.');
+    check((await agent.textContent('#dossier-state')).includes('Waiting for the applicant'), 'waiting for the applicant');
+
+    // The citizen answers the request.
+    await citizen.goto(`${base}${dossierUrl}`);
+    check((await citizen.textContent('#dossier-state')).includes('Chờ bổ sung'), 'the citizen sees the request');
+    await submitVia(citizen, `a[href="${dossierUrl}/edit"]`);
+    check((await citizen.textContent('main')).includes('blurred'), 'the reason is shown');
+    await citizen.setInputFiles('#f-id_scan', { ...scan, buffer: Buffer.from('%PDF-1.4\n% sharper scan\n') });
+    await citizen.fill('#note', 'Đã chụp lại ảnh CCCD.');
+    await submitVia(citizen, 'button[name=go][value=resubmit]');
+    check((await citizen.textContent('#dossier-state')).includes('Đang xử lý'), 'back with the office');
+
+    // The agent approves; the dossier is decided in time.
+    await agent.goto(`${base}${dossierUrl}`);
+    await stepButton(agent, 'approve');
+    const timing = (await agent.textContent('#dossier-timing')).trim();
+    check(timing === 'Early' || timing === 'On time', `decided in time (${timing})`);
+    await shot(agent, 'dossier-en.png');
+    await citizen.goto(`${base}${dossierUrl}`);
+    const vnTiming = (await citizen.textContent('#dossier-timing')).trim();
+    check(vnTiming === 'Trước hạn' || vnTiming === 'Đúng hạn', `the citizen sees it in time (${vnTiming})`);
+
+    // French pages render too.
+    const frCtx = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1100, height: 900 } });
+    const fr = await frCtx.newPage();
+    await fr.goto(`${base}/lang/fr?next=/procedures/FR-PREF-33/CERFA-13750`);
+    check((await fr.textContent('h1')).includes('certificat d’immatriculation'), 'French procedure page');
+    await shot(fr, 'procedure-fr.png');
+
+    console.log(`browser: ${code} filed without JavaScript, corrected, approved (${timing})`);
+  } finally {
+    if (browser) await browser.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  const verify = spawnSync(bin, ['--data-dir', join(dir, 'data'), 'verify'], { encoding: 'utf8' });
+  check(verify.status === 0, `guichet verify passes:\n${verify.stdout}${verify.stderr}`);
+  console.log(verify.stdout.trim().split('\n').pop());
+  rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
