@@ -621,6 +621,308 @@ pub async fn damaged_backups_are_refused(source: Arc<dyn Store>, target: Arc<dyn
 
 /// Expands to one `#[tokio::test]` per contract case. `$make` is an async fn returning a fresh,
 /// migrated, empty `Option<Arc<dyn Store>>` (`None` skips, e.g. PostgreSQL absent outside CI).
+
+fn procedure_records(
+    n: u128,
+    office: &Office,
+) -> (crate::ProcedureRecord, crate::ProcedureVersionRecord) {
+    let id = guichet_core::ProcedureId(uid(3000 + n));
+    (
+        crate::ProcedureRecord {
+            id,
+            office_id: office.id,
+            code: format!("P-{n}"),
+            topic: "civil_status".into(),
+            published_version: 0,
+            latest_version: 1,
+            created_at: T0,
+        },
+        crate::ProcedureVersionRecord {
+            id: uid(4000 + n),
+            procedure_id: id,
+            version: 1,
+            status: "draft".into(),
+            body: serde_json::json!({"name": {"vi": "Trích lục khai sinh"}}),
+            created_at: T0,
+            published_at: None,
+        },
+    )
+}
+
+fn dossier_record(
+    n: u128,
+    office: &Office,
+    procedure: guichet_core::ProcedureId,
+) -> crate::DossierRecord {
+    crate::DossierRecord {
+        id: guichet_core::DossierId(uid(5000 + n)),
+        code: None,
+        office_id: office.id,
+        procedure_id: procedure,
+        procedure_version: 1,
+        applicant_id: None,
+        applicant_name: "Phạm Minh Thu".into(),
+        applicant_email: None,
+        state: "submitted".into(),
+        answers: serde_json::json!({"full_name": "Phạm Minh Thu"}),
+        secret_hash: None,
+        rev: 1,
+        created_at: T0,
+        updated_at: T0,
+        submitted_at: Some(T0),
+        received_at: None,
+        due_date: None,
+        paused_on: None,
+        decided_on: None,
+        assigned_to: None,
+        idempotency_key: None,
+    }
+}
+
+fn numbered(d: crate::DossierRecord) -> crate::DossierWrite {
+    let mut w = crate::DossierWrite::new(d, None);
+    w.allocate_code = Some(crate::CodeRequest {
+        prefix: "HN-HK-261125".into(),
+        day: time::macros::date!(2026 - 11 - 25),
+    });
+    w
+}
+
+fn submitted_audit(office: &Office) -> Audit {
+    Audit::one(
+        T0,
+        Event {
+            stream: office.code.clone(),
+            actor: "cli".into(),
+            action: "dossier.submitted".into(),
+            object_type: "dossier".into(),
+            object_id: "d".into(),
+            payload: serde_json::json!({"code": null}),
+        },
+    )
+}
+
+pub async fn dossier_codes_are_gap_free_under_concurrency(store: Arc<dyn Store>) {
+    let o = office(1, "HN-HK");
+    store.create_office(&o, &created("office")).await.unwrap();
+    let (p, v) = procedure_records(1, &o);
+    store
+        .create_procedure(&p, &v, &created("procedure"))
+        .await
+        .unwrap();
+    // A submission that fails (it names a file that does not exist) takes no number.
+    let mut failing = numbered(dossier_record(999, &o, p.id));
+    failing.attach_files.push(guichet_core::FileId(uid(77)));
+    assert!(matches!(
+        store.write_dossier(failing, &submitted_audit(&o)).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let mut tasks = Vec::new();
+    for n in 0..40u128 {
+        let (store, o) = (store.clone(), o.clone());
+        let d = dossier_record(n, &o, p.id);
+        tasks.push(tokio::spawn(async move {
+            store.write_dossier(numbered(d), &submitted_audit(&o)).await
+        }));
+    }
+    let mut codes = BTreeSet::new();
+    for t in tasks {
+        codes.insert(t.await.unwrap().unwrap().code.unwrap());
+    }
+    let expected: BTreeSet<String> = (1..=40).map(|n| format!("HN-HK-261125-{n:04}")).collect();
+    assert_eq!(codes, expected);
+    // The ledger entry of each submission names its code.
+    let entries = store.ledger_entries("HN-HK", 0, 100).await.unwrap();
+    let named: BTreeSet<String> = entries
+        .iter()
+        .filter(|e| e.action == "dossier.submitted")
+        .map(|e| {
+            serde_json::from_str::<serde_json::Value>(&e.payload).unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(named, expected);
+    assert_eq!(
+        store
+            .count_dossiers(&crate::DossierQuery::default(), 1000)
+            .await
+            .unwrap(),
+        40
+    );
+    assert_eq!(
+        store
+            .count_dossiers(&crate::DossierQuery::default(), 10)
+            .await
+            .unwrap(),
+        10,
+        "counting stops at the cap"
+    );
+}
+
+pub async fn stale_dossier_writes_are_refused_and_change_nothing(store: Arc<dyn Store>) {
+    let o = office(1, "HN-HK");
+    store.create_office(&o, &created("office")).await.unwrap();
+    let (p, v) = procedure_records(1, &o);
+    store
+        .create_procedure(&p, &v, &created("procedure"))
+        .await
+        .unwrap();
+    let d = store
+        .write_dossier(numbered(dossier_record(1, &o, p.id)), &submitted_audit(&o))
+        .await
+        .unwrap();
+    let before = store.ledger_entries("HN-HK", 0, 100).await.unwrap().len();
+    let mut received = d.clone();
+    received.state = "received".into();
+    received.rev = 2;
+    received.due_date = Some(time::macros::date!(2026 - 11 - 27));
+    let ok = store
+        .write_dossier(
+            crate::DossierWrite::new(received.clone(), Some(1)),
+            &created("step"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.due_date, received.due_date);
+    // A second writer that read revision 1 loses, and leaves no trace.
+    let mut other = d.clone();
+    other.state = "rejected".into();
+    other.rev = 2;
+    let mut w = crate::DossierWrite::new(other, Some(1));
+    w.messages.push(crate::MessageRecord {
+        id: uid(8),
+        dossier_id: d.id,
+        at: T0,
+        author_id: None,
+        author_name: "x".into(),
+        from_applicant: false,
+        internal: false,
+        body: "lost".into(),
+        file_id: None,
+    });
+    assert!(matches!(
+        store.write_dossier(w, &created("step")).await,
+        Err(StoreError::Stale(_))
+    ));
+    let now = store.dossier(d.id).await.unwrap().unwrap();
+    assert_eq!((now.state.as_str(), now.rev), ("received", 2));
+    assert!(store.dossier_messages(d.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.ledger_entries("HN-HK", 0, 100).await.unwrap().len(),
+        before
+    );
+    assert_eq!(
+        store
+            .ledger_entries(SYSTEM_STREAM, 0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "test.created" && e.object_id == "step")
+            .count(),
+        1
+    );
+    // Lists filter by state and order undated dossiers last.
+    let q = crate::DossierQuery {
+        office: Some(o.id),
+        states: vec!["received".into()],
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(store.list_dossiers(&q).await.unwrap().len(), 1);
+    assert!(
+        store.list_dossiers(&q).await.unwrap()[0].answers.is_null(),
+        "lists leave answers out"
+    );
+}
+
+pub async fn published_procedure_versions_never_change(store: Arc<dyn Store>) {
+    let o = office(1, "HN-HK");
+    store.create_office(&o, &created("office")).await.unwrap();
+    let (p, v1) = procedure_records(1, &o);
+    store
+        .create_procedure(&p, &v1, &created("procedure"))
+        .await
+        .unwrap();
+    store
+        .publish_procedure(p.id, 1, T0, &created("publish"))
+        .await
+        .unwrap();
+    // Saving version 1 again is refused: it is published.
+    let mut edit = v1.clone();
+    edit.body = serde_json::json!({"name": {"vi": "changed"}});
+    assert!(matches!(
+        store.save_procedure_draft(&edit, &created("edit")).await,
+        Err(StoreError::Stale(_))
+    ));
+    assert_eq!(
+        store
+            .procedure_version(p.id, 1)
+            .await
+            .unwrap()
+            .unwrap()
+            .body,
+        v1.body
+    );
+    // Version 2 is a new draft; publishing it retires version 1.
+    let mut v2 = edit.clone();
+    v2.id = uid(4100);
+    v2.version = 2;
+    store
+        .save_procedure_draft(&v2, &created("edit"))
+        .await
+        .unwrap();
+    let mut v4 = v2.clone();
+    v4.id = uid(4101);
+    v4.version = 4;
+    assert!(
+        matches!(
+            store.save_procedure_draft(&v4, &created("skip")).await,
+            Err(StoreError::Stale(_))
+        ),
+        "versions follow each other"
+    );
+    store
+        .publish_procedure(p.id, 2, T0, &created("publish"))
+        .await
+        .unwrap();
+    let versions = store.procedure_versions(p.id).await.unwrap();
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| v.status.as_str())
+            .collect::<Vec<_>>(),
+        vec!["retired", "published"]
+    );
+    assert_eq!(
+        store
+            .procedure(p.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .published_version,
+        2
+    );
+    store
+        .unpublish_procedure(p.id, &created("unpublish"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.unpublish_procedure(p.id, &created("again")).await,
+        Err(StoreError::Stale(_))
+    ));
+    assert_eq!(
+        store
+            .procedure(p.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .published_version,
+        0
+    );
+}
+
 #[macro_export]
 macro_rules! contract_suite {
     ($make:path) => {
@@ -638,6 +940,9 @@ macro_rules! contract_suite {
             verify_detects_insert,
             verify_uses_signed_checkpoints,
             calendar_overrides_are_per_office_and_replaceable,
+            dossier_codes_are_gap_free_under_concurrency,
+            stale_dossier_writes_are_refused_and_change_nothing,
+            published_procedure_versions_never_change,
             every_table_is_in_the_backup);
         $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused);
     };

@@ -2218,3 +2218,68 @@ pub async fn my_offices(app: &App, user: &User) -> Vec<Office> {
         .filter(|o| user.grants.iter().any(|g| g.office == Some(o.id)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Labels looked up by computed keys, which the static key test cannot see.
+    #[test]
+    fn every_state_timing_step_and_service_message_has_a_label() {
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(DState::ALL.iter().map(|s| format!("state-{}", s.code())));
+        keys.extend(Step::ALL.iter().map(|s| format!("step-{}", s.code())));
+        keys.extend(
+            ServiceLevel::ALL
+                .iter()
+                .map(|l| format!("level-{}", l.code())),
+        );
+        keys.extend(["original", "copy", "certified_copy"].map(|d| format!("docform-{d}")));
+        keys.extend(["draft", "published", "retired"].map(|v| format!("version-{v}")));
+        keys.extend(["draft_started", "assign"].map(|h| format!("history-{h}")));
+        keys.extend(
+            [
+                "already-submitted",
+                "resubmitted",
+                "step-done",
+                "message-sent",
+                "assigned",
+                "bulk-done",
+            ]
+            .map(|n| format!("dossier-notice-{n}")),
+        );
+        let timings = [
+            dossier::Timing::NoDeadline,
+            dossier::Timing::OnTrack,
+            dossier::Timing::DueSoon,
+            dossier::Timing::Overdue,
+            dossier::Timing::Paused,
+            dossier::Timing::Early,
+            dossier::Timing::OnTime,
+            dossier::Timing::Late,
+        ];
+        keys.extend(timings.iter().map(|t| format!("timing-{}", t.code())));
+        // Every `invalid("…")` key of the services crate has a message.
+        for file in ["dossier.rs", "procedure.rs", "files.rs", "form.rs"] {
+            let text = std::fs::read_to_string(format!(
+                "{}/../services/src/{file}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap_or_default();
+            for part in text.split("invalid(").skip(1) {
+                let Some(rest) = part.trim_start().strip_prefix('"') else {
+                    continue;
+                };
+                if let Some(end) = rest.find('"') {
+                    keys.push(format!("svc-{}", &rest[..end]));
+                }
+            }
+        }
+        assert!(keys.len() > 60, "{keys:?}");
+        for lang in Language::ALL {
+            let tr = Tr::new(lang);
+            let missing: Vec<&String> = keys.iter().filter(|k| tr.lookup(k).is_none()).collect();
+            assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
+        }
+    }
+}
