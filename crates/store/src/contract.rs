@@ -619,9 +619,6 @@ pub async fn damaged_backups_are_refused(source: Arc<dyn Store>, target: Arc<dyn
     );
 }
 
-/// Expands to one `#[tokio::test]` per contract case. `$make` is an async fn returning a fresh,
-/// migrated, empty `Option<Arc<dyn Store>>` (`None` skips, e.g. PostgreSQL absent outside CI).
-
 fn procedure_records(
     n: u128,
     office: &Office,
@@ -923,6 +920,8 @@ pub async fn published_procedure_versions_never_change(store: Arc<dyn Store>) {
     );
 }
 
+/// Expands to one `#[tokio::test]` per contract case. `$make` is an async fn returning a fresh,
+/// migrated, empty `Option<Arc<dyn Store>>` (`None` skips, e.g. PostgreSQL absent outside CI).
 #[macro_export]
 macro_rules! contract_suite {
     ($make:path) => {
