@@ -758,11 +758,13 @@ pub async fn load_dossiers(
     let files = rt.files()?;
     let units = &*units;
     let files = &files;
+    let versions = guichet_services::procedure::VersionCache::default();
     let desk = Desk {
         store,
         clock,
         entropy,
         units,
+        versions: &versions,
     };
     let p = store
         .procedure_by_code(office.id, "HT-TRICHLUC-KS")

@@ -84,6 +84,13 @@ enum Command {
         /// PostgreSQL server to benchmark on (a scratch database is created and dropped).
         #[arg(long)]
         postgres_url: Option<String>,
+        /// `ledger` (appends and verification) or `one-stop` (dossier filing over HTTP and the
+        /// agent queue).
+        #[arg(long, default_value = "ledger")]
+        suite: String,
+        /// Dossiers in the agent queue of the one-stop suite.
+        #[arg(long, default_value_t = 1_000_000)]
+        queue_rows: u64,
     },
 }
 
@@ -277,20 +284,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         concurrency,
         verify_entries,
         postgres_url,
+        suite,
+        queue_rows,
     } = cli.command
     {
         if concurrency == 0 || ops == 0 {
             bail!("--ops and --concurrency must be positive");
         }
         let work_dir = config.data_dir.join("bench-scratch");
-        let report = guichet::bench::run(guichet::bench::BenchOptions {
+        let options = guichet::bench::BenchOptions {
             ops,
             concurrency,
             verify_entries,
             postgres_url,
             work_dir,
-        })
-        .await?;
+        };
+        let report = match suite.as_str() {
+            "ledger" => guichet::bench::run(options).await?,
+            "one-stop" => guichet::bench_one_stop::run(options, queue_rows).await?,
+            other => bail!("unknown suite {other:?}: ledger or one-stop"),
+        };
         println!("{report}");
         return Ok(ExitCode::SUCCESS);
     }

@@ -788,7 +788,7 @@ async fn office_admin_records_calendar_days_with_their_legal_reference(db: Db) {
     let entry = app
         .rt
         .store
-        .ledger_entries("HN-HOANKIEM", 0, 10)
+        .ledger_entries("HN-HOANKIEM", 0, 10_000)
         .await
         .unwrap()
         .pop()

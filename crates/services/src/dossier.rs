@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::form::{self, Check, FieldError, Mode};
-use crate::procedure::{ProcedureBody, TimeUnit, body_of};
+use crate::procedure::{ProcedureBody, TimeUnit, VersionCache};
 use crate::state::{self, State, Step};
 use crate::{Result, ServiceError, invalid};
 
@@ -116,6 +116,11 @@ pub struct Deadline {
     /// Working days left (negative once late); `None` without a running deadline.
     pub days_left: Option<i64>,
     pub timing: Timing,
+}
+
+/// Whether the dossier's deadline runs (so the office calendar is needed to show it).
+pub fn deadline_running(d: &DossierRecord) -> bool {
+    d.due_date.is_some() && d.decided_on.is_none() && d.state != State::Withdrawn.code()
 }
 
 /// The deadline view of a dossier on `today` (office-local).
@@ -241,6 +246,7 @@ pub struct Desk<'a> {
     pub clock: &'a dyn Clock,
     pub entropy: &'a dyn Entropy,
     pub units: &'a Registry,
+    pub versions: &'a VersionCache,
 }
 
 /// The procedure version a dossier is filed on, with its office.
@@ -248,7 +254,7 @@ pub struct Filing {
     pub office: Office,
     pub procedure: ProcedureRecord,
     pub version: i64,
-    pub body: ProcedureBody,
+    pub body: std::sync::Arc<ProcedureBody>,
 }
 
 impl Desk<'_> {
@@ -266,18 +272,22 @@ impl Desk<'_> {
             .office(procedure.office_id)
             .await?
             .ok_or_else(|| ServiceError::NotFound("office".into()))?;
-        if procedure.published_version == 0 {
+        self.filing_in(office, procedure).await
+    }
+
+    /// The same, when the caller already holds the office.
+    pub async fn filing_in(&self, office: Office, procedure: &ProcedureRecord) -> Result<Filing> {
+        if procedure.published_version == 0 || office.id != procedure.office_id {
             return Err(invalid(
                 "procedure-closed",
                 "this procedure is not open for filing",
             ));
         }
-        let v = self
-            .store
-            .procedure_version(procedure.id, procedure.published_version)
+        let body = self
+            .versions
+            .body(self.store, procedure.id, procedure.published_version)
             .await?
             .ok_or_else(|| ServiceError::NotFound("procedure version".into()))?;
-        let body = body_of(&v)?;
         if !body.level.online() {
             return Err(invalid(
                 "procedure-offline",
@@ -287,19 +297,20 @@ impl Desk<'_> {
         Ok(Filing {
             office,
             procedure: procedure.clone(),
-            version: v.version,
+            version: procedure.published_version,
             body,
         })
     }
 
     /// The version a dossier was filed on.
-    pub async fn body_of_dossier(&self, d: &DossierRecord) -> Result<ProcedureBody> {
-        let v = self
-            .store
-            .procedure_version(d.procedure_id, d.procedure_version)
+    pub async fn body_of_dossier(
+        &self,
+        d: &DossierRecord,
+    ) -> Result<std::sync::Arc<ProcedureBody>> {
+        self.versions
+            .body(self.store, d.procedure_id, d.procedure_version)
             .await?
-            .ok_or_else(|| ServiceError::NotFound("procedure version".into()))?;
-        body_of(&v)
+            .ok_or_else(|| ServiceError::NotFound("procedure version".into()))
     }
 
     fn check<'b>(&'b self, lang: Language, mode: Mode, office: &Office) -> Check<'b> {

@@ -185,6 +185,44 @@ pub struct Version {
     pub body: ProcedureBody,
 }
 
+/// Published and retired versions never change, so their parsed bodies are kept in memory
+/// (drafts are always read afresh). Filing and every dossier page need the body.
+#[derive(Default)]
+pub struct VersionCache {
+    bodies: std::sync::RwLock<
+        std::collections::HashMap<(ProcedureId, i64), std::sync::Arc<ProcedureBody>>,
+    >,
+}
+
+impl VersionCache {
+    pub async fn body(
+        &self,
+        store: &dyn Store,
+        procedure: ProcedureId,
+        version: i64,
+    ) -> Result<Option<std::sync::Arc<ProcedureBody>>> {
+        if let Some(b) = self
+            .bodies
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(procedure, version))
+        {
+            return Ok(Some(b.clone()));
+        }
+        let Some(record) = store.procedure_version(procedure, version).await? else {
+            return Ok(None);
+        };
+        let body = std::sync::Arc::new(body_of(&record)?);
+        if record.status != "draft" {
+            self.bodies
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert((procedure, version), body.clone());
+        }
+        Ok(Some(body))
+    }
+}
+
 pub fn body_of(record: &ProcedureVersionRecord) -> Result<ProcedureBody> {
     serde_json::from_value(record.body.clone())
         .map_err(|e| ServiceError::Internal(format!("stored procedure version is unreadable: {e}")))

@@ -1032,8 +1032,9 @@ macro_rules! sql_store {
                 let mut q = sqlx::QueryBuilder::<$Db>::new(concat!("SELECT ", $crate::one_stop::dossier_list_columns!(), " FROM dossiers"));
                 push_dossier_filter(&mut q, query);
                 q.push(match query.order {
-                    // `due_date IS NULL` first sorts undated dossiers last on both backends.
-                    DossierOrder::DueDate => " ORDER BY due_date IS NULL, due_date, id",
+                    // NULLS FIRST is SQLite's natural order and an index order on PostgreSQL, so
+                    // both walk an index instead of sorting the queue.
+                    DossierOrder::DueDate => " ORDER BY due_date ASC NULLS FIRST, id",
                     DossierOrder::Newest => " ORDER BY id DESC",
                     DossierOrder::Oldest => " ORDER BY id",
                 });

@@ -820,7 +820,7 @@ pub async fn stale_dossier_writes_are_refused_and_change_nothing(store: Arc<dyn 
             .count(),
         1
     );
-    // Lists filter by state and order undated dossiers last.
+    // Lists filter by state.
     let q = crate::DossierQuery {
         office: Some(o.id),
         states: vec!["received".into()],

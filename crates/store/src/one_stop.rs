@@ -169,7 +169,7 @@ impl DossierWrite {
 /// How a dossier list is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DossierOrder {
-    /// Soonest due date first (undated last), then oldest.
+    /// Undated first (submitted, waiting to be received), then soonest due date, then oldest.
     #[default]
     DueDate,
     /// Newest first.

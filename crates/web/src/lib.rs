@@ -70,6 +70,8 @@ pub struct AppState {
     pub trusted_keys: TrustedKeys,
     pub units: Arc<guichet_units::Registry>,
     pub files: guichet_services::files::Files,
+    /// Parsed bodies of published procedure versions (immutable, so cached).
+    pub versions: Arc<guichet_services::procedure::VersionCache>,
     pub settings: WebSettings,
     pub(crate) csrf_key: [u8; 32],
 }
@@ -110,6 +112,7 @@ impl AppState {
             trusted_keys,
             units,
             files,
+            versions: Arc::default(),
             settings,
             csrf_key,
         })

@@ -79,6 +79,7 @@ fn desk(app: &App) -> Desk<'_> {
         clock: &*app.clock,
         entropy: &*app.entropy,
         units: &app.units,
+        versions: &app.versions,
     }
 }
 
@@ -673,7 +674,7 @@ struct Loaded {
     d: DossierRecord,
     office: Office,
     procedure: ProcedureRecord,
-    body: ProcedureBody,
+    body: std::sync::Arc<ProcedureBody>,
 }
 
 async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {

@@ -28,6 +28,7 @@ fn desk(app: &App) -> Desk<'_> {
         clock: &*app.clock,
         entropy: &*app.entropy,
         units: &app.units,
+        versions: &app.versions,
     }
 }
 
@@ -394,9 +395,29 @@ async fn dossier_dto(
         .await?
         .map(|p| p.code)
         .unwrap_or_default();
-    let cal = guichet_accounts::calendar::office_calendar(&*app.store, &office)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    dossier_dto_in(app, ctx, d, secret, office, procedure).await
+}
+
+/// The same, when the caller already holds the office and the procedure code.
+async fn dossier_dto_in(
+    app: &App,
+    ctx: &Ctx,
+    d: &DossierRecord,
+    secret: Option<String>,
+    office: Office,
+    procedure: String,
+) -> Result<DossierDto, ApiError> {
+    // The office calendar is read only while a deadline runs.
+    let cal = if dossier::deadline_running(d) {
+        guichet_accounts::calendar::office_calendar(&*app.store, &office)
+            .await
+            .map_err(|e| ApiError::internal(&e))?
+    } else {
+        guichet_rules::calendar::OfficeCalendar::new(
+            guichet_accounts::calendar::rules_country(office.country),
+            None,
+        )
+    };
     let today = dossier::local_time(office.country, app.clock.now()).date();
     let dl = dossier::deadline(d, today, &cal);
     let st = DState::parse(&d.state).unwrap_or(DState::Draft);
@@ -491,7 +512,7 @@ pub async fn file_dossier(
     let office = office_by_code(&app, &req.office).await?;
     let p = procedure_of(&app, &office, &req.procedure).await?;
     let desk = desk(&app);
-    let filing = desk.filing(&p).await?;
+    let filing = desk.filing_in(office.clone(), &p).await?;
     if let Some(v) = req.form_version
         && v != filing.version
     {
@@ -531,7 +552,8 @@ pub async fn file_dossier(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(dossier_dto(&app, &ctx, &d, secret).await?)).into_response())
+    let dto = dossier_dto_in(&app, &ctx, &d, secret, office, p.code.clone()).await?;
+    Ok((status, Json(dto)).into_response())
 }
 
 #[derive(Debug, serde::Deserialize, IntoParams)]

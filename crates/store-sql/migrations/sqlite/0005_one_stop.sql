@@ -50,7 +50,10 @@ CREATE TABLE dossiers (
     assigned_to        BLOB REFERENCES users (id),
     idempotency_key    TEXT UNIQUE
 );
+-- The agents' queue: by state, by due date (undated first: they wait for receipt), newest.
 CREATE INDEX dossiers_queue ON dossiers (office_id, state, due_date, id);
+CREATE INDEX dossiers_office_due ON dossiers (office_id, due_date, id);
+CREATE INDEX dossiers_office_id ON dossiers (office_id, id);
 CREATE INDEX dossiers_applicant ON dossiers (applicant_id, id);
 CREATE INDEX dossiers_assigned ON dossiers (assigned_to, state);
 
