@@ -395,7 +395,7 @@ async fn dossier_dto(
         .await?
         .map(|p| p.code)
         .unwrap_or_default();
-    dossier_dto_in(app, ctx, d, secret, office, procedure).await
+    dossier_dto_in(app, ctx, d, secret, office, procedure, None).await
 }
 
 /// The same, when the caller already holds the office and the procedure code.
@@ -406,20 +406,26 @@ async fn dossier_dto_in(
     secret: Option<String>,
     office: Office,
     procedure: String,
+    calendar: Option<&guichet_rules::calendar::OfficeCalendar>,
 ) -> Result<DossierDto, ApiError> {
-    // The office calendar is read only while a deadline runs.
-    let cal = if dossier::deadline_running(d) {
-        guichet_accounts::calendar::office_calendar(&*app.store, &office)
+    // The office calendar is read only while a deadline runs (and once per list).
+    let owned;
+    let cal = if let Some(c) = calendar {
+        c
+    } else if dossier::deadline_running(d) {
+        owned = guichet_accounts::calendar::office_calendar(&*app.store, &office)
             .await
-            .map_err(|e| ApiError::internal(&e))?
+            .map_err(|e| ApiError::internal(&e))?;
+        &owned
     } else {
-        guichet_rules::calendar::OfficeCalendar::new(
+        owned = guichet_rules::calendar::OfficeCalendar::new(
             guichet_accounts::calendar::rules_country(office.country),
             None,
-        )
+        );
+        &owned
     };
     let today = dossier::local_time(office.country, app.clock.now()).date();
-    let dl = dossier::deadline(d, today, &cal);
+    let dl = dossier::deadline(d, today, cal);
     let st = DState::parse(&d.state).unwrap_or(DState::Draft);
     let mut allowed = Vec::new();
     if ctx
@@ -552,7 +558,7 @@ pub async fn file_dossier(
     } else {
         StatusCode::OK
     };
-    let dto = dossier_dto_in(&app, &ctx, &d, secret, office, p.code.clone()).await?;
+    let dto = dossier_dto_in(&app, &ctx, &d, secret, office, p.code.clone(), None).await?;
     Ok((status, Json(dto)).into_response())
 }
 
@@ -630,9 +636,48 @@ pub async fn list_dossiers(
         .store
         .count_dossiers(&query, crate::one_stop::QUEUE_COUNT_CAP + 1)
         .await?;
+    // Offices, procedure codes and calendars are read once per list, not once per dossier.
+    let mut offices = std::collections::HashMap::new();
+    let mut codes = std::collections::HashMap::new();
+    let mut calendars = std::collections::HashMap::new();
     let mut dossiers = Vec::with_capacity(list.len());
     for d in &list {
-        dossiers.push(dossier_dto(&app, &ctx, d, None).await?);
+        if let std::collections::hash_map::Entry::Vacant(slot) = offices.entry(d.office_id) {
+            let office = app
+                .store
+                .office(d.office_id)
+                .await?
+                .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "office"))?;
+            let cal = guichet_accounts::calendar::office_calendar(&*app.store, &office)
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+            calendars.insert(d.office_id, cal);
+            slot.insert(office);
+        }
+        if let std::collections::hash_map::Entry::Vacant(slot) = codes.entry(d.procedure_id) {
+            slot.insert(
+                app.store
+                    .procedure(d.procedure_id)
+                    .await?
+                    .map(|p| p.code)
+                    .unwrap_or_default(),
+            );
+        }
+        let (Some(office), Some(code)) = (offices.get(&d.office_id), codes.get(&d.procedure_id))
+        else {
+            continue;
+        };
+        let dto = dossier_dto_in(
+            &app,
+            &ctx,
+            d,
+            None,
+            office.clone(),
+            code.clone(),
+            calendars.get(&d.office_id),
+        )
+        .await?;
+        dossiers.push(dto);
     }
     Ok(Json(DossierListDto {
         dossiers,
