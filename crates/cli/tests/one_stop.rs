@@ -938,6 +938,26 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
             c.post(url).multipart(form).send().await.unwrap()
         }
     };
+    // A malformed multipart body is refused whole, even with a valid CSRF token in it.
+    let broken = format!(
+        "--XYZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XYZ\r\nContent-Disposition: form-data; name=\"full_name\"\r\n\r\nhalf"
+    );
+    let r = citizen
+        .post(app.url(&format!("/dossiers/{id}/edit")))
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body(broken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let d = app
+        .rt
+        .store
+        .dossier(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.rev, 1, "nothing was saved");
     // Wrong type, too big, and the EICAR test virus: refused with the reason, nothing stored.
     let files_before = app
         .rt

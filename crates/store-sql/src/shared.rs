@@ -318,6 +318,15 @@ macro_rules! sql_store {
                 rows.iter().map(office_from_row).collect()
             }
 
+            async fn office_by_code(&self, code: &str) -> Result<Option<Office>> {
+                let row = sqlx::query("SELECT id, code, name, country, created_at FROM offices WHERE code = $1")
+                    .bind(code.to_owned())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(office_from_row).transpose()
+            }
+
             async fn office(&self, id: OfficeId) -> Result<Option<Office>> {
                 let row = sqlx::query("SELECT id, code, name, country, created_at FROM offices WHERE id = $1")
                     .bind(id.as_uuid())

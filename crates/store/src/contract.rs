@@ -70,6 +70,15 @@ pub async fn offices_round_trip_and_are_ledgered(store: Arc<dyn Store>) {
         listed.iter().map(|o| o.code.as_str()).collect::<Vec<_>>(),
         vec!["FR-33", "HN-HK"]
     );
+    assert_eq!(
+        store.office_by_code("FR-33").await.unwrap(),
+        Some(b.clone())
+    );
+    assert_eq!(
+        store.office_by_code("fr-33").await.unwrap(),
+        None,
+        "codes are exact"
+    );
     assert_eq!(store.office(a.id).await.unwrap(), Some(a));
     assert_eq!(store.office(OfficeId(uid(99))).await.unwrap(), None);
     let entries = store.ledger_entries(SYSTEM_STREAM, 0, 10).await.unwrap();

@@ -179,6 +179,7 @@ pub trait Store: Send + Sync + 'static {
     async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()>;
     async fn list_offices(&self) -> Result<Vec<Office>>;
     async fn office(&self, id: OfficeId) -> Result<Option<Office>>;
+    async fn office_by_code(&self, code: &str) -> Result<Option<Office>>;
 
     async fn create_user(&self, user: &User, audit: &Audit) -> Result<()>;
     async fn user(&self, id: UserId) -> Result<Option<User>>;

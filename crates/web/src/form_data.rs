@@ -55,15 +55,14 @@ impl FormData {
             futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(bytes) });
         let mut parts = multer::Multipart::new(stream, boundary);
         let mut out = FormData::default();
-        while let Ok(Some(field)) = parts.next_field().await {
+        // A malformed body is refused whole (no half-read form reaches a handler).
+        while let Some(field) = parts.next_field().await.ok()? {
             let name = field.name().unwrap_or_default().to_owned();
             match field.file_name().map(str::to_owned) {
                 Some(file_name) => {
+                    // A file input left empty sends an empty part: not an upload.
                     let content = field.bytes().await.ok()?;
-                    if !content.is_empty() || !file_name.is_empty() {
-                        if content.is_empty() {
-                            continue;
-                        }
+                    if !content.is_empty() {
                         out.files.push(Upload {
                             field: name,
                             name: file_name,

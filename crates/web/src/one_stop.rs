@@ -16,9 +16,7 @@ use guichet_services::files::FileRules;
 use guichet_services::form::{self, Field, FieldError, FieldKind, FormSchema};
 use guichet_services::procedure::{self, CatalogueQuery, Entry, ProcedureBody, ServiceLevel};
 use guichet_services::state::{self, Party, State as DState, Step};
-use guichet_store::{
-    Audit, DossierOrder, DossierQuery, DossierRecord, Office, ProcedureRecord, User,
-};
+use guichet_store::{Audit, DossierOrder, DossierQuery, DossierRecord, Office, ProcedureRecord};
 use serde_json::{Map, Value};
 
 use crate::App;
@@ -133,10 +131,8 @@ fn time_label(tr: &Tr, body: &ProcedureBody) -> String {
 
 async fn office_by_code(app: &App, code: &str) -> Result<Office, PageError> {
     app.store
-        .list_offices()
+        .office_by_code(code)
         .await?
-        .into_iter()
-        .find(|o| o.code == code)
         .ok_or_else(PageError::not_found)
 }
 
@@ -960,8 +956,13 @@ pub async fn edit_save(
         Some(DState::AwaitingApplicant) => {
             let reason = last_reason(&app, &l.d).await;
             if go != "resubmit" || !upload_errors.is_empty() {
+                let status = if upload_errors.is_empty() {
+                    StatusCode::OK
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
                 return Ok(render_with(
-                    StatusCode::OK,
+                    status,
                     form_page(&app, &ctx, &l, &answers, &upload_errors, None, reason),
                 ));
             }
@@ -2209,15 +2210,6 @@ pub async fn bulk(
         office.code
     ))
     .into_response())
-}
-
-/// The procedures a user may file (for the home page).
-pub async fn my_offices(app: &App, user: &User) -> Vec<Office> {
-    let offices = app.store.list_offices().await.unwrap_or_default();
-    offices
-        .into_iter()
-        .filter(|o| user.grants.iter().any(|g| g.office == Some(o.id)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -38,18 +38,13 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 async fn office_by_code(app: &App, code: &str) -> Result<Office, ApiError> {
-    app.store
-        .list_offices()
-        .await?
-        .into_iter()
-        .find(|o| o.code == code)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                format!("no office {code}"),
-            )
-        })
+    app.store.office_by_code(code).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no office {code}"),
+        )
+    })
 }
 
 async fn procedure_of(app: &App, office: &Office, code: &str) -> Result<ProcedureRecord, ApiError> {

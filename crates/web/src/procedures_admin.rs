@@ -42,10 +42,8 @@ pub struct ListPage {
 async fn office_for_admin(app: &App, ctx: &Ctx, code: &str) -> Result<Office, PageError> {
     let office = app
         .store
-        .list_offices()
+        .office_by_code(code)
         .await?
-        .into_iter()
-        .find(|o| o.code == code)
         .ok_or_else(PageError::not_found)?;
     ctx.authorize(Action::ManageProcedures { office: office.id })?;
     Ok(office)
