@@ -757,6 +757,21 @@ impl Desk<'_> {
         Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
     }
 
+    /// An e-mail in the outbox, sent after the transaction commits.
+    fn mail(&self, to: &str, subject: String, body: String) -> OutboxRecord {
+        let now = self.clock.now();
+        OutboxRecord {
+            id: self.ids().uuid(),
+            topic: "email".into(),
+            payload: serde_json::json!({ "to": to, "subject": subject, "body": body }),
+            created_at: now,
+            attempts: 0,
+            next_attempt_at: now,
+            done_at: None,
+            last_error: None,
+        }
+    }
+
     /// The e-mail to the applicant and the office's webhooks for a state change.
     async fn notifications(
         &self,
@@ -770,21 +785,9 @@ impl Desk<'_> {
         let mut out = Vec::new();
         let code = d.code.clone().unwrap_or_default();
         if let Some(email) = &d.applicant_email {
-            let lang = match office.country {
-                Country::Vn => Language::Vi,
-                Country::Fr => Language::Fr,
-            };
-            let (subject, body) = crate::outbox::state_mail(lang, &code, to, reason);
-            out.push(OutboxRecord {
-                id: self.ids().uuid(),
-                topic: "email".into(),
-                payload: serde_json::json!({ "to": email, "subject": subject, "body": body }),
-                created_at: now,
-                attempts: 0,
-                next_attempt_at: now,
-                done_at: None,
-                last_error: None,
-            });
+            let (subject, body) =
+                crate::outbox::state_mail(office_language(office), &code, to, reason);
+            out.push(self.mail(email, subject, body));
         }
         for hook in self.store.webhooks(office.id).await? {
             out.push(OutboxRecord {
@@ -869,25 +872,11 @@ impl Desk<'_> {
             && !internal
             && let Some(email) = &d.applicant_email
         {
-            {
-                let lang = if office.country == Country::Vn {
-                    Language::Vi
-                } else {
-                    Language::Fr
-                };
-                let (subject, text) =
-                    crate::outbox::message_mail(lang, d.code.as_deref().unwrap_or_default());
-                w.outbox.push(OutboxRecord {
-                    id: self.ids().uuid(),
-                    topic: "email".into(),
-                    payload: serde_json::json!({ "to": email, "subject": subject, "body": text }),
-                    created_at: now,
-                    attempts: 0,
-                    next_attempt_at: now,
-                    done_at: None,
-                    last_error: None,
-                });
-            }
+            let (subject, text) = crate::outbox::message_mail(
+                office_language(&office),
+                d.code.as_deref().unwrap_or_default(),
+            );
+            w.outbox.push(self.mail(email, subject, text));
         }
         Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
     }
@@ -928,6 +917,14 @@ impl Desk<'_> {
         let mut w = DossierWrite::new(next.clone(), Some(expected_rev));
         w.event = Some(self.history(&next, actor, "assign", &d.state, &d.state, &name));
         Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
+    }
+}
+
+/// E-mails to applicants are written in the office's language (accounts carry no language yet).
+fn office_language(office: &Office) -> Language {
+    match office.country {
+        Country::Vn => Language::Vi,
+        Country::Fr => Language::Fr,
     }
 }
 

@@ -24,12 +24,8 @@ use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
 use crate::i18n::Tr;
-use crate::pages::{Chrome, render_with};
+use crate::pages::{Chrome, render, render_with};
 use crate::units_web::Picker;
-
-fn render(page: impl Template) -> Result<Html<String>, PageError> {
-    page.render().map(Html).map_err(|e| PageError::internal(&e))
-}
 
 /// A service error in the user's language.
 pub fn service_message(tr: &Tr, e: &ServiceError) -> String {

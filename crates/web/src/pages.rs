@@ -86,7 +86,7 @@ fn percent_encode(s: &str) -> String {
         .collect()
 }
 
-fn render(page: impl Template) -> Result<Html<String>, PageError> {
+pub(crate) fn render(page: impl Template) -> Result<Html<String>, PageError> {
     page.render().map(Html).map_err(|e| PageError::internal(&e))
 }
 
