@@ -19,6 +19,7 @@ on_both_backends!(
     dossiers_are_private_and_steps_follow_the_law,
     published_versions_never_change_and_dossiers_keep_theirs,
     uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks,
+    office_admin_builds_and_publishes_a_form_without_javascript,
 );
 
 fn id_after(location: &str, prefix: &str) -> String {
@@ -1111,6 +1112,178 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
     assert_eq!(
         (event["from"].as_str(), event["to"].as_str()),
         (Some("submitted"), Some("received"))
+    );
+    verify_ledger(&app).await;
+}
+
+async fn office_admin_builds_and_publishes_a_form_without_javascript(db: Db) {
+    let Some(app) = support::spawn_app(db).await else {
+        return;
+    };
+    let admin = app.client_as("julien.bernard").await;
+    let (status, html) = page(&admin, &app, "/offices/FR-PREF-33/procedures").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("CERFA-13750"));
+    let csrf = support::csrf_of(&html);
+    // A bad code is explained on the page; nothing is created.
+    let bad = [
+        ("csrf", csrf.as_str()),
+        ("code", "no spaces"),
+        ("topic", "residence"),
+        ("name_fr", "Titre de séjour"),
+        ("processing_time", "2"),
+        ("time_unit", "calendar_months"),
+        ("level", "full"),
+    ];
+    let r = admin
+        .post(app.url("/offices/FR-PREF-33/procedures"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("1 to 40 letters"));
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("code", "SEJOUR-1"),
+        ("topic", "residence"),
+        ("name_fr", "Titre de séjour"),
+        ("processing_time", "2"),
+        ("time_unit", "calendar_months"),
+        ("level", "full"),
+    ];
+    let r = admin
+        .post(app.url("/offices/FR-PREF-33/procedures"))
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let editor = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(editor, "/offices/FR-PREF-33/procedures/SEJOUR-1");
+    // Two fields, the second shown only when the first is "yes", with help in three languages.
+    let add = |fields: Vec<(&'static str, &'static str)>| {
+        let (admin, url, csrf) = (admin.clone(), app.url(&editor), csrf.clone());
+        async move {
+            let mut form = vec![("csrf", csrf.as_str()), ("action", "add_field")];
+            form.extend(fields.iter().copied());
+            admin.post(url).form(&form).send().await.unwrap()
+        }
+    };
+    assert_eq!(
+        add(vec![
+            ("key", "married"),
+            ("kind", "yes_no"),
+            ("label_fr", "Marié(e) ?"),
+            ("required", "1")
+        ])
+        .await
+        .status(),
+        303
+    );
+    let r = add(vec![
+        ("key", "spouse"),
+        ("kind", "short_text"),
+        ("label_fr", "Nom du conjoint"),
+        ("help_vi", "Họ tên vợ/chồng"),
+        ("help_fr", "Nom de naissance"),
+        ("show_if", "married"),
+        ("show_if_equals", "yes"),
+    ])
+    .await;
+    assert_eq!(r.status(), 303);
+    // A condition on a later field is refused with the reason.
+    let r = add(vec![
+        ("key", "early"),
+        ("kind", "email"),
+        ("label_fr", "Courriel"),
+        ("show_if", "nothing"),
+    ])
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not an earlier field"));
+    let (_, html) = page(&admin, &app, &editor).await;
+    let r = admin
+        .post(app.url(&editor))
+        .form(&[("csrf", csrf.as_str()), ("action", "publish")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{html}");
+    let published: Value = admin
+        .get(app.url("/api/v1/procedures/FR-PREF-33/SEJOUR-1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(published["status"], "published");
+    let fields = published["body"]["form"]["fields"].as_array().unwrap();
+    assert_eq!(fields.len(), 2);
+    assert_eq!(fields[1]["help"]["vi"], "Họ tên vợ/chồng");
+    assert_eq!(
+        fields[1]["show_if"],
+        json!({"field": "married", "equals": "yes"})
+    );
+    // Moving the condition's field after the field it controls would break the form: refused.
+    let r = admin
+        .post(app.url(&editor))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "move_down"),
+            ("key", "married"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not an earlier field"));
+    // Editing after publication writes version 2; version 1 stays as published.
+    let meta = [
+        ("csrf", csrf.as_str()),
+        ("action", "meta"),
+        ("name_fr", "Titre de séjour (renouvellement)"),
+        ("level", "full"),
+        ("processing_time", "2"),
+        ("time_unit", "calendar_months"),
+        ("documents", "copy|1|Hộ chiếu|Passeport|Passport"),
+    ];
+    assert_eq!(
+        admin
+            .post(app.url(&editor))
+            .form(&meta)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let v2: Value = admin
+        .get(app.url("/api/v1/procedures/FR-PREF-33/SEJOUR-1?version=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v2["status"], "draft");
+    assert_eq!(v2["body"]["name"]["fr"], "Titre de séjour (renouvellement)");
+    assert_eq!(v2["body"]["documents"][0]["form"], "copy");
+    let v1: Value = admin
+        .get(app.url("/api/v1/procedures/FR-PREF-33/SEJOUR-1?version=1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v1["body"]["name"]["fr"], "Titre de séjour");
+    // Another office's administrator cannot open this editor.
+    let other = app.client_as("minh.tran").await;
+    assert_eq!(
+        other.get(app.url(&editor)).send().await.unwrap().status(),
+        403
     );
     verify_ledger(&app).await;
 }
