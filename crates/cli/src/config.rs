@@ -154,6 +154,32 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The documented example must stay the defaults, key for key.
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let text = include_str!("../../../guichet.example.toml");
+        let parsed: Config = Figment::from(Toml::string(text))
+            .extract()
+            .expect("example parses");
+        assert_eq!(
+            serde_json::to_value(&parsed).expect("json"),
+            serde_json::to_value(Config::default()).expect("json")
+        );
+    }
+
+    #[test]
+    fn mail_transports() {
+        use guichet_services::outbox::MailTransport;
+        let mut c = Config::default();
+        assert!(matches!(c.mail(), Ok(MailTransport::Directory(d)) if d.ends_with("mail")));
+        c.mail_transport = "none".into();
+        assert!(matches!(c.mail(), Ok(MailTransport::None)));
+        c.mail_transport = "smtp://relay.example:587".into();
+        assert!(matches!(c.mail(), Ok(MailTransport::Smtp(_))));
+        c.mail_transport = "ftp://nope".into();
+        assert!(c.mail().is_err());
+    }
+
     #[test]
     #[allow(clippy::result_large_err)] // figment's test jail defines the error type
     fn defaults_need_no_file_and_env_overrides() {
