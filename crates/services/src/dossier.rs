@@ -100,14 +100,6 @@ impl Timing {
             Timing::Late => "late",
         }
     }
-
-    /// Counts as on time in the statistics (decided early or on the day, or still within time).
-    pub fn in_time(self) -> bool {
-        matches!(
-            self,
-            Timing::OnTrack | Timing::DueSoon | Timing::Early | Timing::OnTime | Timing::Paused
-        )
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -110,14 +110,6 @@ impl Files {
         })
     }
 
-    pub fn with_store(store: Arc<dyn ObjectStore>, scanner: Scanner, max_bytes: u64) -> Self {
-        Self {
-            store,
-            scanner,
-            max_bytes,
-        }
-    }
-
     /// Checks and stores an upload; returns its record (not yet in the database).
     pub async fn put(
         &self,

@@ -12,7 +12,6 @@ use hmac::{KeyInit, Mac};
 use lettre::message::Mailbox;
 use lettre::{AsyncTransport, Message};
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use crate::state::State;
 
@@ -249,9 +248,4 @@ pub async fn run_forever(sender: Sender<'_>, every: Duration) {
         }
         tokio::time::sleep(every).await;
     }
-}
-
-/// When a message that failed `attempts` times is tried again.
-pub fn retry_at(now: OffsetDateTime, attempts: i64) -> OffsetDateTime {
-    now + backoff(attempts)
 }
