@@ -288,19 +288,19 @@ pub async fn procedure_page(
     if p.published_version == 0 {
         return Err(PageError::not_found());
     }
-    let v = app
-        .store
-        .procedure_version(p.id, p.published_version)
-        .await?
+    let body = app
+        .versions
+        .body(&*app.store, p.id, p.published_version)
+        .await
+        .map_err(|e| page_error(&tr, e))?
         .ok_or_else(PageError::not_found)?;
-    let body = procedure::body_of(&v).map_err(|e| page_error(&tr, e))?;
     let lang = ctx.lang;
     render(ProcedurePage {
         chrome: Chrome::new(&ctx),
         office_code: office.code.clone(),
         office_name: office.name.clone(),
         code: p.code.clone(),
-        version: v.version,
+        version: p.published_version,
         name: body.name.get(lang).to_owned(),
         description: body.description.get(lang).to_owned(),
         level: level_label(&tr, body.level),
@@ -1340,6 +1340,23 @@ fn notice_text(tr: &Tr, key: &str) -> Option<String> {
     })
 }
 
+/// A procedure version's name, through the cache of immutable versions.
+async fn procedure_name(
+    app: &App,
+    procedure: guichet_core::ProcedureId,
+    version: i64,
+    lang: Language,
+) -> Result<String, PageError> {
+    let body = app
+        .versions
+        .body(&*app.store, procedure, version)
+        .await
+        .map_err(|e| page_error(&Tr::new(lang), e))?;
+    Ok(body
+        .map(|b| b.name.get(lang).to_owned())
+        .unwrap_or_default())
+}
+
 async fn calendar_of(app: &App, office: &Office) -> Result<OfficeCalendar, PageError> {
     guichet_accounts::calendar::office_calendar(&*app.store, office)
         .await
@@ -1789,17 +1806,7 @@ async fn rows(
         if let std::collections::hash_map::Entry::Vacant(slot) =
             names.entry((d.procedure_id, d.procedure_version))
         {
-            let name = match app
-                .store
-                .procedure_version(d.procedure_id, d.procedure_version)
-                .await?
-            {
-                Some(v) => procedure::body_of(&v)
-                    .map(|b| b.name.get(lang).to_owned())
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
-            slot.insert(name);
+            slot.insert(procedure_name(app, d.procedure_id, d.procedure_version, lang).await?);
         }
         if !offices.contains_key(&d.office_id) {
             let o = app
@@ -2094,16 +2101,7 @@ pub async fn queue(
     let has_next = i64::from(p.page + 1) * i64::from(QUEUE_PAGE) < total;
     let mut proc_names = Vec::new();
     for pr in &procedures {
-        let name = match app
-            .store
-            .procedure_version(pr.id, pr.latest_version)
-            .await?
-        {
-            Some(v) => procedure::body_of(&v)
-                .map(|b| b.name.get(ctx.lang).to_owned())
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+        let name = procedure_name(&app, pr.id, pr.latest_version, ctx.lang).await?;
         proc_names.push((pr.code.clone(), format!("{} – {name}", pr.code)));
     }
     let mut states = vec![
