@@ -153,10 +153,11 @@ impl World for Job<'_> {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        self.sources
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| FileError::NotFound(id.get().vpath().as_rootless_path().into()))
+        self.sources.get(&id).cloned().ok_or_else(|| {
+            FileError::NotFound(std::path::PathBuf::from(
+                id.get().vpath().get_without_slash(),
+            ))
+        })
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
@@ -166,9 +167,9 @@ impl World for Job<'_> {
         if let Some(source) = self.sources.get(&id) {
             return Ok(Bytes::new(source.text().as_bytes().to_vec()));
         }
-        Err(FileError::NotFound(
-            id.get().vpath().as_rootless_path().into(),
-        ))
+        Err(FileError::NotFound(std::path::PathBuf::from(
+            id.get().vpath().get_without_slash(),
+        )))
     }
 
     fn font(&self, index: usize) -> Option<Font> {
