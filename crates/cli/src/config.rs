@@ -18,6 +18,9 @@ pub struct Config {
     pub database_url: String,
     /// Address the web server listens on.
     pub listen: String,
+    /// The address people reach guichet at (printed in the QR codes of documents), e.g.
+    /// `https://dichvucong.example.gov.vn`. Empty: `http://` + `listen`.
+    pub public_url: String,
     /// Language when neither the visitor's choice nor `Accept-Language` decides: vi, fr or en.
     pub default_language: String,
     /// Set when guichet is served over HTTPS (directly or behind a TLS proxy).
@@ -53,6 +56,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./guichet-data"),
             database_url: String::new(),
             listen: "127.0.0.1:8080".into(),
+            public_url: String::new(),
             default_language: "vi".into(),
             secure_cookies: false,
             session_hours: 8,
@@ -131,6 +135,15 @@ impl Config {
             bail!("session_hours must be between 1 and 720");
         }
         Ok(config)
+    }
+
+    pub fn public_url(&self) -> String {
+        let url = self.public_url.trim().trim_end_matches('/');
+        if url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            url.to_owned()
+        }
     }
 
     pub fn database_url(&self) -> String {

@@ -9,7 +9,7 @@ use guichet_services::procedure::{
     DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, Services, TimeUnit,
 };
 use guichet_services::state::Step;
-use guichet_store::{Office, Store, User};
+use guichet_store::{DossierRecord, Office, Store, User};
 use serde_json::json;
 
 fn t(vi: &str, fr: &str, en: &str) -> Text {
@@ -759,12 +759,14 @@ pub async fn load_dossiers(
     let units = &*units;
     let files = &files;
     let versions = guichet_services::procedure::VersionCache::default();
+    let issuer = rt.issuer()?;
     let desk = Desk {
         store,
         clock,
         entropy,
         units,
         versions: &versions,
+        issuer: Some(&issuer),
     };
     let p = store
         .procedure_by_code(office.id, "HT-TRICHLUC-KS")
@@ -773,7 +775,7 @@ pub async fn load_dossiers(
     let filing = desk.filing(&p).await?;
     let lang = guichet_core::Language::Vi;
     let agent_actor = Actor::user(agent);
-    for step in 0..4 {
+    for step in 0..8 {
         let types = ["pdf".to_owned()];
         let rules = guichet_services::files::FileRules {
             types: &types,
@@ -799,43 +801,61 @@ pub async fn load_dossiers(
         let (mut d, _) = desk
             .file_now(citizen, &filing, &answers, None, lang)
             .await?;
+        // Each sample dossier stops at a different point, so that every document guichet
+        // issues exists in the demo: 0 submitted; 1 received (receipt); 2 correction requested
+        // (supplement request); 3 approved (result, control sheet); 4 rejected (refusal,
+        // control sheet); 5 handed over (handover log); 6 postponed (apology letter); 7 closed.
+        let go = |d: DossierRecord, s: Step, reason: &str| {
+            let input = StepInput {
+                reason: reason.into(),
+                ..StepInput::default()
+            };
+            let desk = &desk;
+            let agent_actor = &agent_actor;
+            async move { desk.step(agent_actor, &d, d.rev, s, input, lang).await }
+        };
         if step >= 1 {
-            d = desk
-                .step(
+            d = go(d, Step::Receive, "").await?;
+        }
+        match step {
+            2 => {
+                go(
+                    d,
+                    Step::RequestCorrection,
+                    "Ảnh CCCD bị mờ, đề nghị chụp lại mặt trước.",
+                )
+                .await?;
+            }
+            3 => {
+                go(d, Step::Approve, "").await?;
+            }
+            4 => {
+                go(
+                    d,
+                    Step::Reject,
+                    "Người yêu cầu không thuộc diện được cấp bản sao trích lục.",
+                )
+                .await?;
+            }
+            5 => {
+                let d = go(d, Step::Approve, "").await?;
+                go(d, Step::HandOver, "").await?;
+            }
+            6 => {
+                let due = d.due_date.unwrap_or(time::macros::date!(2026 - 01 - 01));
+                desk.postpone(
                     &agent_actor,
                     &d,
                     d.rev,
-                    Step::Receive,
-                    StepInput::default(),
-                    lang,
+                    due.saturating_add(time::Duration::days(7)),
+                    "Cần xác minh thông tin với cơ quan đăng ký hộ tịch nơi sinh.",
                 )
                 .await?;
-        }
-        if step == 2 {
-            let input = StepInput {
-                reason: "Ảnh CCCD bị mờ, đề nghị chụp lại mặt trước.".into(),
-                ..StepInput::default()
-            };
-            desk.step(
-                &agent_actor,
-                &d,
-                d.rev,
-                Step::RequestCorrection,
-                input,
-                lang,
-            )
-            .await?;
-        }
-        if step == 3 {
-            desk.step(
-                &agent_actor,
-                &d,
-                d.rev,
-                Step::Approve,
-                StepInput::default(),
-                lang,
-            )
-            .await?;
+            }
+            7 => {
+                go(d, Step::Close, "Người yêu cầu đề nghị dừng giải quyết.").await?;
+            }
+            _ => {}
         }
     }
     Ok(())

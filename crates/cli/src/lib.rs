@@ -8,6 +8,7 @@ pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
 pub mod demo_catalogue;
+pub mod documents_cmd;
 pub mod idcheck;
 pub mod units_cmd;
 
@@ -108,6 +109,16 @@ impl Runtime {
         )?)
     }
 
+    /// The document issuer: fonts loaded once, office keys derived from the ledger key.
+    pub fn issuer(&self) -> anyhow::Result<guichet_services::documents::Issuer> {
+        Ok(guichet_services::documents::Issuer::new(
+            Arc::new(guichet_documents::Renderer::new()),
+            self.files()?,
+            self.key.derive_secret("office-documents"),
+            &self.config.public_url(),
+        ))
+    }
+
     pub fn accounts(&self) -> Arc<Accounts> {
         Arc::new(Accounts::new(
             self.store.clone(),
@@ -139,6 +150,7 @@ impl Runtime {
                 trusted_keys: self.trusted.clone(),
                 units: self.units().await?,
                 files: self.files()?,
+                issuer: self.issuer()?,
             },
             settings,
         ))

@@ -73,6 +73,27 @@ enum Command {
     /// The administrative units of Vietnam and France.
     #[command(subcommand)]
     Units(UnitsCommand),
+    /// Official documents issued by guichet.
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// Export an office's dossiers and their answers to a file.
+    Export {
+        /// Office code.
+        #[arg(long)]
+        office: String,
+        /// Procedure code; all procedures when left out.
+        #[arg(long)]
+        procedure: Option<String>,
+        /// csv, xlsx, ods or zip.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Comma-separated columns (default: all available).
+        #[arg(long)]
+        columns: Option<String>,
+        /// Where to write the file.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Run the benchmarks and print a Markdown report.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -91,6 +112,19 @@ enum Command {
         /// Dossiers in the agent queue of the one-stop suite.
         #[arg(long, default_value_t = 1_000_000)]
         queue_rows: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocCommand {
+    /// Check a PDF issued by guichet: its seal, its signature, and (with the database) that it
+    /// was issued and is not revoked. Exit 0 only when it is authentic.
+    Verify {
+        file: PathBuf,
+        /// Public keys as served at /.well-known/guichet-keys: verify offline, without the
+        /// database (revocation is then not checked).
+        #[arg(long)]
+        keys: Option<PathBuf>,
     },
 }
 
@@ -307,6 +341,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         println!("{report}");
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Doc(DocCommand::Verify {
+        file,
+        keys: Some(keys),
+    }) = &cli.command
+    {
+        return guichet::documents_cmd::verify_offline(file, keys);
+    }
     // A restore needs an empty database: do not load the shipped reference data into it (the
     // backup carries its own).
     let rt = if matches!(cli.command, Command::Restore { .. }) {
@@ -341,6 +382,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Verify { json } => return verify(&rt, json).await,
+        Command::Doc(DocCommand::Verify { file, .. }) => {
+            return guichet::documents_cmd::verify_with_store(&rt, &file).await;
+        }
+        Command::Export {
+            office,
+            procedure,
+            format,
+            columns,
+            out,
+        } => {
+            guichet::documents_cmd::export(
+                &rt,
+                &office,
+                procedure.as_deref(),
+                &format,
+                columns.as_deref(),
+                &out,
+            )
+            .await?;
+        }
         Command::Checkpoint => {
             let n = guichet_store::verify::checkpoint_streams(
                 &*rt.store,

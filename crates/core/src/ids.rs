@@ -71,6 +71,14 @@ typed_id!(
     /// An uploaded file.
     FileId
 );
+typed_id!(
+    /// An issued document (receipt, refusal, result…): a signed PDF anyone can verify.
+    DocumentId
+);
+typed_id!(
+    /// A background export of dossiers.
+    ExportId
+);
 
 #[cfg(test)]
 mod tests {

@@ -16,5 +16,7 @@ pub use clock::{
     Clock, Entropy, FixedClock, IdGen, OsEntropy, SeededEntropy, SystemClock, truncate_to_micros,
 };
 pub use country::Country;
-pub use ids::{DossierId, FileId, InvalidId, OfficeId, ProcedureId, SessionId, UserId};
+pub use ids::{
+    DocumentId, DossierId, ExportId, FileId, InvalidId, OfficeId, ProcedureId, SessionId, UserId,
+};
 pub use lang::{Language, UnknownLanguage};

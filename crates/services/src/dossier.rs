@@ -239,6 +239,8 @@ pub struct Desk<'a> {
     pub entropy: &'a dyn Entropy,
     pub units: &'a Registry,
     pub versions: &'a VersionCache,
+    /// Issues the documents of each step; `None` issues none (tests of the bare state machine).
+    pub issuer: Option<&'a crate::documents::Issuer>,
 }
 
 /// The procedure version a dossier is filed on, with its office.
@@ -740,12 +742,155 @@ impl Desk<'_> {
                 "due": next.due_date.map(form::iso),
             }),
         );
+        let history = self.history(&next, actor, step.code(), from.code(), to.code(), &reason);
+        let documents = self
+            .issue_documents(
+                crate::documents::documents_for_step(step),
+                &office,
+                &next,
+                &body,
+                &history,
+                &reason,
+                None,
+                actor,
+            )
+            .await?;
+        let mut event = event;
+        if !documents.is_empty() {
+            event.payload["documents"] = documents_json(&documents);
+        }
         let mut w = DossierWrite::new(next.clone(), Some(expected_rev));
-        w.event = Some(self.history(&next, actor, step.code(), from.code(), to.code(), &reason));
+        w.event = Some(history);
+        w.documents = documents;
         w.attach_files = input.files;
         w.outbox = self
             .notifications(&office, &next, from, to, &reason)
             .await?;
+        Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
+    }
+
+    /// Renders and seals the documents of a change (none without an issuer).
+    #[allow(clippy::too_many_arguments)]
+    async fn issue_documents(
+        &self,
+        kinds: &[guichet_documents::DocumentKind],
+        office: &Office,
+        next: &DossierRecord,
+        body: &ProcedureBody,
+        history: &DossierEventRecord,
+        reason: &str,
+        new_due: Option<Date>,
+        actor: &Actor,
+    ) -> Result<Vec<guichet_store::IssuedDocument>> {
+        let Some(issuer) = self.issuer else {
+            return Ok(Vec::new());
+        };
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut events = self.store.dossier_events(next.id).await?;
+        events.push(history.clone());
+        let input = crate::documents::DocumentInput {
+            office,
+            dossier: next,
+            body,
+            events: &events,
+            reason,
+            new_due,
+            signer_name: &actor.name,
+            issued_by: actor.id,
+        };
+        let mut out = Vec::new();
+        for kind in kinds {
+            out.push(
+                issuer
+                    .issue(self.store, self.clock, self.entropy, *kind, &input)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// The dossier will be late: a new due date, the reason, and an apology letter to the
+    /// applicant (the deadline clock then runs to the new date).
+    pub async fn postpone(
+        &self,
+        actor: &Actor,
+        d: &DossierRecord,
+        expected_rev: i64,
+        new_due: Date,
+        reason: &str,
+    ) -> Result<DossierRecord> {
+        if State::parse(&d.state) != Some(State::Received) {
+            return Err(invalid(
+                "postpone-state",
+                "only a dossier being processed can be given a new date",
+            ));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 4000 {
+            return Err(invalid(
+                "reason-required",
+                "say why (at most 4000 characters): the applicant will read it",
+            ));
+        }
+        let office = self.office_of(d).await?;
+        let today = local_time(office.country, self.clock.now()).date();
+        if new_due <= today || d.due_date.is_some_and(|due| new_due <= due) {
+            return Err(invalid(
+                "postpone-date",
+                "the new date must be after today and after the current due date",
+            ));
+        }
+        let body = self.body_of_dossier(d).await?;
+        let now = self.clock.now();
+        let mut next = d.clone();
+        next.rev = expected_rev + 1;
+        next.updated_at = now;
+        let history = self.history(&next, actor, "postpone", &d.state, &d.state, reason);
+        let documents = self
+            .issue_documents(
+                &[guichet_documents::DocumentKind::Apology],
+                &office,
+                &next,
+                &body,
+                &history,
+                reason,
+                Some(new_due),
+                actor,
+            )
+            .await?;
+        // The apology shows the date that was promised; the dossier now runs to the new one.
+        next.due_date = Some(new_due);
+        let mut event = self.event(
+            &office,
+            actor,
+            "dossier.postponed",
+            &next,
+            serde_json::json!({
+                "code": d.code, "reason": reason,
+                "from": d.due_date.map(form::iso), "to": form::iso(new_due),
+            }),
+        );
+        if !documents.is_empty() {
+            event.payload["documents"] = documents_json(&documents);
+        }
+        let mut w = DossierWrite::new(next, Some(expected_rev));
+        w.event = Some(history);
+        w.documents = documents;
+        if let Some(email) = &d.applicant_email {
+            let lang = office_language(&office);
+            let code = d.code.clone().unwrap_or_default();
+            let subject = format!(
+                "{code}: {}",
+                guichet_documents::DocumentKind::Apology.title(lang.code())
+            );
+            w.outbox.push(self.mail(
+                email,
+                subject,
+                format!("{reason}\n\n{}", form::iso(new_due)),
+            ));
+        }
         Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
     }
 
@@ -922,6 +1067,21 @@ fn office_language(office: &Office) -> Language {
 
 fn calendar_error(e: guichet_rules::calendar::CalendarError) -> ServiceError {
     invalid("calendar", e.to_string())
+}
+
+/// Ids and hashes of issued documents, for the ledger entry of the change that issued them.
+fn documents_json(documents: &[guichet_store::IssuedDocument]) -> Value {
+    Value::Array(
+        documents
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "id": i.document.id, "kind": i.document.kind, "sha256": i.document.sha256,
+                    "key": i.document.key_id,
+                })
+            })
+            .collect(),
+    )
 }
 
 pub fn yymmdd(d: Date) -> String {

@@ -168,6 +168,94 @@ impl Files {
         })
     }
 
+    /// Stores a file guichet made itself (an issued document): no type or size rules, no scan.
+    pub async fn put_generated(
+        &self,
+        id: FileId,
+        name: &str,
+        content_type: &str,
+        content: Bytes,
+        now: OffsetDateTime,
+    ) -> Result<FileRecord> {
+        let sha256 = hex::encode(Sha256::digest(&content));
+        let key = format!("documents/{}/{}", &id.to_string()[..8], id);
+        let size = content.len() as i64;
+        self.store
+            .put(
+                &ObjectPath::from(key.as_str()),
+                PutPayload::from_bytes(content),
+            )
+            .await
+            .map_err(|e| ServiceError::Internal(format!("storing the document failed: {e}")))?;
+        Ok(FileRecord {
+            id,
+            dossier_id: None,
+            name: name.to_owned(),
+            content_type: content_type.to_owned(),
+            size,
+            sha256,
+            storage_key: key,
+            uploaded_by: None,
+            created_at: now,
+        })
+    }
+
+    /// Stores bytes under `key` (exports).
+    pub async fn put_object(&self, key: &str, content: Bytes) -> Result<()> {
+        self.store
+            .put(&ObjectPath::from(key), PutPayload::from_bytes(content))
+            .await
+            .map(|_| ())
+            .map_err(|e| ServiceError::Internal(format!("storing {key} failed: {e}")))
+    }
+
+    /// Copies a local file to `key` in chunks (large exports never sit in memory whole).
+    pub async fn put_path(&self, key: &str, path: &Path) -> Result<u64> {
+        use tokio::io::AsyncWriteExt;
+        let mut file = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading {}: {e}", path.display())))?;
+        let mut writer =
+            object_store::buffered::BufWriter::new(self.store.clone(), ObjectPath::from(key));
+        let size = tokio::io::copy(&mut file, &mut writer)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("storing {key}: {e}")))?;
+        writer
+            .shutdown()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("storing {key}: {e}")))?;
+        Ok(size)
+    }
+
+    /// The bytes under `key` as a stream of chunks (downloads of exports).
+    pub async fn stream(
+        &self,
+        key: &str,
+    ) -> Result<futures_util::stream::BoxStream<'static, std::result::Result<Bytes, std::io::Error>>>
+    {
+        use futures_util::StreamExt;
+        let got = self
+            .store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading {key}: {e}")))?;
+        Ok(got
+            .into_stream()
+            .map(|chunk| chunk.map_err(std::io::Error::other))
+            .boxed())
+    }
+
+    /// Reads the bytes under `key` (exports).
+    pub async fn get_object(&self, key: &str) -> Result<Bytes> {
+        self.store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading {key}: {e}")))?
+            .bytes()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading {key}: {e}")))
+    }
+
     /// Checks, stores and records an upload (metadata row and `file.uploaded` ledger entry in
     /// one transaction). Returns `Invalid` (file-type, file-too-big, file-empty, file-infected)
     /// for a refused file, which then leaves nothing behind in the database.

@@ -8,12 +8,15 @@
 //! are passed in.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod documents;
 pub mod dossier;
+pub mod exports;
 pub mod files;
 pub mod form;
 pub mod outbox;
 pub mod procedure;
 pub mod state;
+pub mod stats;
 
 use guichet_store::StoreError;
 

@@ -121,6 +121,94 @@ macro_rules! one_stop_helpers {
             })
         }
 
+
+        fn document_from_row(row: &DbRow) -> Result<guichet_store::DocumentRecord> {
+            Ok(guichet_store::DocumentRecord {
+                id: guichet_core::DocumentId(row.try_get("id").map_err(map_err)?),
+                office_id: OfficeId(row.try_get("office_id").map_err(map_err)?),
+                dossier_id: row.try_get::<Option<Uuid>, _>("dossier_id").map_err(map_err)?.map(DossierId),
+                kind: row.try_get("kind").map_err(map_err)?,
+                lang: row.try_get("lang").map_err(map_err)?,
+                file_id: FileId(row.try_get("file_id").map_err(map_err)?),
+                sha256: row.try_get("sha256").map_err(map_err)?,
+                key_id: row.try_get("key_id").map_err(map_err)?,
+                public_key: row.try_get("public_key").map_err(map_err)?,
+                statement: row.try_get("statement").map_err(map_err)?,
+                qr_signature: row.try_get("qr_signature").map_err(map_err)?,
+                issued_at: row.try_get("issued_at").map_err(map_err)?,
+                issued_by: row.try_get::<Option<Uuid>, _>("issued_by").map_err(map_err)?.map(UserId),
+                revoked_at: row.try_get("revoked_at").map_err(map_err)?,
+                revoked_by: row.try_get::<Option<Uuid>, _>("revoked_by").map_err(map_err)?.map(UserId),
+                revoke_reason: row.try_get("revoke_reason").map_err(map_err)?,
+            })
+        }
+
+        fn export_job_from_row(row: &DbRow) -> Result<guichet_store::ExportJobRecord> {
+            Ok(guichet_store::ExportJobRecord {
+                id: guichet_core::ExportId(row.try_get("id").map_err(map_err)?),
+                office_id: OfficeId(row.try_get("office_id").map_err(map_err)?),
+                requested_by: row.try_get::<Option<Uuid>, _>("requested_by").map_err(map_err)?.map(UserId),
+                format: row.try_get("format").map_err(map_err)?,
+                params: json_text(row, "params")?,
+                state: row.try_get("state").map_err(map_err)?,
+                rows_done: row.try_get("rows_done").map_err(map_err)?,
+                rows_total: row.try_get("rows_total").map_err(map_err)?,
+                storage_key: row.try_get("storage_key").map_err(map_err)?,
+                size: row.try_get("size").map_err(map_err)?,
+                error: row.try_get("error").map_err(map_err)?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                finished_at: row.try_get("finished_at").map_err(map_err)?,
+            })
+        }
+
+        async fn insert_file(conn: &mut Conn, f: &FileRecord) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO files (id, dossier_id, name, content_type, size, sha256, storage_key, uploaded_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(f.id.as_uuid())
+            .bind(f.dossier_id.map(|d| d.as_uuid()))
+            .bind(&f.name)
+            .bind(&f.content_type)
+            .bind(f.size)
+            .bind(&f.sha256)
+            .bind(&f.storage_key)
+            .bind(f.uploaded_by.map(|u| u.as_uuid()))
+            .bind(f.created_at)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| conflict(e, "file"))?;
+            Ok(())
+        }
+
+        async fn insert_document(conn: &mut Conn, d: &guichet_store::DocumentRecord) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO documents (id, office_id, dossier_id, kind, lang, file_id, sha256, key_id, public_key, statement, \
+                 qr_signature, issued_at, issued_by, revoked_at, revoked_by, revoke_reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+            )
+            .bind(d.id.as_uuid())
+            .bind(d.office_id.as_uuid())
+            .bind(d.dossier_id.map(|x| x.as_uuid()))
+            .bind(&d.kind)
+            .bind(&d.lang)
+            .bind(d.file_id.as_uuid())
+            .bind(&d.sha256)
+            .bind(&d.key_id)
+            .bind(&d.public_key)
+            .bind(&d.statement)
+            .bind(&d.qr_signature)
+            .bind(d.issued_at)
+            .bind(d.issued_by.map(|u| u.as_uuid()))
+            .bind(d.revoked_at)
+            .bind(d.revoked_by.map(|u| u.as_uuid()))
+            .bind(&d.revoke_reason)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| conflict(e, "document"))?;
+            Ok(())
+        }
+
         fn day_text(d: Option<time::Date>) -> Option<String> {
             d.map($crate::shared::iso_day)
         }

@@ -223,6 +223,7 @@ macro_rules! sql_store {
                 ColType::Text => Value::from(row.try_get::<String, _>(i).map_err(map_err)?),
                 ColType::OptText => row.try_get::<Option<String>, _>(i).map_err(map_err)?.map_or(Value::Null, Value::from),
                 ColType::Int => Value::from(row.try_get::<i64, _>(i).map_err(map_err)?),
+                ColType::OptInt => row.try_get::<Option<i64>, _>(i).map_err(map_err)?.map_or(Value::Null, Value::from),
                 ColType::Bool => Value::from(row.try_get::<bool, _>(i).map_err(map_err)?),
                 ColType::Timestamp => Value::from(fmt(row.try_get::<OffsetDateTime, _>(i).map_err(map_err)?)?),
                 ColType::OptTimestamp => match row.try_get::<Option<OffsetDateTime>, _>(i).map_err(map_err)? {
@@ -253,6 +254,8 @@ macro_rules! sql_store {
                 ColType::OptText if value.is_null() => q.bind(None::<String>),
                 ColType::OptText => q.bind(Some(text.ok_or_else(bad)?.to_owned())),
                 ColType::Int => q.bind(value.as_i64().ok_or_else(bad)?),
+                ColType::OptInt if value.is_null() => q.bind(None::<i64>),
+                ColType::OptInt => q.bind(Some(value.as_i64().ok_or_else(bad)?)),
                 ColType::Bool => q.bind(value.as_bool().ok_or_else(bad)?),
                 ColType::Timestamp => q.bind(ts(text).ok_or_else(bad)?),
                 ColType::OptTimestamp if value.is_null() => q.bind(None::<OffsetDateTime>),
@@ -1005,6 +1008,10 @@ macro_rules! sql_store {
                     for o in &write.outbox {
                         insert_outbox(&mut *conn, o).await?;
                     }
+                    for issued in &write.documents {
+                        insert_file(&mut *conn, &issued.file).await?;
+                        insert_document(&mut *conn, &issued.document).await?;
+                    }
                     append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(d)
                 })
@@ -1160,6 +1167,271 @@ macro_rules! sql_store {
                 .await
                 .map_err(map_err)?;
                 rows.iter().map(file_from_row).collect()
+            }
+
+            async fn dossiers_page(
+                &self,
+                office: OfficeId,
+                procedure: Option<guichet_core::ProcedureId>,
+                after: Option<DossierId>,
+                limit: u32,
+            ) -> Result<Vec<DossierRecord>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new(concat!("SELECT ", $crate::one_stop::dossier_columns!(), " FROM dossiers WHERE office_id = "));
+                q.push_bind(office.as_uuid());
+                if let Some(p) = procedure {
+                    q.push(" AND procedure_id = ").push_bind(p.as_uuid());
+                }
+                if let Some(a) = after {
+                    q.push(" AND id > ").push_bind(a.as_uuid());
+                }
+                q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit.clamp(1, 10_000)));
+                let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+                rows.iter().map(dossier_from_row).collect()
+            }
+
+            async fn document(&self, id: guichet_core::DocumentId) -> Result<Option<guichet_store::DocumentRecord>> {
+                let row = sqlx::query("SELECT * FROM documents WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(document_from_row).transpose()
+            }
+
+            async fn dossier_documents(&self, dossier: DossierId) -> Result<Vec<guichet_store::DocumentRecord>> {
+                let rows = sqlx::query("SELECT * FROM documents WHERE dossier_id = $1 ORDER BY id")
+                    .bind(dossier.as_uuid())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(document_from_row).collect()
+            }
+
+            async fn revoke_document(
+                &self,
+                id: guichet_core::DocumentId,
+                at: OffsetDateTime,
+                by: Option<UserId>,
+                reason: &str,
+                audit: &Audit,
+            ) -> Result<()> {
+                let (audit, entropy, reason) = (audit.clone(), self.entropy.clone(), reason.to_owned());
+                write_tx!(self, conn, {
+                    let changed = sqlx::query(
+                        "UPDATE documents SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(by.map(|u| u.as_uuid()))
+                    .bind(&reason)
+                    .bind(id.as_uuid())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+                    if changed == 0 {
+                        let exists = sqlx::query("SELECT id FROM documents WHERE id = $1")
+                            .bind(id.as_uuid())
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                        return Err(match exists {
+                            Some(_) => StoreError::Conflict(format!("document {id} is already revoked")),
+                            None => StoreError::NotFound(format!("document {id}")),
+                        });
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn document_template(&self, office: OfficeId, kind: &str) -> Result<Option<guichet_store::TemplateRecord>> {
+                let row = sqlx::query("SELECT office_id, kind, source, updated_at, updated_by FROM document_templates WHERE office_id = $1 AND kind = $2")
+                    .bind(office.as_uuid())
+                    .bind(kind.to_owned())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.map(|r| -> Result<_> {
+                    Ok(guichet_store::TemplateRecord {
+                        office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
+                        kind: r.try_get("kind").map_err(map_err)?,
+                        source: r.try_get("source").map_err(map_err)?,
+                        updated_at: r.try_get("updated_at").map_err(map_err)?,
+                        updated_by: r.try_get::<Option<Uuid>, _>("updated_by").map_err(map_err)?.map(UserId),
+                    })
+                })
+                .transpose()
+            }
+
+            async fn put_document_template(&self, t: &guichet_store::TemplateRecord, audit: &Audit) -> Result<()> {
+                let (t, audit, entropy) = (t.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO document_templates (office_id, kind, source, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (office_id, kind) DO UPDATE SET source = $3, updated_at = $4, updated_by = $5",
+                    )
+                    .bind(t.office_id.as_uuid())
+                    .bind(&t.kind)
+                    .bind(&t.source)
+                    .bind(t.updated_at)
+                    .bind(t.updated_by.map(|u| u.as_uuid()))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn delete_document_template(&self, office: OfficeId, kind: &str, audit: &Audit) -> Result<()> {
+                let (kind, audit, entropy) = (kind.to_owned(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query("DELETE FROM document_templates WHERE office_id = $1 AND kind = $2")
+                        .bind(office.as_uuid())
+                        .bind(&kind)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn add_rating(&self, r: &guichet_store::RatingRecord, audit: &Audit) -> Result<()> {
+                let (r, audit, entropy) = (r.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query("INSERT INTO ratings (dossier_id, office_id, procedure_id, score, comment, at) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(r.dossier_id.as_uuid())
+                        .bind(r.office_id.as_uuid())
+                        .bind(r.procedure_id.as_uuid())
+                        .bind(r.score)
+                        .bind(&r.comment)
+                        .bind(r.at)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| conflict(e, "rating"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn rating(&self, dossier: DossierId) -> Result<Option<guichet_store::RatingRecord>> {
+                let row = sqlx::query("SELECT dossier_id, office_id, procedure_id, score, comment, at FROM ratings WHERE dossier_id = $1")
+                    .bind(dossier.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.map(|r| -> Result<_> {
+                    Ok(guichet_store::RatingRecord {
+                        dossier_id: DossierId(r.try_get("dossier_id").map_err(map_err)?),
+                        office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
+                        procedure_id: guichet_core::ProcedureId(r.try_get("procedure_id").map_err(map_err)?),
+                        score: r.try_get("score").map_err(map_err)?,
+                        comment: r.try_get("comment").map_err(map_err)?,
+                        at: r.try_get("at").map_err(map_err)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn stat_rows(&self, office: Option<OfficeId>, from: time::Date, to: time::Date) -> Result<Vec<guichet_store::StatRow>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new(
+                    "SELECT d.office_id, d.procedure_id, d.state, d.received_at, d.due_date, d.decided_on, \
+                     (SELECT COUNT(*) FROM dossier_events e WHERE e.dossier_id = d.id AND e.action = 'request_correction') AS corrections, \
+                     r.score FROM dossiers d LEFT JOIN ratings r ON r.dossier_id = d.id \
+                     WHERE d.received_at IS NOT NULL AND d.received_at < ",
+                );
+                // Office-local days run up to 14 hours off UTC; a day of margin each side, the
+                // caller keeps what falls in its window.
+                let end = to.next_day().unwrap_or(to).midnight().assume_utc();
+                q.push_bind(end);
+                q.push(" AND (d.decided_on IS NULL OR d.decided_on >= ").push_bind($crate::shared::iso_day(from)).push(")");
+                if let Some(o) = office {
+                    q.push(" AND d.office_id = ").push_bind(o.as_uuid());
+                }
+                let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+                rows.iter()
+                    .map(|r| -> Result<_> {
+                        Ok(guichet_store::StatRow {
+                            office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
+                            procedure_id: guichet_core::ProcedureId(r.try_get("procedure_id").map_err(map_err)?),
+                            state: r.try_get("state").map_err(map_err)?,
+                            received_at: r.try_get("received_at").map_err(map_err)?,
+                            due_date: opt_day(r, "due_date")?,
+                            decided_on: opt_day(r, "decided_on")?,
+                            corrections: r.try_get("corrections").map_err(map_err)?,
+                            score: r.try_get("score").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn create_export_job(&self, j: &guichet_store::ExportJobRecord, audit: &Audit) -> Result<()> {
+                let (j, audit, entropy) = (j.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO export_jobs (id, office_id, requested_by, format, params, state, rows_done, rows_total, storage_key, size, error, created_at, finished_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(j.id.as_uuid())
+                    .bind(j.office_id.as_uuid())
+                    .bind(j.requested_by.map(|u| u.as_uuid()))
+                    .bind(&j.format)
+                    .bind(j.params.to_string())
+                    .bind(&j.state)
+                    .bind(j.rows_done)
+                    .bind(j.rows_total)
+                    .bind(&j.storage_key)
+                    .bind(j.size)
+                    .bind(&j.error)
+                    .bind(j.created_at)
+                    .bind(j.finished_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| conflict(e, "export"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn update_export_job(&self, j: &guichet_store::ExportJobRecord) -> Result<()> {
+                let j = j.clone();
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "UPDATE export_jobs SET state = $1, rows_done = $2, rows_total = $3, storage_key = $4, size = $5, error = $6, finished_at = $7 WHERE id = $8",
+                    )
+                    .bind(&j.state)
+                    .bind(j.rows_done)
+                    .bind(j.rows_total)
+                    .bind(&j.storage_key)
+                    .bind(j.size)
+                    .bind(&j.error)
+                    .bind(j.finished_at)
+                    .bind(j.id.as_uuid())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                })
+            }
+
+            async fn export_job(&self, id: guichet_core::ExportId) -> Result<Option<guichet_store::ExportJobRecord>> {
+                let row = sqlx::query("SELECT * FROM export_jobs WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(export_job_from_row).transpose()
+            }
+
+            async fn export_jobs(&self, office: OfficeId, limit: u32) -> Result<Vec<guichet_store::ExportJobRecord>> {
+                let rows = sqlx::query("SELECT * FROM export_jobs WHERE office_id = $1 ORDER BY id DESC LIMIT $2")
+                    .bind(office.as_uuid())
+                    .bind(i64::from(limit.clamp(1, 1000)))
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(export_job_from_row).collect()
             }
 
             async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()> {

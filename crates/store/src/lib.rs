@@ -9,17 +9,23 @@
 
 pub mod backup;
 pub mod contract;
+mod documents;
 mod one_stop;
 mod tables;
 pub mod verify;
 
 use async_trait::async_trait;
 use guichet_core::authz::Grant;
-use guichet_core::{DossierId, FileId, OfficeId, ProcedureId, SessionId, UserId};
+use guichet_core::{
+    DocumentId, DossierId, ExportId, FileId, OfficeId, ProcedureId, SessionId, UserId,
+};
 use guichet_ledger::{Checkpoint, Entry, Event, Hash};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use documents::{
+    DocumentRecord, ExportJobRecord, IssuedDocument, RatingRecord, StatRow, TemplateRecord,
+};
 pub use one_stop::{
     CodeRequest, DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite,
     FileRecord, MessageRecord, OutboxRecord, ProcedureRecord, ProcedureVersionRecord,
@@ -280,6 +286,61 @@ pub trait Store: Send + Sync + 'static {
     async fn add_file(&self, file: &FileRecord, audit: &Audit) -> Result<()>;
     async fn file(&self, id: FileId) -> Result<Option<FileRecord>>;
     async fn dossier_files(&self, dossier: DossierId) -> Result<Vec<FileRecord>>;
+
+    /// Dossiers of an office with their answers, by id after `after`, at most `limit`
+    /// (exports page through them; `procedure` narrows).
+    async fn dossiers_page(
+        &self,
+        office: OfficeId,
+        procedure: Option<ProcedureId>,
+        after: Option<DossierId>,
+        limit: u32,
+    ) -> Result<Vec<DossierRecord>>;
+
+    async fn document(&self, id: DocumentId) -> Result<Option<DocumentRecord>>;
+    async fn dossier_documents(&self, dossier: DossierId) -> Result<Vec<DocumentRecord>>;
+    /// Marks a document revoked (`Conflict` if it already is).
+    async fn revoke_document(
+        &self,
+        id: DocumentId,
+        at: OffsetDateTime,
+        by: Option<UserId>,
+        reason: &str,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn document_template(
+        &self,
+        office: OfficeId,
+        kind: &str,
+    ) -> Result<Option<TemplateRecord>>;
+    /// Inserts or replaces an office's template.
+    async fn put_document_template(&self, template: &TemplateRecord, audit: &Audit) -> Result<()>;
+    /// Removes an office's template (the built-in one applies again).
+    async fn delete_document_template(
+        &self,
+        office: OfficeId,
+        kind: &str,
+        audit: &Audit,
+    ) -> Result<()>;
+
+    /// Records a rating (`Conflict` if the dossier is already rated).
+    async fn add_rating(&self, rating: &RatingRecord, audit: &Audit) -> Result<()>;
+    async fn rating(&self, dossier: DossierId) -> Result<Option<RatingRecord>>;
+    /// Received dossiers relevant to `[from, to)`: received before `to` and not decided before
+    /// `from`; `office` narrows.
+    async fn stat_rows(
+        &self,
+        office: Option<OfficeId>,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<StatRow>>;
+
+    async fn create_export_job(&self, job: &ExportJobRecord, audit: &Audit) -> Result<()>;
+    /// Saves progress or the outcome (state, counts, storage key, size, error, finish time).
+    async fn update_export_job(&self, job: &ExportJobRecord) -> Result<()>;
+    async fn export_job(&self, id: ExportId) -> Result<Option<ExportJobRecord>>;
+    /// An office's exports, newest first, at most `limit`.
+    async fn export_jobs(&self, office: OfficeId, limit: u32) -> Result<Vec<ExportJobRecord>>;
 
     async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
     async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;

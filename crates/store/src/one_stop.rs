@@ -150,6 +150,8 @@ pub struct DossierWrite {
     /// Files already stored (by `add_file`) that now belong to this dossier.
     pub attach_files: Vec<FileId>,
     pub outbox: Vec<OutboxRecord>,
+    /// Documents issued by this change (their PDFs already in the file store).
+    pub documents: Vec<crate::IssuedDocument>,
 }
 
 impl DossierWrite {
@@ -162,6 +164,7 @@ impl DossierWrite {
             messages: Vec::new(),
             attach_files: Vec::new(),
             outbox: Vec::new(),
+            documents: Vec::new(),
         }
     }
 }

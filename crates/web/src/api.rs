@@ -98,8 +98,11 @@ pub struct KeyDto {
     pub algorithm: String,
     /// Hex Ed25519 public key.
     pub public_key: String,
-    /// `current` signs new checkpoints; `trusted` keys signed older ones.
+    /// `current` signs new checkpoints; `trusted` keys signed older ones; `documents` keys
+    /// sign the documents of the office named in `office`.
     pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize, ToSchema)]
@@ -220,6 +223,7 @@ pub async fn keys(State(app): State<App>) -> Json<KeysDto> {
         algorithm: "Ed25519".into(),
         public_key: current.clone(),
         status: "current".into(),
+        office: None,
     }];
     for (key_id, public_key) in app
         .trusted_keys
@@ -232,7 +236,20 @@ pub async fn keys(State(app): State<App>) -> Json<KeysDto> {
             algorithm: "Ed25519".into(),
             public_key,
             status: "trusted".into(),
+            office: None,
         });
+    }
+    if let Ok(offices) = app.store.list_offices().await {
+        for office in offices {
+            let signer = app.issuer.signer(&office);
+            keys.push(KeyDto {
+                key_id: signer.key_id(),
+                algorithm: "Ed25519".into(),
+                public_key: hex::encode(signer.public().as_bytes()),
+                status: "documents".into(),
+                office: Some(office.code),
+            });
+        }
     }
     Json(KeysDto { keys })
 }
@@ -290,7 +307,10 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::one_stop_api::list_messages,
         crate::one_stop_api::post_message,
         crate::one_stop_api::states,
-        crate::one_stop_api::create_webhook
+        crate::one_stop_api::create_webhook,
+        crate::documents_web::api_dossier_documents,
+        crate::documents_web::api_verify,
+        crate::stats_web::api_stats
     ),
     components(schemas(
         OfficeDto,
@@ -326,7 +346,10 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::one_stop_api::TransitionDto,
         crate::one_stop_api::StateMachineDto,
         crate::one_stop_api::NewWebhookDto,
-        crate::one_stop_api::WebhookDto
+        crate::one_stop_api::WebhookDto,
+        crate::documents_web::DocumentDto,
+        crate::documents_web::VerificationDto,
+        crate::stats_web::StatsDto
     ))
 )]
 pub struct ApiDoc;
@@ -406,6 +429,15 @@ pub fn router() -> Router<App> {
             get(crate::one_stop_api::list_messages).post(crate::one_stop_api::post_message),
         )
         .route("/dossier-states", get(crate::one_stop_api::states))
+        .route(
+            "/dossiers/{id}/documents",
+            get(crate::documents_web::api_dossier_documents),
+        )
+        .route(
+            "/documents/{id}/verification",
+            get(crate::documents_web::api_verify),
+        )
+        .route("/offices/{office}/stats", get(crate::stats_web::api_stats))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
 }

@@ -8,13 +8,16 @@
 pub mod api;
 pub mod calendar_page;
 pub mod ctx;
+pub mod documents_web;
 pub mod error;
+pub mod exports_web;
 pub mod form_data;
 pub mod i18n;
 pub mod one_stop;
 pub mod one_stop_api;
 pub mod pages;
 pub mod procedures_admin;
+pub mod stats_web;
 pub mod units_web;
 
 use std::net::SocketAddr;
@@ -70,6 +73,8 @@ pub struct AppState {
     pub trusted_keys: TrustedKeys,
     pub units: Arc<guichet_units::Registry>,
     pub files: guichet_services::files::Files,
+    /// Renders, seals and stores official documents.
+    pub issuer: guichet_services::documents::Issuer,
     /// Parsed bodies of published procedure versions (immutable, so cached).
     pub versions: Arc<guichet_services::procedure::VersionCache>,
     pub settings: WebSettings,
@@ -88,6 +93,7 @@ pub struct Services {
     pub trusted_keys: TrustedKeys,
     pub units: Arc<guichet_units::Registry>,
     pub files: guichet_services::files::Files,
+    pub issuer: guichet_services::documents::Issuer,
 }
 
 impl AppState {
@@ -101,6 +107,7 @@ impl AppState {
             trusted_keys,
             units,
             files,
+            issuer,
         } = services;
         let csrf_key = ledger_key.derive_secret("csrf");
         Arc::new(Self {
@@ -112,6 +119,7 @@ impl AppState {
             trusted_keys,
             units,
             files,
+            issuer,
             versions: Arc::default(),
             settings,
             csrf_key,
@@ -149,6 +157,18 @@ pub fn router(app: App) -> Router {
         .route("/dossiers/{id}/messages", post(one_stop::send_message))
         .route("/dossiers/{id}/assign", post(one_stop::assign))
         .route("/files/{id}", get(one_stop::download))
+        .route("/dossiers/{id}/postpone", post(documents_web::postpone))
+        .route("/dossiers/{id}/rating", post(documents_web::rate))
+        .route("/documents/{id}/revoke", post(documents_web::revoke))
+        .route("/verify", get(documents_web::verify_form).post(documents_web::verify_upload))
+        .route("/verify/{id}", get(documents_web::verify_link))
+        .route("/admin/documents", get(documents_web::templates))
+        .route("/admin/documents/{office}/{kind}", get(documents_web::template_edit).post(documents_web::template_save))
+        .route("/stats", get(stats_web::office_stats))
+        .route("/exports", get(exports_web::exports_page).post(exports_web::start))
+        .route("/exports/{id}", get(exports_web::job_page))
+        .route("/exports/{id}/download", get(exports_web::download))
+        .route("/transparency/{office}", get(stats_web::transparency))
         .route("/my/dossiers", get(one_stop::my_dossiers))
         .route("/track", get(one_stop::track_form).post(one_stop::track))
         .route("/offices/{code}/dossiers", get(one_stop::queue))

@@ -67,13 +67,14 @@ pub fn page_error(tr: &Tr, e: ServiceError) -> PageError {
     }
 }
 
-fn desk(app: &App) -> Desk<'_> {
+pub(crate) fn desk(app: &App) -> Desk<'_> {
     Desk {
         store: &*app.store,
         clock: &*app.clock,
         entropy: &*app.entropy,
         units: &app.units,
         versions: &app.versions,
+        issuer: Some(&app.issuer),
     }
 }
 
@@ -85,7 +86,7 @@ fn fmt_date(d: time::Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
 }
 
-fn fmt_time(office: &Office, at: time::OffsetDateTime) -> String {
+pub(crate) fn fmt_time(office: &Office, at: time::OffsetDateTime) -> String {
     let l = dossier::local_time(office.country, at);
     format!("{} {:02}:{:02}", fmt_date(l.date()), l.hour(), l.minute())
 }
@@ -662,14 +663,14 @@ pub struct FormPage {
     pub notice: Option<String>,
 }
 
-struct Loaded {
-    d: DossierRecord,
-    office: Office,
+pub(crate) struct Loaded {
+    pub(crate) d: DossierRecord,
+    pub(crate) office: Office,
     procedure: ProcedureRecord,
-    body: std::sync::Arc<ProcedureBody>,
+    pub(crate) body: std::sync::Arc<ProcedureBody>,
 }
 
-async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {
+pub(crate) async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {
     let tr = ctx.tr();
     let id: DossierId = id.parse().map_err(|_| PageError::not_found())?;
     let d = app
@@ -1313,6 +1314,11 @@ pub struct DossierPage {
     pub files: Vec<FileRow>,
     pub messages: Vec<MessageRow>,
     pub history: Vec<HistoryRow>,
+    pub documents: Vec<crate::documents_web::DocView>,
+    pub can_postpone: bool,
+    pub can_revoke: bool,
+    pub can_rate: bool,
+    pub rating: Option<(i64, String)>,
     pub error: Option<String>,
 }
 
@@ -1322,7 +1328,10 @@ fn step_label(tr: &Tr, s: Step) -> String {
 }
 
 fn notice_text(tr: &Tr, key: &str) -> Option<String> {
-    const KNOWN: [&str; 6] = [
+    const KNOWN: [&str; 9] = [
+        "document-revoked",
+        "postponed",
+        "rated",
         "already-submitted",
         "resubmitted",
         "step-done",
@@ -1341,7 +1350,7 @@ fn notice_text(tr: &Tr, key: &str) -> Option<String> {
 }
 
 /// A procedure version's name, through the cache of immutable versions.
-async fn procedure_name(
+pub(crate) async fn procedure_name(
     app: &App,
     procedure: guichet_core::ProcedureId,
     version: i64,
@@ -1363,7 +1372,7 @@ async fn calendar_of(app: &App, office: &Office) -> Result<OfficeCalendar, PageE
         .map_err(|e| PageError::internal(&e))
 }
 
-async fn dossier_page(
+pub(crate) async fn dossier_page(
     app: &App,
     ctx: &Ctx,
     l: Loaded,
@@ -1429,7 +1438,24 @@ async fn dossier_page(
             .unwrap_or_default(),
         None => String::new(),
     };
-    let files = app.store.dossier_files(d.id).await?;
+    let issued = app.store.dossier_documents(d.id).await?;
+    let files: Vec<_> = app
+        .store
+        .dossier_files(d.id)
+        .await?
+        .into_iter()
+        .filter(|f| !issued.iter().any(|doc| doc.file_id == f.id))
+        .collect();
+    let documents = issued
+        .iter()
+        .map(|doc| crate::documents_web::doc_view(&tr, lang, &l.office, doc))
+        .collect();
+    let rating = app.store.rating(d.id).await?.map(|r| (r.score, r.comment));
+    let can_revoke = ctx
+        .authorize(Action::ManageProcedures {
+            office: d.office_id,
+        })
+        .is_ok();
     let messages = app
         .store
         .dossier_messages(d.id)
@@ -1517,6 +1543,11 @@ async fn dossier_page(
             .collect(),
         messages,
         history,
+        documents,
+        can_postpone: is_agent && st == DState::Received,
+        can_revoke,
+        can_rate: is_applicant && st == DState::HandedOver && rating.is_none(),
+        rating,
         error,
     })
 }

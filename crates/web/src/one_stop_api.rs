@@ -29,6 +29,7 @@ fn desk(app: &App) -> Desk<'_> {
         entropy: &*app.entropy,
         units: &app.units,
         versions: &app.versions,
+        issuer: Some(&app.issuer),
     }
 }
 

@@ -1,0 +1,686 @@
+//! Official documents on the web: the public verification page (QR code link or uploaded PDF,
+//! no login), revocation, the apology-and-new-date action, the applicant's rating, and the
+//! office administrators' template editor.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use guichet_core::authz::Action;
+use guichet_core::{DocumentId, Language};
+use guichet_documents::{DocumentKind, check_template};
+use guichet_ledger::Event;
+use guichet_services::documents::{self, Verdict};
+use guichet_services::dossier::Actor;
+use guichet_store::{Audit, DocumentRecord, Office, TemplateRecord};
+
+use crate::App;
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::form_data::FormData;
+use crate::i18n::Tr;
+use crate::one_stop::{dossier_page, fmt_time, load, page_error, service_message};
+use crate::pages::{Chrome, render_with};
+
+/// A document as listed on its dossier's page.
+pub struct DocView {
+    pub id: String,
+    pub title: String,
+    pub issued: String,
+    pub file_id: String,
+    pub verify_href: String,
+    pub revoked: Option<String>,
+}
+
+pub fn doc_view(_tr: &Tr, lang: Language, office: &Office, doc: &DocumentRecord) -> DocView {
+    let title = DocumentKind::parse(&doc.kind)
+        .map(|k| k.title(lang.code()).to_owned())
+        .unwrap_or_else(|| doc.kind.clone());
+    DocView {
+        id: doc.id.to_string(),
+        title,
+        issued: fmt_time(office, doc.issued_at),
+        file_id: doc.file_id.to_string(),
+        verify_href: format!("/verify/{}?s={}", doc.id, doc.qr_signature),
+        revoked: doc.revoked_at.map(|at| {
+            format!(
+                "{} — {}",
+                fmt_time(office, at),
+                doc.revoke_reason.clone().unwrap_or_default()
+            )
+        }),
+    }
+}
+
+pub struct Outcome {
+    /// `authentic`, `revoked`, `forged` or `altered`.
+    pub code: &'static str,
+    pub headline: String,
+    pub detail: String,
+    pub facts: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+pub struct VerifyPage {
+    pub chrome: Chrome,
+    pub outcome: Option<Outcome>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct VerifyParams {
+    #[serde(default)]
+    pub s: String,
+}
+
+async fn outcome(
+    app: &App,
+    tr: &Tr,
+    lang: Language,
+    verdict: Verdict,
+) -> Result<Outcome, PageError> {
+    let facts = |doc: &DocumentRecord, office: &Option<Office>| {
+        let mut f = vec![
+            (
+                tr.t("verify-document"),
+                DocumentKind::parse(&doc.kind)
+                    .map(|k| k.title(lang.code()).to_owned())
+                    .unwrap_or_default(),
+            ),
+            (tr.t("verify-id"), doc.id.to_string()),
+        ];
+        if let Some(o) = office {
+            f.push((tr.t("verify-office"), format!("{} ({})", o.name, o.code)));
+            f.push((tr.t("verify-issued"), fmt_time(o, doc.issued_at)));
+        }
+        if let Ok(st) = serde_json::from_str::<guichet_documents::seal::Statement>(&doc.statement)
+            && !st.reference.is_empty()
+        {
+            f.push((tr.t("verify-reference"), st.reference));
+        }
+        f.push(("SHA-256".into(), doc.sha256.clone()));
+        f.push((tr.t("verify-key"), doc.key_id.clone()));
+        f
+    };
+    Ok(match verdict {
+        Verdict::Authentic(doc) => {
+            let office = app.store.office(doc.office_id).await?;
+            Outcome {
+                code: "authentic",
+                headline: tr.t("verify-authentic"),
+                detail: tr.t("verify-authentic-detail"),
+                facts: facts(&doc, &office),
+            }
+        }
+        Verdict::Revoked(doc) => {
+            let office = app.store.office(doc.office_id).await?;
+            let mut f = facts(&doc, &office);
+            if let (Some(at), Some(o)) = (doc.revoked_at, &office) {
+                f.push((tr.t("verify-revoked-on"), fmt_time(o, at)));
+            }
+            f.push((
+                tr.t("verify-revoked-why"),
+                doc.revoke_reason.clone().unwrap_or_default(),
+            ));
+            Outcome {
+                code: "revoked",
+                headline: tr.t("verify-revoked"),
+                detail: tr.t("verify-revoked-detail"),
+                facts: f,
+            }
+        }
+        Verdict::Forged(why) => Outcome {
+            code: "forged",
+            headline: tr.t("verify-forged"),
+            detail: why,
+            facts: Vec::new(),
+        },
+        Verdict::Altered(why) => Outcome {
+            code: "altered",
+            headline: tr.t("verify-altered"),
+            detail: why,
+            facts: Vec::new(),
+        },
+    })
+}
+
+/// The page a QR code opens: `/verify/{id}?s={signature}`.
+pub async fn verify_link(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<VerifyParams>,
+) -> Result<Response, PageError> {
+    let tr = ctx.tr();
+    let verdict = match id.parse::<DocumentId>() {
+        Ok(id) => documents::verify_by_id(&*app.store, id, &p.s)
+            .await
+            .map_err(|e| page_error(&tr, e))?,
+        Err(_) => Verdict::Forged(tr.t("verify-bad-id")),
+    };
+    let code_ok = matches!(verdict, Verdict::Authentic(_) | Verdict::Revoked(_));
+    let page = VerifyPage {
+        chrome: Chrome::new(&ctx),
+        outcome: Some(outcome(&app, &tr, ctx.lang, verdict).await?),
+    };
+    Ok(render_with(
+        if code_ok {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        },
+        page,
+    ))
+}
+
+/// The upload form: check a PDF file.
+pub async fn verify_form(ctx: Ctx) -> Result<Response, PageError> {
+    Ok(render_with(
+        StatusCode::OK,
+        VerifyPage {
+            chrome: Chrome::new(&ctx),
+            outcome: None,
+        },
+    ))
+}
+
+pub async fn verify_upload(
+    State(app): State<App>,
+    ctx: Ctx,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let tr = ctx.tr();
+    let Some(file) = form.file("document") else {
+        return Err(PageError::bad_request(tr.t("verify-no-file")));
+    };
+    let verdict = documents::verify_file(&*app.store, &file.content)
+        .await
+        .map_err(|e| page_error(&tr, e))?;
+    let page = VerifyPage {
+        chrome: Chrome::new(&ctx),
+        outcome: Some(outcome(&app, &tr, ctx.lang, verdict).await?),
+    };
+    Ok(render_with(StatusCode::OK, page))
+}
+
+/// An office administrator revokes a document (it then verifies as revoked).
+pub async fn revoke(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let tr = ctx.tr();
+    let id: DocumentId = id.parse().map_err(|_| PageError::not_found())?;
+    let doc = app
+        .store
+        .document(id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    ctx.authorize(Action::ManageProcedures {
+        office: doc.office_id,
+    })?;
+    let reason = form.text("reason").trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(PageError::bad_request(tr.t("svc-reason-required")));
+    }
+    let office = app
+        .store
+        .office(doc.office_id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let user = ctx.user.clone();
+    let now = app.clock.now();
+    let event = Event {
+        stream: office.code.clone(),
+        actor: ctx.actor(),
+        action: "document.revoked".into(),
+        object_type: "document".into(),
+        object_id: doc.id.to_string(),
+        payload: serde_json::json!({ "kind": doc.kind, "sha256": doc.sha256, "reason": reason, "dossier": doc.dossier_id }),
+    };
+    app.store
+        .revoke_document(
+            id,
+            now,
+            user.map(|u| u.id),
+            &reason,
+            &Audit::one(now, event),
+        )
+        .await?;
+    let back = match doc.dossier_id {
+        Some(d) => format!("/dossiers/{d}?notice=document-revoked"),
+        None => format!("/verify/{}?s={}", doc.id, doc.qr_signature),
+    };
+    Ok(Redirect::to(&back).into_response())
+}
+
+/// An agent sets a new date for a dossier that will be late; the apology letter is issued.
+pub async fn postpone(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let l = load(&app, &ctx, &id).await?;
+    let tr = ctx.tr();
+    ctx.authorize(Action::WorkInOffice {
+        office: l.d.office_id,
+    })?;
+    let user = ctx
+        .user
+        .clone()
+        .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "error-401"))?;
+    let rev: i64 = form.text("rev").parse().unwrap_or(-1);
+    let Some(new_due) = guichet_services::form::parse_date(&form.text("new_due")) else {
+        let l = load(&app, &ctx, &id).await?;
+        let page = dossier_page(&app, &ctx, l, None, Some(tr.t("svc-postpone-date"))).await?;
+        return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page));
+    };
+    match crate::one_stop::desk(&app)
+        .postpone(
+            &Actor::user(&user),
+            &l.d,
+            rev,
+            new_due,
+            &form.text("reason"),
+        )
+        .await
+    {
+        Ok(d) => Ok(Redirect::to(&format!("/dossiers/{}?notice=postponed", d.id)).into_response()),
+        Err(
+            e @ (guichet_services::ServiceError::Invalid { .. }
+            | guichet_services::ServiceError::Store(guichet_store::StoreError::Stale(_))),
+        ) => {
+            let message = service_message(&tr, &e);
+            let l = load(&app, &ctx, &id).await?;
+            let page = dossier_page(&app, &ctx, l, None, Some(message)).await?;
+            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
+        }
+        Err(e) => Err(page_error(&tr, e)),
+    }
+}
+
+/// The applicant rates the service once the result is handed over.
+pub async fn rate(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let l = load(&app, &ctx, &id).await?;
+    let tr = ctx.tr();
+    ctx.authorize(Action::ActAsApplicant {
+        applicant: l.d.applicant_id,
+    })?;
+    let score: i64 = form.text("score").parse().unwrap_or(0);
+    match guichet_services::stats::rate(
+        &*app.store,
+        &*app.clock,
+        &l.office,
+        &l.d,
+        &ctx.actor(),
+        score,
+        &form.text("comment"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/dossiers/{}?notice=rated", l.d.id)).into_response()),
+        Err(e @ guichet_services::ServiceError::Invalid { .. }) => {
+            let message = service_message(&tr, &e);
+            let page = dossier_page(&app, &ctx, l, None, Some(message)).await?;
+            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
+        }
+        Err(e) => Err(page_error(&tr, e)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Template editor (office administrators)
+
+pub struct TemplateRow {
+    pub kind: &'static str,
+    pub title: String,
+    pub custom: bool,
+}
+
+#[derive(Template)]
+#[template(path = "document_templates.html")]
+pub struct TemplatesPage {
+    pub chrome: Chrome,
+    pub offices: Vec<(String, String)>,
+    pub office: String,
+    pub rows: Vec<TemplateRow>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "document_template_edit.html")]
+pub struct TemplateEditPage {
+    pub chrome: Chrome,
+    pub office: String,
+    pub office_name: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub source: String,
+    pub custom: bool,
+    pub error: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct OfficeParam {
+    #[serde(default)]
+    pub office: String,
+    #[serde(default)]
+    pub notice: String,
+}
+
+/// Offices whose templates the visitor may edit.
+async fn managed_offices(app: &App, ctx: &Ctx) -> Result<Vec<Office>, PageError> {
+    Ok(app
+        .store
+        .list_offices()
+        .await?
+        .into_iter()
+        .filter(|o| {
+            ctx.authorize(Action::ManageProcedures { office: o.id })
+                .is_ok()
+        })
+        .collect())
+}
+
+pub async fn templates(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(p): Query<OfficeParam>,
+) -> Result<Response, PageError> {
+    ctx.authorize(Action::ViewAdmin)?;
+    let tr = ctx.tr();
+    let offices = managed_offices(&app, &ctx).await?;
+    let office = offices
+        .iter()
+        .find(|o| o.code == p.office)
+        .or(offices.first())
+        .cloned()
+        .ok_or(PageError::new(StatusCode::FORBIDDEN, "error-403"))?;
+    let mut rows = Vec::new();
+    for kind in DocumentKind::ALL {
+        rows.push(TemplateRow {
+            kind: kind.code(),
+            title: kind.title(ctx.lang.code()).to_owned(),
+            custom: app
+                .store
+                .document_template(office.id, kind.code())
+                .await?
+                .is_some(),
+        });
+    }
+    let page = TemplatesPage {
+        chrome: Chrome::new(&ctx),
+        offices: offices
+            .iter()
+            .map(|o| (o.code.clone(), o.name.clone()))
+            .collect(),
+        office: office.code.clone(),
+        rows,
+        notice: (p.notice == "template-saved").then(|| tr.t("template-saved")),
+    };
+    Ok(render_with(StatusCode::OK, page))
+}
+
+async fn template_target(
+    app: &App,
+    ctx: &Ctx,
+    office: &str,
+    kind: &str,
+) -> Result<(Office, DocumentKind), PageError> {
+    let office = app
+        .store
+        .office_by_code(office)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    let kind = DocumentKind::parse(kind).ok_or_else(PageError::not_found)?;
+    Ok((office, kind))
+}
+
+pub async fn template_edit(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((office, kind)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (office, kind) = template_target(&app, &ctx, &office, &kind).await?;
+    let custom = app.store.document_template(office.id, kind.code()).await?;
+    let page = TemplateEditPage {
+        chrome: Chrome::new(&ctx),
+        office: office.code.clone(),
+        office_name: office.name.clone(),
+        kind: kind.code(),
+        title: kind.title(ctx.lang.code()).to_owned(),
+        custom: custom.is_some(),
+        source: custom
+            .map(|t| t.source)
+            .unwrap_or_else(|| kind.builtin_template().to_owned()),
+        error: None,
+    };
+    Ok(render_with(StatusCode::OK, page))
+}
+
+/// Save (checked first: a template that does not compile is refused with its line and reason),
+/// preview (a PDF with sample data) or reset to the built-in template.
+pub async fn template_save(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((office, kind)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let (office, kind) = template_target(&app, &ctx, &office, &kind).await?;
+    let tr = ctx.tr();
+    let source = form.text("source").replace("\r\n", "\n");
+    let action = form.text("action");
+    let now = app.clock.now();
+    let event = |what: &str| Event {
+        stream: office.code.clone(),
+        actor: ctx.actor(),
+        action: what.into(),
+        object_type: "document_template".into(),
+        object_id: format!("{}/{}", office.code, kind.code()),
+        payload: serde_json::json!({ "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(source.as_bytes())) }),
+    };
+    if action == "reset" {
+        app.store
+            .delete_document_template(
+                office.id,
+                kind.code(),
+                &Audit::one(now, event("document_template.reset")),
+            )
+            .await?;
+        return Ok(Redirect::to(&format!(
+            "/admin/documents?office={}&notice=template-saved",
+            office.code
+        ))
+        .into_response());
+    }
+    let renderer = app.issuer.renderer.clone();
+    let checked_source = source.clone();
+    let country = match office.country {
+        guichet_core::Country::Vn => "vn",
+        guichet_core::Country::Fr => "fr",
+    };
+    let preview = action == "preview";
+    let lang = ctx.lang.code().to_owned();
+    let result = tokio::task::spawn_blocking(move || {
+        if preview {
+            guichet_documents::render(
+                &renderer,
+                &checked_source,
+                &guichet_documents::sample_data(country, &lang),
+                "https://guichet.example/verify/preview",
+                time::macros::date!(2026 - 01 - 15),
+            )
+            .map(Some)
+        } else {
+            check_template(&renderer, &checked_source).map(|()| None)
+        }
+    })
+    .await
+    .map_err(|e| PageError::internal(&e))?;
+    match result {
+        Ok(Some(pdf)) => {
+            let mut response = pdf.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+            Ok(response)
+        }
+        Ok(None) => {
+            let record = TemplateRecord {
+                office_id: office.id,
+                kind: kind.code().into(),
+                source: source.clone(),
+                updated_at: now,
+                updated_by: ctx.user.as_ref().map(|u| u.id),
+            };
+            app.store
+                .put_document_template(&record, &Audit::one(now, event("document_template.saved")))
+                .await?;
+            Ok(Redirect::to(&format!(
+                "/admin/documents?office={}&notice=template-saved",
+                office.code
+            ))
+            .into_response())
+        }
+        Err(e) => {
+            let page = TemplateEditPage {
+                chrome: Chrome::new(&ctx),
+                office: office.code.clone(),
+                office_name: office.name.clone(),
+                kind: kind.code(),
+                title: kind.title(ctx.lang.code()).to_owned(),
+                custom: app
+                    .store
+                    .document_template(office.id, kind.code())
+                    .await?
+                    .is_some(),
+                source,
+                error: Some(format!("{}: {e}", tr.t("template-error"))),
+            };
+            Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON API
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct DocumentDto {
+    pub id: String,
+    /// `receipt`, `supplement`, `refusal`, `apology`, `control_sheet`, `handover`, `result`.
+    pub kind: String,
+    pub lang: String,
+    pub dossier: Option<String>,
+    /// Where the PDF is downloaded (login required).
+    pub file_url: String,
+    /// The URL the QR code carries (public verification).
+    pub verify_url: String,
+    pub sha256: String,
+    pub key_id: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: String,
+    pub revoked: bool,
+}
+
+fn document_dto(doc: &DocumentRecord) -> DocumentDto {
+    DocumentDto {
+        id: doc.id.to_string(),
+        kind: doc.kind.clone(),
+        lang: doc.lang.clone(),
+        dossier: doc.dossier_id.map(|d| d.to_string()),
+        file_url: format!("/files/{}", doc.file_id),
+        verify_url: format!("/verify/{}?s={}", doc.id, doc.qr_signature),
+        sha256: doc.sha256.clone(),
+        key_id: doc.key_id.clone(),
+        issued_at: doc
+            .issued_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        revoked: doc.revoked_at.is_some(),
+    }
+}
+
+/// Documents issued for a dossier.
+#[utoipa::path(get, path = "/dossiers/{id}/documents", tag = "documents",
+    params(("id" = String, Path, description = "Dossier id")),
+    responses((status = 200, description = "Issued documents, oldest first", body = Vec<DocumentDto>),
+        (status = 401, description = "Not logged in", body = crate::error::Problem),
+        (status = 403, description = "Not allowed", body = crate::error::Problem),
+        (status = 404, description = "No such dossier", body = crate::error::Problem)))]
+pub async fn api_dossier_documents(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<DocumentDto>>, crate::error::ApiError> {
+    let not_found = || {
+        crate::error::ApiError::for_status(StatusCode::NOT_FOUND, Some("no such dossier".into()))
+    };
+    let id: guichet_core::DossierId = id.parse().map_err(|_| not_found())?;
+    let d = app.store.dossier(id).await?.ok_or_else(not_found)?;
+    ctx.authorize(Action::ViewDossier {
+        office: d.office_id,
+        applicant: d.applicant_id,
+    })?;
+    let docs = app.store.dossier_documents(d.id).await?;
+    Ok(axum::Json(docs.iter().map(document_dto).collect()))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct VerificationDto {
+    /// `authentic`, `revoked`, `forged` or `altered`.
+    pub verdict: String,
+    pub detail: String,
+    pub document: Option<DocumentDto>,
+}
+
+/// Verifies a document from its QR code (`s` is the signature the QR code carries). Public.
+#[utoipa::path(get, path = "/documents/{id}/verification", tag = "documents",
+    params(("id" = String, Path, description = "Document id"), ("s" = String, Query, description = "Signature from the QR code")),
+    responses((status = 200, description = "The verdict", body = VerificationDto)))]
+pub async fn api_verify(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(p): Query<VerifyParams>,
+) -> Result<axum::Json<VerificationDto>, crate::error::ApiError> {
+    let verdict = match id.parse::<DocumentId>() {
+        Ok(id) => documents::verify_by_id(&*app.store, id, &p.s).await?,
+        Err(_) => Verdict::Forged("not a document id".into()),
+    };
+    Ok(axum::Json(match verdict {
+        Verdict::Authentic(d) => VerificationDto {
+            verdict: "authentic".into(),
+            detail: String::new(),
+            document: Some(document_dto(&d)),
+        },
+        Verdict::Revoked(d) => VerificationDto {
+            verdict: "revoked".into(),
+            detail: d.revoke_reason.clone().unwrap_or_default(),
+            document: Some(document_dto(&d)),
+        },
+        Verdict::Forged(why) => VerificationDto {
+            verdict: "forged".into(),
+            detail: why,
+            document: None,
+        },
+        Verdict::Altered(why) => VerificationDto {
+            verdict: "altered".into(),
+            detail: why,
+            document: None,
+        },
+    }))
+}
