@@ -5,7 +5,7 @@
 //
 // Usage: node one-stop.mjs [path/to/guichet]   (default: $CARGO_TARGET_DIR/debug/guichet)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -156,6 +156,30 @@ async function main() {
     await citizen.goto(`${base}${dossierUrl}`);
     const vnTiming = (await citizen.textContent('#dossier-timing')).trim();
     check(vnTiming === 'Trước hạn' || vnTiming === 'Đúng hạn', `the citizen sees it in time (${vnTiming})`);
+
+    // The result document: its QR code, scanned from the PDF page as a phone would, opens the
+    // public verification page, which says "authentic" to anyone, without logging in.
+    const docLinks = await agent.$$eval('a.document-link', (as) => as.map((a) => [a.textContent, a.getAttribute('href')]));
+    check(docLinks.length >= 4, `the dossier lists its documents (${docLinks.map((d) => d[0]).join(', ')})`);
+    const resultHref = docLinks.find((d) => /Birth extract|trích lục|Result/i.test(d[0]))?.[1] || docLinks[docLinks.length - 2][1];
+    const pdf = await agent.request.get(`${base}${resultHref}`);
+    check(pdf.ok() && (await pdf.body()).subarray(0, 5).toString() === '%PDF-', 'the result PDF downloads');
+    const pdfPath = join(dir, 'result.pdf');
+    writeFileSync(pdfPath, await pdf.body());
+    const png = spawnSync('pdftoppm', ['-png', '-r', '150', '-f', '1', '-l', '1', '-singlefile', pdfPath, join(dir, 'result')], { encoding: 'utf8' });
+    check(png.status === 0, `pdftoppm renders the PDF: ${png.stderr}`);
+    const scanned = spawnSync('zbarimg', ['-q', '--raw', join(dir, 'result.png')], { encoding: 'utf8' });
+    const qrUrl = (scanned.stdout || '').trim();
+    check(qrUrl.startsWith(`${base}/verify/`), `the QR code holds the verification URL (${qrUrl})`);
+    const publicCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
+    const visitor = await publicCtx.newPage();
+    await visitor.goto(qrUrl);
+    check(await visitor.getAttribute('#verdict', 'data-verdict') === 'authentic', 'the scanned QR code says authentic');
+    check((await visitor.textContent('#verdict')).includes('Xác thực'), 'in Vietnamese');
+    await shot(visitor, 'verify-vi.png');
+    await agent.goto(`${base}/stats?office=HN-HOANKIEM`);
+    check((await agent.textContent('#stats-months')).length > 0, 'the statistics page has its table');
+    await shot(agent, 'stats-en.png');
 
     // French pages render too.
     const frCtx = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1100, height: 900 } });

@@ -71,6 +71,27 @@ pub fn verify_offline(file: &Path, keys: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Prints every office's document key in the `/.well-known/guichet-keys` format.
+pub async fn print_keys(rt: &Runtime) -> anyhow::Result<()> {
+    let issuer = rt.issuer()?;
+    let mut keys = Vec::new();
+    for office in rt.store.list_offices().await? {
+        let signer = issuer.signer(&office);
+        keys.push(serde_json::json!({
+            "key_id": signer.key_id(),
+            "algorithm": "Ed25519",
+            "public_key": hex::encode(signer.public().as_bytes()),
+            "status": "documents",
+            "office": office.code,
+        }));
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))?
+    );
+    Ok(())
+}
+
 /// Verifies a sealed PDF against this installation's database (issued, same key, not revoked).
 pub async fn verify_with_store(rt: &Runtime, file: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;

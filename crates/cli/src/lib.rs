@@ -3,6 +3,7 @@
 //! [`Runtime::open`], so tests drive the same code paths.
 
 pub mod bench;
+pub mod bench_documents;
 pub mod bench_one_stop;
 pub mod calendar_cmd;
 pub mod config;

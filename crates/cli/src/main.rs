@@ -105,11 +105,11 @@ enum Command {
         /// PostgreSQL server to benchmark on (a scratch database is created and dropped).
         #[arg(long)]
         postgres_url: Option<String>,
-        /// `ledger` (appends and verification) or `one-stop` (dossier filing over HTTP and the
-        /// agent queue).
+        /// `ledger` (appends and verification), `one-stop` (dossier filing over HTTP and the
+        /// agent queue) or `documents` (exports of `--queue-rows` dossiers, PDF receipts).
         #[arg(long, default_value = "ledger")]
         suite: String,
-        /// Dossiers in the agent queue of the one-stop suite.
+        /// Dossiers in the agent queue of the one-stop suite, or exported by the documents suite.
         #[arg(long, default_value_t = 1_000_000)]
         queue_rows: u64,
     },
@@ -117,6 +117,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum DocCommand {
+    /// Print the offices' document public keys as JSON (the `/.well-known/guichet-keys`
+    /// format), for offline checkers.
+    Keys,
     /// Check a PDF issued by guichet: its seal, its signature, and (with the database) that it
     /// was issued and is not revoked. Exit 0 only when it is authentic.
     Verify {
@@ -336,7 +339,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let report = match suite.as_str() {
             "ledger" => guichet::bench::run(options).await?,
             "one-stop" => guichet::bench_one_stop::run(options, queue_rows).await?,
-            other => bail!("unknown suite {other:?}: ledger or one-stop"),
+            "documents" => guichet::bench_documents::run(options, queue_rows).await?,
+            other => bail!("unknown suite {other:?}: ledger, one-stop or documents"),
         };
         println!("{report}");
         return Ok(ExitCode::SUCCESS);
@@ -382,6 +386,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
         }
         Command::Verify { json } => return verify(&rt, json).await,
+        Command::Doc(DocCommand::Keys) => guichet::documents_cmd::print_keys(&rt).await?,
         Command::Doc(DocCommand::Verify { file, .. }) => {
             return guichet::documents_cmd::verify_with_store(&rt, &file).await;
         }

@@ -51,7 +51,7 @@ fn verify_passes_on_demo_data_and_names_a_tampered_entry() {
     let out = guichet(dir.path(), None, &["verify"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out).contains("ledger verified: 35 entries in 4 streams, 4 signed checkpoints"),
+        text(&out).contains("ledger verified: 52 entries in 4 streams, 4 signed checkpoints"),
         "{}",
         text(&out)
     );
@@ -374,6 +374,155 @@ fn calendar_commands_work_and_refuse_bad_input() {
         assert!(
             String::from_utf8_lossy(&out.stderr).starts_with("error: "),
             "{args:?}"
+        );
+    }
+}
+
+/// Every PDF under the data directory's document store.
+fn issued_pdfs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.join("files").join("documents")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn doc_verify_accepts_issued_pdfs_and_refuses_a_changed_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = guichet(dir.path(), None, &["demo", "--load-only"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let pdfs = issued_pdfs(dir.path());
+    assert!(pdfs.len() >= 15, "the demo issues documents: {pdfs:?}");
+    let keys = dir.path().join("keys.json");
+    let out = guichet(dir.path(), None, &["doc", "keys"]);
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::write(&keys, &out.stdout).unwrap();
+    let keys = keys.to_str().unwrap();
+    for pdf in pdfs.iter().take(3) {
+        let file = pdf.to_str().unwrap();
+        let out = guichet(dir.path(), None, &["doc", "verify", file]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(text(&out).starts_with("AUTHENTIC"), "{}", text(&out));
+        let out = guichet(dir.path(), None, &["doc", "verify", file, "--keys", keys]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    // One byte changed anywhere in the PDF: both checkers refuse it.
+    let original = std::fs::read(&pdfs[0]).unwrap();
+    for at in [10, original.len() / 2, original.len() - 300] {
+        let mut bytes = original.clone();
+        bytes[at] ^= 0x01;
+        let changed = dir.path().join("changed.pdf");
+        std::fs::write(&changed, &bytes).unwrap();
+        let changed = changed.to_str().unwrap();
+        let out = guichet(dir.path(), None, &["doc", "verify", changed]);
+        assert_eq!(out.status.code(), Some(1), "byte {at}: {}", text(&out));
+        assert!(
+            text(&out).contains("ALTERED") || text(&out).contains("NOT AUTHENTIC"),
+            "{}",
+            text(&out)
+        );
+        let out = guichet(
+            dir.path(),
+            None,
+            &["doc", "verify", changed, "--keys", keys],
+        );
+        assert_eq!(out.status.code(), Some(1), "byte {at}: {}", text(&out));
+    }
+    // A file guichet never sealed.
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let out = guichet(
+        dir.path(),
+        None,
+        &["doc", "verify", plain.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("no guichet seal"), "{}", text(&out));
+}
+
+/// LibreOffice (headless) converts a spreadsheet to CSV; None when it is not installed.
+fn libreoffice_csv(file: &Path, profile: &Path) -> Option<String> {
+    let out_dir = file
+        .parent()?
+        .join(format!("lo-{}", file.extension()?.to_str()?));
+    let status = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+        ])
+        .arg(&out_dir)
+        .arg(file)
+        .output()
+        .ok()?;
+    assert!(status.status.success(), "soffice: {}", text(&status));
+    std::fs::read_to_string(out_dir.join(format!("{}.csv", file.file_stem()?.to_str()?))).ok()
+}
+
+#[test]
+fn exports_open_in_libreoffice_with_the_same_numbers() {
+    if Command::new("soffice").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "LibreOffice is missing: run scripts/setup"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = guichet(dir.path(), None, &["demo", "--load-only"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let columns = "code,procedure,version,state,applicant,due_date,decided_on,timing,answers.full_name,answers.cccd,answers.copies,answers.registered_at";
+    for format in ["csv", "xlsx", "ods"] {
+        let file = dir.path().join(format!("export.{format}"));
+        let out = guichet(
+            dir.path(),
+            None,
+            &[
+                "export",
+                "--office",
+                "HN-HOANKIEM",
+                "--procedure",
+                "HT-TRICHLUC-KS",
+                "--format",
+                format,
+                "--columns",
+                columns,
+                "--out",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).contains("exported 8 dossier(s)"),
+            "{}",
+            text(&out)
+        );
+    }
+    let csv = std::fs::read_to_string(dir.path().join("export.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 9);
+    assert!(csv.contains(",1,"), "the version is a number");
+    let profile = dir.path().join("lo-profile");
+    for format in ["xlsx", "ods"] {
+        let converted = libreoffice_csv(&dir.path().join(format!("export.{format}")), &profile)
+            .unwrap_or_else(|| panic!("LibreOffice could not read the {format} export"));
+        assert_eq!(
+            converted, csv,
+            "{format} read back by LibreOffice differs from the CSV"
         );
     }
 }
