@@ -559,7 +559,7 @@ async fn dossiers_are_private_and_steps_follow_the_law(db: Db) {
         .await
         .unwrap();
     let dossiers = mine["dossiers"].as_array().unwrap();
-    assert_eq!(dossiers.len(), 4, "the demo's dossiers");
+    assert_eq!(dossiers.len(), 8, "the demo's dossiers");
     let submitted = dossiers.iter().find(|d| d["state"] == "submitted").unwrap();
     let id = submitted["id"].as_str().unwrap();
 

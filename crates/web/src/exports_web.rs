@@ -192,7 +192,7 @@ pub async fn start(
         Ok::<_, PageError>(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
     };
     let Some(format) = Format::parse(&form.text("format")) else {
-        return fail(tr.t("export-format-required")).await;
+        return fail(tr.t("exports-format-required")).await;
     };
     let requested: Vec<String> = form
         .fields
@@ -201,7 +201,7 @@ pub async fn start(
         .map(|(_, v)| v.clone())
         .collect();
     if requested.is_empty() {
-        return fail(tr.t("export-columns-required")).await;
+        return fail(tr.t("exports-columns-required")).await;
     }
     let available = columns_for(&app, procedure.as_ref()).await?;
     let columns = match exports::check_columns(&requested, &available) {
