@@ -47,13 +47,20 @@ async fn fill(
     let (pre, post) = text.split_once("@@N@@").context("marker")?;
     let office_id = office.id.as_uuid().simple().to_string();
     let proc_id = procedure.id.as_uuid().simple().to_string();
+    // Ids rise with insertion, as UUIDv7 ids made at filing time do (a distinct prefix per
+    // procedure keeps them unique).
+    let series = if tag == "BULK" { 1 } else { 2 };
+    let prefix = format!(
+        "{}{series:02x}",
+        &uuid::Uuid::now_v7().simple().to_string()[..6]
+    );
     let sql = match rt.store.backend() {
         guichet_store::Backend::Sqlite => format!(
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows}) \
              INSERT INTO dossiers (id, code, office_id, procedure_id, procedure_version, applicant_id, applicant_name, \
              applicant_email, state, answers, secret_hash, rev, created_at, updated_at, submitted_at, received_at, due_date, \
              paused_on, decided_on, assigned_to, idempotency_key) \
-             SELECT randomblob(16), '{tag}-' || i, X'{office_id}', X'{proc_id}', 1, NULL, 'Người nộp ' || i, NULL, \
+             SELECT unhex(printf('{prefix}%024x', i)), '{tag}-' || i, X'{office_id}', X'{proc_id}', 1, NULL, 'Người nộp ' || i, NULL, \
              CASE i % 4 WHEN 0 THEN 'submitted' WHEN 1 THEN 'received' ELSE 'approved' END, \
              '{pre}Hộ kinh doanh số ' || i || '{post}', NULL, 1, '2026-11-01T08:00:00Z', '2026-11-01T08:00:00Z', \
              '2026-11-01T08:00:00Z', '2026-11-02T08:00:00Z', date('2026-10-01', '+' || (i % 120) || ' days'), NULL, \
@@ -63,7 +70,7 @@ async fn fill(
             "INSERT INTO dossiers (id, code, office_id, procedure_id, procedure_version, applicant_id, applicant_name, \
              applicant_email, state, answers, secret_hash, rev, created_at, updated_at, submitted_at, received_at, due_date, \
              paused_on, decided_on, assigned_to, idempotency_key) \
-             SELECT gen_random_uuid(), '{tag}-' || i, '{office_id}', '{proc_id}', 1, NULL, 'Người nộp ' || i, NULL, \
+             SELECT ('{prefix}' || lpad(to_hex(i), 24, '0'))::uuid, '{tag}-' || i, '{office_id}', '{proc_id}', 1, NULL, 'Người nộp ' || i, NULL, \
              CASE i % 4 WHEN 0 THEN 'submitted' WHEN 1 THEN 'received' ELSE 'approved' END, \
              '{pre}Hộ kinh doanh số ' || i || '{post}', NULL, 1, '2026-11-01T08:00:00Z', '2026-11-01T08:00:00Z', \
              '2026-11-01T08:00:00Z', '2026-11-02T08:00:00Z', to_char(DATE '2026-10-01' + (i % 120), 'YYYY-MM-DD'), NULL, \
@@ -212,7 +219,11 @@ pub async fn run(opts: BenchOptions, rows: u64) -> anyhow::Result<String> {
     }
     let pdf_secs = started.elapsed().as_secs_f64();
     let pdfs = (threads * per_thread) as f64;
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     let mut report = String::new();
     writeln!(

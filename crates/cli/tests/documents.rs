@@ -641,6 +641,78 @@ async fn apology_rating_statistics_and_templates(db: Db) {
     if let Some(text) = pdftotext(&pdf) {
         assert!(text.contains("Mẫu số 01 — Phường Hoàn Kiếm"), "{text}");
     }
+
+    // A procedure's own result template wins over the office's.
+    let path = "/admin/documents/HN-HOANKIEM/result.HT-TRICHLUC-KS";
+    let html = admin
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("page-setup"),
+        "starts from the office's result template"
+    );
+    let custom = guichet_documents::DocumentKind::Result
+        .builtin_template()
+        .replace(
+            "#closing(t.role)",
+            "Mẫu riêng của thủ tục trích lục\n#closing(t.role)",
+        );
+    let r = admin
+        .post(app.url(path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "save"),
+            ("source", custom.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        admin
+            .get(app.url("/admin/documents/HN-HOANKIEM/result.NO-SUCH"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let d = app.rt.store.dossier(submitted.id).await.unwrap().unwrap();
+    let r = agent
+        .post(app.url(&format!("/api/v1/dossiers/{}/actions", d.id)))
+        .json(&serde_json::json!({"step": "approve", "rev": d.rev}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let docs = json(
+        &agent,
+        &app,
+        &format!("/api/v1/dossiers/{}/documents", d.id),
+    )
+    .await;
+    let result = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["kind"] == "result")
+        .unwrap();
+    let pdf = agent
+        .get(app.url(result["file_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(text) = pdftotext(&pdf) {
+        assert!(text.contains("Mẫu riêng của thủ tục trích lục"), "{text}");
+    }
 }
 
 async fn wait_done(c: &reqwest::Client, app: &TestApp, job: &str) -> String {

@@ -22,6 +22,11 @@ use crate::procedure::ProcedureBody;
 use crate::state::Step;
 use crate::{Result, ServiceError, invalid};
 
+/// The template key of one procedure's result document.
+pub fn result_template_key(procedure_code: &str) -> String {
+    format!("result.{procedure_code}")
+}
+
 /// The documents a step issues, in order.
 pub fn documents_for_step(step: Step) -> &'static [DocumentKind] {
     match step {
@@ -86,13 +91,22 @@ impl Issuer {
         OfficeSigner::new(&office.code, h.finalize().into())
     }
 
-    /// The template an office uses for a kind: its own, or the built-in one.
+    /// The template an office uses for a kind: for a result, the procedure's own
+    /// (`result.{procedure code}`) first; then the office's own; then the built-in one.
     pub async fn template(
         &self,
         store: &dyn Store,
         office: &Office,
         kind: DocumentKind,
+        procedure_code: Option<&str>,
     ) -> Result<String> {
+        if let (DocumentKind::Result, Some(code)) = (kind, procedure_code)
+            && let Some(t) = store
+                .document_template(office.id, &result_template_key(code))
+                .await?
+        {
+            return Ok(t.source);
+        }
         Ok(store
             .document_template(office.id, kind.code())
             .await?
@@ -128,7 +142,13 @@ impl Issuer {
         let qr_signature = signer.sign(&statement.message());
         let url = seal::verify_url(&self.base_url, &statement.id, &qr_signature);
         let data = document_data(kind, input, id, now, &self.base_url);
-        let template = self.template(store, office, kind).await?;
+        let procedure_code = store
+            .procedure(input.dossier.procedure_id)
+            .await?
+            .map(|p| p.code);
+        let template = self
+            .template(store, office, kind, procedure_code.as_deref())
+            .await?;
         let renderer = self.renderer.clone();
         let url_for_qr = url.clone();
         let pdf = tokio::task::spawn_blocking(move || {

@@ -369,13 +369,6 @@ pub fn write_export(
         .max(0) as u64;
     let procedures: Vec<ProcedureRecord> =
         handle.block_on(store.list_procedures(Some(spec.office.id)))?;
-    let code_of = |d: &DossierRecord| {
-        procedures
-            .iter()
-            .find(|p| p.id == d.procedure_id)
-            .map(|p| p.code.as_str())
-            .unwrap_or("")
-    };
     let file = std::fs::File::create(out).map_err(io)?;
     let mut zip_out: Option<zip::ZipWriter<std::fs::File>> = None;
     let mut sink: Box<dyn RowSink> = match spec.format {
@@ -400,40 +393,48 @@ pub fn write_export(
     };
     let header: Vec<Cell> = spec.columns.iter().map(|c| Cell::Text(c.clone())).collect();
     sink.row(&header)?;
+    // One procedure at a time, each in id order: the pages walk the (office, procedure, id)
+    // index instead of sorting the office's dossiers for every page.
+    let walk: Vec<&ProcedureRecord> = match &spec.procedure {
+        Some(p) => vec![p],
+        None => procedures.iter().collect(),
+    };
     let mut done = 0u64;
-    let mut after = None;
-    loop {
-        let page = handle.block_on(store.dossiers_page(
-            spec.office.id,
-            spec.procedure.as_ref().map(|p| p.id),
-            after,
-            PAGE,
-        ))?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        for d in &page {
-            sink.row(&cells(d, code_of(d), &spec.columns))?;
-            if let Some(zip) = zip_out.as_mut() {
-                let folder = d.code.clone().unwrap_or_else(|| d.id.to_string());
-                for f in handle.block_on(store.dossier_files(d.id))? {
-                    let content = handle.block_on(files.get(&f))?;
-                    let options = zip::write::SimpleFileOptions::default()
-                        .compression_method(zip::CompressionMethod::Deflated)
-                        .large_file(content.len() as u64 >= u32::MAX as u64);
-                    let name = f.name.replace(['/', '\\'], "_");
-                    zip.start_file(
-                        format!("{folder}/{}-{name}", &f.id.to_string()[..8]),
-                        options,
-                    )
-                    .map_err(io)?;
-                    zip.write_all(&content).map_err(io)?;
+    for procedure in walk {
+        let mut after = None;
+        loop {
+            let page = handle.block_on(store.dossiers_page(
+                spec.office.id,
+                Some(procedure.id),
+                after,
+                PAGE,
+            ))?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for d in &page {
+                sink.row(&cells(d, &procedure.code, &spec.columns))?;
+                if let Some(zip) = zip_out.as_mut() {
+                    let folder = d.code.clone().unwrap_or_else(|| d.id.to_string());
+                    for f in handle.block_on(store.dossier_files(d.id))? {
+                        let content = handle.block_on(files.get(&f))?;
+                        let options = zip::write::SimpleFileOptions::default()
+                            .compression_method(zip::CompressionMethod::Deflated)
+                            .large_file(content.len() as u64 >= u32::MAX as u64);
+                        let name = f.name.replace(['/', '\\'], "_");
+                        zip.start_file(
+                            format!("{folder}/{}-{name}", &f.id.to_string()[..8]),
+                            options,
+                        )
+                        .map_err(io)?;
+                        zip.write_all(&content).map_err(io)?;
+                    }
                 }
             }
-        }
-        done += page.len() as u64;
-        progress(done, total.max(done));
-        if page.len() < PAGE as usize {
-            break;
+            done += page.len() as u64;
+            progress(done, total.max(done));
+            if page.len() < PAGE as usize {
+                break;
+            }
         }
     }
     sink.finish()?;

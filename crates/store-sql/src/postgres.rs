@@ -56,6 +56,17 @@ impl PostgresStore {
     ) -> guichet_store::Result<Vec<guichet_ledger::Entry>> {
         self.read_ledger_generic(stream, after_seq, limit).await
     }
+
+    async fn read_dossiers_page(
+        &self,
+        office: guichet_core::OfficeId,
+        procedure: Option<guichet_core::ProcedureId>,
+        after: Option<guichet_core::DossierId>,
+        limit: u32,
+    ) -> guichet_store::Result<Vec<guichet_store::DossierRecord>> {
+        self.dossiers_page_generic(office, procedure, after, limit)
+            .await
+    }
 }
 
 /// The URL without its password, for messages.

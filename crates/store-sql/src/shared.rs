@@ -132,6 +132,28 @@ macro_rules! sql_store {
         }
 
         impl $Store {
+            /// Dossiers with answers through sqlx's generic row decoding; the SQLite backend
+            /// has a lean reader (exports read millions of rows) tested against it.
+            pub async fn dossiers_page_generic(
+                &self,
+                office: OfficeId,
+                procedure: Option<guichet_core::ProcedureId>,
+                after: Option<DossierId>,
+                limit: u32,
+            ) -> Result<Vec<DossierRecord>> {
+                let mut q = sqlx::QueryBuilder::<$Db>::new(concat!("SELECT ", $crate::one_stop::dossier_columns!(), " FROM dossiers WHERE office_id = "));
+                q.push_bind(office.as_uuid());
+                if let Some(p) = procedure {
+                    q.push(" AND procedure_id = ").push_bind(p.as_uuid());
+                }
+                if let Some(a) = after {
+                    q.push(" AND id > ").push_bind(a.as_uuid());
+                }
+                q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit.clamp(1, 10_000)));
+                let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+                rows.iter().map(dossier_from_row).collect()
+            }
+
             /// The ledger read through sqlx's generic row decoding; the lean per-backend readers
             /// are tested against it.
             pub async fn read_ledger_generic(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>> {
@@ -1176,17 +1198,7 @@ macro_rules! sql_store {
                 after: Option<DossierId>,
                 limit: u32,
             ) -> Result<Vec<DossierRecord>> {
-                let mut q = sqlx::QueryBuilder::<$Db>::new(concat!("SELECT ", $crate::one_stop::dossier_columns!(), " FROM dossiers WHERE office_id = "));
-                q.push_bind(office.as_uuid());
-                if let Some(p) = procedure {
-                    q.push(" AND procedure_id = ").push_bind(p.as_uuid());
-                }
-                if let Some(a) = after {
-                    q.push(" AND id > ").push_bind(a.as_uuid());
-                }
-                q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit.clamp(1, 10_000)));
-                let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
-                rows.iter().map(dossier_from_row).collect()
+                self.read_dossiers_page(office, procedure, after, limit).await
             }
 
             async fn document(&self, id: guichet_core::DocumentId) -> Result<Option<guichet_store::DocumentRecord>> {

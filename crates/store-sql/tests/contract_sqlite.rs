@@ -33,3 +33,45 @@ async fn lean_ledger_reader_matches_generic_decoding() {
         lean[1..2].to_vec()
     );
 }
+
+/// The lean SQLite dossier reader (exports) returns exactly what sqlx's generic decoding
+/// returns, answers and dates included, page by page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lean_dossier_reader_matches_generic_decoding() {
+    let dir = std::env::temp_dir()
+        .join("guichet-tests")
+        .join(uuid::Uuid::now_v7().to_string());
+    let store = std::sync::Arc::new(
+        guichet_store_sql::SqliteStore::open(
+            &dir.join("g.db"),
+            std::sync::Arc::new(guichet_core::OsEntropy),
+        )
+        .await
+        .unwrap(),
+    );
+    guichet_store::Store::migrate(&*store).await.unwrap();
+    guichet_store::contract::documents_ratings_stats_and_exports(store.clone()).await;
+    let office = guichet_store::Store::list_offices(&*store).await.unwrap()[0].id;
+    let lean = guichet_store::Store::dossiers_page(&*store, office, None, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(lean.len(), 5);
+    assert!(
+        lean.iter()
+            .any(|d| d.received_at.is_some() && d.code.is_some())
+    );
+    assert_eq!(
+        lean,
+        store
+            .dossiers_page_generic(office, None, None, 100)
+            .await
+            .unwrap()
+    );
+    let after = Some(lean[1].id);
+    assert_eq!(
+        guichet_store::Store::dossiers_page(&*store, office, None, after, 2)
+            .await
+            .unwrap(),
+        lean[2..4].to_vec()
+    );
+}

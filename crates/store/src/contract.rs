@@ -951,8 +951,9 @@ macro_rules! contract_suite {
             dossier_codes_are_gap_free_under_concurrency,
             stale_dossier_writes_are_refused_and_change_nothing,
             published_procedure_versions_never_change,
+            documents_ratings_stats_and_exports,
             every_table_is_in_the_backup);
-        $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused);
+        $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused, backup_restores_documents_and_exports);
     };
     (@one $make:path; $($case:ident),*) => {
         $(
@@ -974,4 +975,285 @@ macro_rules! contract_suite {
             }
         )*
     };
+}
+
+/// Issued documents commit with their dossier change (or not at all), revocation happens once,
+/// templates are per office and kind, a dossier is rated once, statistics rows carry the
+/// correction rounds and the rating, export jobs keep their progress, and pages of dossiers
+/// come in id order with their answers.
+pub async fn documents_ratings_stats_and_exports(store: Arc<dyn Store>) {
+    let o = office(1, "HN-HK");
+    store.create_office(&o, &created("office")).await.unwrap();
+    let (p, v) = procedure_records(1, &o);
+    store
+        .create_procedure(&p, &v, &created("procedure"))
+        .await
+        .unwrap();
+    let d = store
+        .write_dossier(numbered(dossier_record(1, &o, p.id)), &submitted_audit(&o))
+        .await
+        .unwrap();
+    let doc = |n: u128, file: guichet_core::FileId| crate::IssuedDocument {
+        file: crate::FileRecord {
+            id: file,
+            dossier_id: Some(d.id),
+            name: "receipt.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 10,
+            sha256: "ab".repeat(32),
+            storage_key: format!("documents/{n}"),
+            uploaded_by: None,
+            created_at: T0,
+        },
+        document: crate::DocumentRecord {
+            id: guichet_core::DocumentId(uid(9000 + n)),
+            office_id: o.id,
+            dossier_id: Some(d.id),
+            kind: "receipt".into(),
+            lang: "vi".into(),
+            file_id: file,
+            sha256: "cd".repeat(32),
+            key_id: "0011223344556677".into(),
+            public_key: "ef".repeat(32),
+            statement: "{}".into(),
+            qr_signature: "sig".into(),
+            issued_at: T0,
+            issued_by: None,
+            revoked_at: None,
+            revoked_by: None,
+            revoke_reason: None,
+        },
+    };
+    // A stale change does not leave its document behind.
+    let mut received = d.clone();
+    received.state = "received".into();
+    received.rev = 2;
+    received.received_at = Some(T0);
+    let mut lost = crate::DossierWrite::new(received.clone(), Some(7));
+    lost.documents.push(doc(1, guichet_core::FileId(uid(9100))));
+    assert!(matches!(
+        store.write_dossier(lost, &created("step")).await,
+        Err(StoreError::Stale(_))
+    ));
+    assert!(store.dossier_documents(d.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .file(guichet_core::FileId(uid(9100)))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut w = crate::DossierWrite::new(received.clone(), Some(1));
+    w.documents.push(doc(2, guichet_core::FileId(uid(9101))));
+    w.event = Some(crate::DossierEventRecord {
+        id: uid(9200),
+        dossier_id: d.id,
+        at: T0,
+        actor_id: None,
+        actor_name: "agent".into(),
+        action: "request_correction".into(),
+        from_state: "received".into(),
+        to_state: "awaiting_applicant".into(),
+        note: String::new(),
+    });
+    store.write_dossier(w, &created("step")).await.unwrap();
+    let docs = store.dossier_documents(d.id).await.unwrap();
+    assert_eq!(docs.len(), 1);
+    let id = docs[0].id;
+    assert_eq!(store.document(id).await.unwrap().unwrap(), docs[0]);
+    assert_eq!(
+        store
+            .file(docs[0].file_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .dossier_id,
+        Some(d.id)
+    );
+
+    // Revocation: once; an unknown document is not found.
+    store
+        .revoke_document(id, T0, None, "issued by mistake", &created("revoke"))
+        .await
+        .unwrap();
+    let revoked = store.document(id).await.unwrap().unwrap();
+    assert_eq!(revoked.revoke_reason.as_deref(), Some("issued by mistake"));
+    assert!(matches!(
+        store
+            .revoke_document(id, T0, None, "again", &created("revoke2"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .revoke_document(
+                guichet_core::DocumentId(uid(1)),
+                T0,
+                None,
+                "x",
+                &created("revoke3")
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Templates: put replaces, delete removes.
+    let mut t = crate::TemplateRecord {
+        office_id: o.id,
+        kind: "receipt".into(),
+        source: "v1".into(),
+        updated_at: T0,
+        updated_by: None,
+    };
+    store
+        .put_document_template(&t, &created("t1"))
+        .await
+        .unwrap();
+    t.source = "v2".into();
+    store
+        .put_document_template(&t, &created("t2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .document_template(o.id, "receipt")
+            .await
+            .unwrap()
+            .unwrap()
+            .source,
+        "v2"
+    );
+    assert!(
+        store
+            .document_template(o.id, "refusal")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .delete_document_template(o.id, "receipt", &created("t3"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .document_template(o.id, "receipt")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // One rating per dossier.
+    let rating = crate::RatingRecord {
+        dossier_id: d.id,
+        office_id: o.id,
+        procedure_id: p.id,
+        score: 4,
+        comment: "nhanh".into(),
+        at: T0,
+    };
+    store.add_rating(&rating, &created("rate")).await.unwrap();
+    assert!(matches!(
+        store.add_rating(&rating, &created("rate2")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.rating(d.id).await.unwrap(), Some(rating));
+
+    // Statistics rows: received dossiers only, with corrections and rating.
+    let rows = store
+        .stat_rows(Some(o.id), T0.date(), T0.date().next_day().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].corrections, rows[0].score), (1, Some(4)));
+    assert!(
+        store
+            .stat_rows(Some(o.id), T0.date(), T0.date().previous_day().unwrap())
+            .await
+            .unwrap()
+            .is_empty(),
+        "received after the window"
+    );
+
+    // Pages of dossiers with answers, in id order.
+    for n in 2..6u128 {
+        store
+            .write_dossier(numbered(dossier_record(n, &o, p.id)), &submitted_audit(&o))
+            .await
+            .unwrap();
+    }
+    let first = store
+        .dossiers_page(o.id, Some(p.id), None, 3)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[0].answers["full_name"], "Phạm Minh Thu");
+    let rest = store
+        .dossiers_page(o.id, None, Some(first[2].id), 3)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(
+        first
+            .iter()
+            .chain(&rest)
+            .map(|d| d.id)
+            .collect::<Vec<_>>()
+            .is_sorted()
+    );
+
+    // Export jobs keep their progress and outcome.
+    let mut job = crate::ExportJobRecord {
+        id: guichet_core::ExportId(uid(9300)),
+        office_id: o.id,
+        requested_by: None,
+        format: "csv".into(),
+        params: serde_json::json!({"columns": ["code"]}),
+        state: "queued".into(),
+        rows_done: 0,
+        rows_total: 0,
+        storage_key: None,
+        size: None,
+        error: None,
+        created_at: T0,
+        finished_at: None,
+    };
+    store
+        .create_export_job(&job, &created("export"))
+        .await
+        .unwrap();
+    job.state = "done".into();
+    job.rows_done = 5;
+    job.rows_total = 5;
+    job.storage_key = Some("exports/x.csv".into());
+    job.size = Some(123);
+    job.finished_at = Some(T0);
+    store.update_export_job(&job).await.unwrap();
+    assert_eq!(store.export_job(job.id).await.unwrap(), Some(job.clone()));
+    assert_eq!(store.export_jobs(o.id, 10).await.unwrap(), vec![job]);
+}
+
+/// The one-stop, document, rating and export tables survive a backup and restore unchanged
+/// (their optional integers, timestamps and JSON included).
+pub async fn backup_restores_documents_and_exports(source: Arc<dyn Store>, target: Arc<dyn Store>) {
+    documents_ratings_stats_and_exports(source.clone()).await;
+    let mut archive = Vec::new();
+    crate::backup::write_backup(&*source, &mut archive, T0, vec![])
+        .await
+        .unwrap();
+    let checked = crate::backup::read_backup(archive.as_slice()).unwrap();
+    crate::backup::restore(&*target, &checked).await.unwrap();
+    let (a, b) = (dump(&*source).await, dump(&*target).await);
+    for table in [
+        "documents",
+        "document_templates",
+        "ratings",
+        "export_jobs",
+        "dossiers",
+        "files",
+    ] {
+        let rows =
+            |d: &Vec<(String, String)>| d.iter().find(|(t, _)| t == table).map(|(_, r)| r.clone());
+        assert_eq!(rows(&a), rows(&b), "{table}");
+    }
+    assert_eq!(a, b);
 }

@@ -339,7 +339,7 @@ pub async fn rate(
 // Template editor (office administrators)
 
 pub struct TemplateRow {
-    pub kind: &'static str,
+    pub kind: String,
     pub title: String,
     pub custom: bool,
 }
@@ -360,7 +360,7 @@ pub struct TemplateEditPage {
     pub chrome: Chrome,
     pub office: String,
     pub office_name: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub title: String,
     pub source: String,
     pub custom: bool,
@@ -406,13 +406,30 @@ pub async fn templates(
     let mut rows = Vec::new();
     for kind in DocumentKind::ALL {
         rows.push(TemplateRow {
-            kind: kind.code(),
+            kind: kind.code().to_owned(),
             title: kind.title(ctx.lang.code()).to_owned(),
             custom: app
                 .store
                 .document_template(office.id, kind.code())
                 .await?
                 .is_some(),
+        });
+    }
+    // Each procedure may have its own result document (licence, certificate…).
+    for p in app.store.list_procedures(Some(office.id)).await? {
+        let key = documents::result_template_key(&p.code);
+        let name = match p.published_version {
+            0 => p.code.clone(),
+            v => crate::one_stop::procedure_name(&app, p.id, v, ctx.lang).await?,
+        };
+        rows.push(TemplateRow {
+            title: format!("{} — {name}", DocumentKind::Result.title(ctx.lang.code())),
+            custom: app
+                .store
+                .document_template(office.id, &key)
+                .await?
+                .is_some(),
+            kind: key,
         });
     }
     let page = TemplatesPage {
@@ -428,20 +445,29 @@ pub async fn templates(
     Ok(render_with(StatusCode::OK, page))
 }
 
+/// The office and the template key: a kind (`receipt`…) or one procedure's result
+/// (`result.{procedure code}`).
 async fn template_target(
     app: &App,
     ctx: &Ctx,
     office: &str,
-    kind: &str,
-) -> Result<(Office, DocumentKind), PageError> {
+    key: &str,
+) -> Result<(Office, DocumentKind, String), PageError> {
     let office = app
         .store
         .office_by_code(office)
         .await?
         .ok_or_else(PageError::not_found)?;
     ctx.authorize(Action::ManageProcedures { office: office.id })?;
-    let kind = DocumentKind::parse(kind).ok_or_else(PageError::not_found)?;
-    Ok((office, kind))
+    if let Some(code) = key.strip_prefix("result.") {
+        app.store
+            .procedure_by_code(office.id, code)
+            .await?
+            .ok_or_else(PageError::not_found)?;
+        return Ok((office, DocumentKind::Result, key.to_owned()));
+    }
+    let kind = DocumentKind::parse(key).ok_or_else(PageError::not_found)?;
+    Ok((office, kind, key.to_owned()))
 }
 
 pub async fn template_edit(
@@ -449,18 +475,22 @@ pub async fn template_edit(
     ctx: Ctx,
     Path((office, kind)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (office, kind) = template_target(&app, &ctx, &office, &kind).await?;
-    let custom = app.store.document_template(office.id, kind.code()).await?;
+    let (office, kind, key) = template_target(&app, &ctx, &office, &kind).await?;
+    let custom = app.store.document_template(office.id, &key).await?;
+    // Without its own, a procedure's result starts from the office's result template.
+    let inherited = app
+        .issuer
+        .template(&*app.store, &office, kind, None)
+        .await
+        .map_err(|e| page_error(&ctx.tr(), e))?;
     let page = TemplateEditPage {
         chrome: Chrome::new(&ctx),
         office: office.code.clone(),
         office_name: office.name.clone(),
-        kind: kind.code(),
-        title: kind.title(ctx.lang.code()).to_owned(),
+        title: format!("{} ({key})", kind.title(ctx.lang.code())),
+        kind: key,
         custom: custom.is_some(),
-        source: custom
-            .map(|t| t.source)
-            .unwrap_or_else(|| kind.builtin_template().to_owned()),
+        source: custom.map(|t| t.source).unwrap_or(inherited),
         error: None,
     };
     Ok(render_with(StatusCode::OK, page))
@@ -474,7 +504,7 @@ pub async fn template_save(
     Path((office, kind)): Path<(String, String)>,
     form: FormData,
 ) -> Result<Response, PageError> {
-    let (office, kind) = template_target(&app, &ctx, &office, &kind).await?;
+    let (office, kind, key) = template_target(&app, &ctx, &office, &kind).await?;
     let tr = ctx.tr();
     let source = form.text("source").replace("\r\n", "\n");
     let action = form.text("action");
@@ -484,14 +514,14 @@ pub async fn template_save(
         actor: ctx.actor(),
         action: what.into(),
         object_type: "document_template".into(),
-        object_id: format!("{}/{}", office.code, kind.code()),
+        object_id: format!("{}/{key}", office.code),
         payload: serde_json::json!({ "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(source.as_bytes())) }),
     };
     if action == "reset" {
         app.store
             .delete_document_template(
                 office.id,
-                kind.code(),
+                &key,
                 &Audit::one(now, event("document_template.reset")),
             )
             .await?;
@@ -542,7 +572,7 @@ pub async fn template_save(
         Ok(None) => {
             let record = TemplateRecord {
                 office_id: office.id,
-                kind: kind.code().into(),
+                kind: key.clone(),
                 source: source.clone(),
                 updated_at: now,
                 updated_by: ctx.user.as_ref().map(|u| u.id),
@@ -561,13 +591,13 @@ pub async fn template_save(
                 chrome: Chrome::new(&ctx),
                 office: office.code.clone(),
                 office_name: office.name.clone(),
-                kind: kind.code(),
-                title: kind.title(ctx.lang.code()).to_owned(),
+                title: format!("{} ({key})", kind.title(ctx.lang.code())),
                 custom: app
                     .store
-                    .document_template(office.id, kind.code())
+                    .document_template(office.id, &key)
                     .await?
                     .is_some(),
+                kind: key,
                 source,
                 error: Some(format!("{}: {e}", tr.t("template-error"))),
             };

@@ -58,3 +58,5 @@ CREATE TABLE export_jobs (
 );
 CREATE INDEX export_jobs_office ON export_jobs (office_id, id);
 CREATE INDEX dossiers_office_received ON dossiers (office_id, received_at);
+-- Exports walk one procedure's dossiers in id order (keyset pages).
+CREATE INDEX dossiers_export ON dossiers (office_id, procedure_id, id);
