@@ -520,9 +520,12 @@ async fn api_answers_problem_json_for_bad_input(db: Db) {
         "{{\"code\":\"HN-BIG\",\"name\":\"{}\",\"country\":\"vn\"}}",
         "x".repeat(2 * 1024 * 1024)
     );
+    // The server answers 413 before reading the body and drops the connection: tell the
+    // client not to pool it, or the next request may go out on the closed connection.
     let r = admin
         .post(app.url("/api/v1/offices"))
         .header("content-type", "application/json")
+        .header("connection", "close")
         .body(huge)
         .send()
         .await

@@ -79,8 +79,13 @@ pub fn verify_url(base_url: &str, id: &str, signature: &[u8]) -> String {
         "{}/verify/{}?s={}",
         base_url.trim_end_matches('/'),
         id,
-        URL_SAFE_NO_PAD.encode(signature)
+        encode_url_signature(signature)
     )
+}
+
+/// Encodes a signature as the `s` parameter of a verification URL (base64url, no padding).
+pub fn encode_url_signature(signature: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(signature)
 }
 
 /// Decodes the `s` parameter of a verification URL.

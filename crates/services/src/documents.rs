@@ -151,8 +151,25 @@ impl Issuer {
             .await?;
         let renderer = self.renderer.clone();
         let url_for_qr = url.clone();
+        let office_code = office.code.clone();
         let pdf = tokio::task::spawn_blocking(move || {
-            guichet_documents::render(&renderer, &template, &data, &url_for_qr, today)
+            match guichet_documents::render(&renderer, &template, &data, &url_for_qr, today) {
+                // An office's own template passed its check at save time but can still fail
+                // on some dossier's data: the step must not be blocked by it, so the built-in
+                // template takes over and the failure is logged for the administrator.
+                Err(e) if template != kind.builtin_template() => {
+                    tracing::warn!(office = %office_code, kind = kind.code(), error = %e,
+                        "the office's template failed; the built-in template was used");
+                    guichet_documents::render(
+                        &renderer,
+                        kind.builtin_template(),
+                        &data,
+                        &url_for_qr,
+                        today,
+                    )
+                }
+                other => other,
+            }
         })
         .await
         .map_err(|e| ServiceError::Internal(format!("rendering stopped: {e}")))?
@@ -189,7 +206,7 @@ impl Issuer {
             public_key: hex::encode(signer.public().as_bytes()),
             statement: serde_json::to_string(&statement)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?,
-            qr_signature: base64_url(&qr_signature),
+            qr_signature: seal::encode_url_signature(&qr_signature),
             issued_at: now,
             issued_by: input.issued_by,
             revoked_at: None,
@@ -198,15 +215,6 @@ impl Issuer {
         };
         Ok(IssuedDocument { file, document })
     }
-}
-
-fn base64_url(bytes: &[u8]) -> String {
-    // Same encoding as the QR code's `s` parameter.
-    seal::verify_url("", "", bytes)
-        .rsplit("s=")
-        .next()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// What verifying a document found.

@@ -526,7 +526,7 @@ pub async fn run_job(
 ) {
     job.state = "running".into();
     let _ = store.update_export_job(&job).await;
-    let outcome = run_job_inner(&store, &files, &clock, &mut job, &spec).await;
+    let outcome = run_job_inner(&store, &files, &mut job, &spec).await;
     job.finished_at = Some(clock.now());
     match outcome {
         Ok(()) => job.state = "done".into(),
@@ -544,7 +544,6 @@ pub async fn run_job(
 async fn run_job_inner(
     store: &Arc<dyn Store>,
     files: &Files,
-    _clock: &Arc<dyn Clock>,
     job: &mut ExportJobRecord,
     spec: &ExportSpec,
 ) -> Result<()> {

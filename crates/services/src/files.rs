@@ -200,15 +200,6 @@ impl Files {
         })
     }
 
-    /// Stores bytes under `key` (exports).
-    pub async fn put_object(&self, key: &str, content: Bytes) -> Result<()> {
-        self.store
-            .put(&ObjectPath::from(key), PutPayload::from_bytes(content))
-            .await
-            .map(|_| ())
-            .map_err(|e| ServiceError::Internal(format!("storing {key} failed: {e}")))
-    }
-
     /// Copies a local file to `key` in chunks (large exports never sit in memory whole).
     pub async fn put_path(&self, key: &str, path: &Path) -> Result<u64> {
         use tokio::io::AsyncWriteExt;
@@ -243,17 +234,6 @@ impl Files {
             .into_stream()
             .map(|chunk| chunk.map_err(std::io::Error::other))
             .boxed())
-    }
-
-    /// Reads the bytes under `key` (exports).
-    pub async fn get_object(&self, key: &str) -> Result<Bytes> {
-        self.store
-            .get(&ObjectPath::from(key))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("reading {key}: {e}")))?
-            .bytes()
-            .await
-            .map_err(|e| ServiceError::Internal(format!("reading {key}: {e}")))
     }
 
     /// Checks, stores and records an upload (metadata row and `file.uploaded` ledger entry in

@@ -32,7 +32,7 @@ pub struct DocView {
     pub revoked: Option<String>,
 }
 
-pub fn doc_view(_tr: &Tr, lang: Language, office: &Office, doc: &DocumentRecord) -> DocView {
+pub fn doc_view(lang: Language, office: &Office, doc: &DocumentRecord) -> DocView {
     let title = DocumentKind::parse(&doc.kind)
         .map(|k| k.title(lang.code()).to_owned())
         .unwrap_or_else(|| doc.kind.clone());

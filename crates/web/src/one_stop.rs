@@ -1448,7 +1448,7 @@ pub(crate) async fn dossier_page(
         .collect();
     let documents = issued
         .iter()
-        .map(|doc| crate::documents_web::doc_view(&tr, lang, &l.office, doc))
+        .map(|doc| crate::documents_web::doc_view(lang, &l.office, doc))
         .collect();
     let rating = app.store.rating(d.id).await?.map(|r| (r.score, r.comment));
     let can_revoke = ctx
