@@ -375,20 +375,6 @@ pub struct OfficeParam {
     pub notice: String,
 }
 
-/// Offices whose templates the visitor may edit.
-async fn managed_offices(app: &App, ctx: &Ctx) -> Result<Vec<Office>, PageError> {
-    Ok(app
-        .store
-        .list_offices()
-        .await?
-        .into_iter()
-        .filter(|o| {
-            ctx.authorize(Action::ManageProcedures { office: o.id })
-                .is_ok()
-        })
-        .collect())
-}
-
 pub async fn templates(
     State(app): State<App>,
     ctx: Ctx,
@@ -396,7 +382,9 @@ pub async fn templates(
 ) -> Result<Response, PageError> {
     ctx.authorize(Action::ViewAdmin)?;
     let tr = ctx.tr();
-    let offices = managed_offices(&app, &ctx).await?;
+    let offices =
+        crate::one_stop::offices_where(&app, &ctx, |office| Action::ManageProcedures { office })
+            .await?;
     let office = offices
         .iter()
         .find(|o| o.code == p.office)
@@ -418,10 +406,7 @@ pub async fn templates(
     // Each procedure may have its own result document (licence, certificate…).
     for p in app.store.list_procedures(Some(office.id)).await? {
         let key = documents::result_template_key(&p.code);
-        let name = match p.published_version {
-            0 => p.code.clone(),
-            v => crate::one_stop::procedure_name(&app, p.id, v, ctx.lang).await?,
-        };
+        let name = crate::one_stop::procedure_label(&app, &p, ctx.lang).await?;
         rows.push(TemplateRow {
             title: format!("{} — {name}", DocumentKind::Result.title(ctx.lang.code())),
             custom: app

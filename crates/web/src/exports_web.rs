@@ -76,16 +76,6 @@ fn job_row(tr: &crate::i18n::Tr, office: &Office, j: &ExportJobRecord) -> JobRow
     }
 }
 
-async fn my_offices(app: &App, ctx: &Ctx) -> Result<Vec<Office>, PageError> {
-    Ok(app
-        .store
-        .list_offices()
-        .await?
-        .into_iter()
-        .filter(|o| ctx.authorize(Action::WorkInOffice { office: o.id }).is_ok())
-        .collect())
-}
-
 async fn columns_for(
     app: &App,
     procedure: Option<&guichet_store::ProcedureRecord>,
@@ -109,7 +99,8 @@ async fn page(
     error: Option<String>,
 ) -> Result<ExportsPage, PageError> {
     let tr = ctx.tr();
-    let offices = my_offices(app, ctx).await?;
+    let offices =
+        crate::one_stop::offices_where(app, ctx, |office| Action::WorkInOffice { office }).await?;
     let office = offices
         .iter()
         .find(|o| o.code == p.office)
@@ -125,10 +116,7 @@ async fn page(
     let chosen = procs.iter().find(|x| x.code == p.procedure);
     let mut procedures = Vec::new();
     for x in &procs {
-        let name = match x.published_version {
-            0 => x.code.clone(),
-            v => crate::one_stop::procedure_name(app, x.id, v, ctx.lang).await?,
-        };
+        let name = crate::one_stop::procedure_label(app, x, ctx.lang).await?;
         procedures.push((x.code.clone(), name));
     }
     let jobs = app

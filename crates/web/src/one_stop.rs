@@ -1349,6 +1349,34 @@ fn notice_text(tr: &Tr, key: &str) -> Option<String> {
     })
 }
 
+/// A procedure's name in `lang` from its published version; its code while nothing is
+/// published.
+pub(crate) async fn procedure_label(
+    app: &App,
+    p: &ProcedureRecord,
+    lang: Language,
+) -> Result<String, PageError> {
+    match p.published_version {
+        0 => Ok(p.code.clone()),
+        v => procedure_name(app, p.id, v, lang).await,
+    }
+}
+
+/// Offices where `action` (made for each office) is allowed to the visitor.
+pub(crate) async fn offices_where(
+    app: &App,
+    ctx: &Ctx,
+    action: impl Fn(guichet_core::OfficeId) -> Action,
+) -> Result<Vec<Office>, PageError> {
+    Ok(app
+        .store
+        .list_offices()
+        .await?
+        .into_iter()
+        .filter(|o| ctx.authorize(action(o.id)).is_ok())
+        .collect())
+}
+
 /// A procedure version's name, through the cache of immutable versions.
 pub(crate) async fn procedure_name(
     app: &App,

@@ -222,20 +222,15 @@ async fn page(
     let (months, total, per) = compute(app, &office, procedure, &w).await?;
     let mut names = Vec::new();
     for x in &procs {
-        let name = match x.published_version {
-            0 => x.code.clone(),
-            v => crate::one_stop::procedure_name(app, x.id, v, lang).await?,
-        };
+        let name = crate::one_stop::procedure_label(app, x, lang).await?;
         names.push((x.code.clone(), name, x.id));
     }
     let offices = if public {
         Vec::new()
     } else {
-        app.store
-            .list_offices()
+        crate::one_stop::offices_where(app, ctx, |office| Action::WorkInOffice { office })
             .await?
             .into_iter()
-            .filter(|o| ctx.authorize(Action::WorkInOffice { office: o.id }).is_ok())
             .map(|o| (o.code, o.name))
             .collect()
     };
@@ -286,13 +281,8 @@ pub async fn office_stats(
     ctx: Ctx,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, PageError> {
-    let mine: Vec<Office> = app
-        .store
-        .list_offices()
-        .await?
-        .into_iter()
-        .filter(|o| ctx.authorize(Action::WorkInOffice { office: o.id }).is_ok())
-        .collect();
+    let mine = crate::one_stop::offices_where(&app, &ctx, |office| Action::WorkInOffice { office })
+        .await?;
     let office = mine
         .iter()
         .find(|o| o.code == p.office)
