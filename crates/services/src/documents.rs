@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::dossier::local_time;
+use crate::dossier::{local_time, office_language};
 use crate::files::Files;
 use crate::form::{FieldKind, FormSchema};
 use crate::procedure::ProcedureBody;
@@ -37,14 +37,6 @@ pub fn documents_for_step(step: Step) -> &'static [DocumentKind] {
         Step::Close => &[DocumentKind::ControlSheet],
         Step::HandOver => &[DocumentKind::Handover],
         Step::Submit | Step::Resubmit | Step::Withdraw => &[],
-    }
-}
-
-/// The language official documents of an office are written in.
-pub fn office_language(office: &Office) -> Language {
-    match office.country {
-        Country::Vn => Language::Vi,
-        Country::Fr => Language::Fr,
     }
 }
 

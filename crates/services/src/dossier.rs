@@ -1058,7 +1058,8 @@ impl Desk<'_> {
 }
 
 /// E-mails to applicants are written in the office's language (accounts carry no language yet).
-fn office_language(office: &Office) -> Language {
+/// The office's official language (documents, notifications).
+pub fn office_language(office: &Office) -> Language {
     match office.country {
         Country::Vn => Language::Vi,
         Country::Fr => Language::Fr,
