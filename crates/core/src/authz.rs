@@ -130,6 +130,14 @@ pub enum Action {
     },
     /// Act on one's own dossier as its applicant (edit a draft, submit, answer, withdraw).
     ActAsApplicant { applicant: Option<UserId> },
+    /// Read an office's records, registers, file plan and disposition lists (agents,
+    /// office administrators, auditors).
+    ViewRecords { office: OfficeId },
+    /// Register documents, open and close archival files (agents and office administrators).
+    ManageRecords { office: OfficeId },
+    /// Govern an office's records: file plan, legal holds, approval and execution of
+    /// disposition runs, fixity audits (office administrators and sysadmins).
+    GovernRecords { office: OfficeId },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -176,6 +184,18 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
         }
         Action::ActAsApplicant { applicant } => {
             applicant == Some(p.user) && p.has_role(Role::Citizen)
+        }
+        Action::ViewRecords { office } => {
+            p.has_role_in(Role::Agent, office)
+                || p.has_role_in(Role::OfficeAdmin, office)
+                || p.has_role(Role::Auditor)
+                || p.has_role(Role::Sysadmin)
+        }
+        Action::ManageRecords { office } => {
+            p.has_role_in(Role::Agent, office) || p.has_role_in(Role::OfficeAdmin, office)
+        }
+        Action::GovernRecords { office } => {
+            p.has_role(Role::Sysadmin) || p.has_role_in(Role::OfficeAdmin, office)
         }
     };
     if allowed {
@@ -324,6 +344,30 @@ mod tests {
             (
                 ActAsApplicant { applicant: None },
                 [false, false, false, false, false, false],
+            ),
+            (
+                ViewRecords { office: A },
+                [false, false, true, true, true, true],
+            ),
+            (
+                ViewRecords { office: B },
+                [false, false, false, false, true, true],
+            ),
+            (
+                ManageRecords { office: A },
+                [false, false, true, true, false, false],
+            ),
+            (
+                ManageRecords { office: B },
+                [false, false, false, false, false, false],
+            ),
+            (
+                GovernRecords { office: A },
+                [false, false, false, true, true, false],
+            ),
+            (
+                GovernRecords { office: B },
+                [false, false, false, false, true, false],
             ),
         ];
         for (action, expected) in matrix {

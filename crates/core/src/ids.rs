@@ -79,6 +79,26 @@ typed_id!(
     /// A background export of dossiers.
     ExportId
 );
+typed_id!(
+    /// A record (văn bản, pièce): a registered or captured document kept under a file plan.
+    RecordId
+);
+typed_id!(
+    /// A class of an office's file plan (danh mục hồ sơ, plan de classement).
+    ClassId
+);
+typed_id!(
+    /// An archival file (hồ sơ lưu trữ, dossier d'archives) that groups records.
+    ArchiveFileId
+);
+typed_id!(
+    /// A legal hold that blocks the destruction of records.
+    HoldId
+);
+typed_id!(
+    /// A disposition run: records due, reviewed, approved, then destroyed or kept.
+    DispositionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ pub use clock::{
 };
 pub use country::Country;
 pub use ids::{
-    DocumentId, DossierId, ExportId, FileId, InvalidId, OfficeId, ProcedureId, SessionId, UserId,
+    ArchiveFileId, ClassId, DispositionId, DocumentId, DossierId, ExportId, FileId, HoldId,
+    InvalidId, OfficeId, ProcedureId, RecordId, SessionId, UserId,
 };
 pub use lang::{Language, UnknownLanguage};
