@@ -10,6 +10,7 @@
 
 mod one_stop;
 mod postgres;
+mod records;
 mod shared;
 mod sqlite;
 pub mod testing;

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod contract;
 mod documents;
 mod one_stop;
+mod records;
 mod tables;
 pub mod verify;
 
@@ -30,6 +31,10 @@ pub use one_stop::{
     CodeRequest, DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite,
     FileRecord, MessageRecord, OutboxRecord, ProcedureRecord, ProcedureVersionRecord,
     WebhookRecord,
+};
+pub use records::{
+    ArchiveFileRecord, CaptureSource, ClassRecord, Destruction, DispositionRecord, FixityRunRecord,
+    HoldRecord, NumberRequest, RecordQuery, RecordRow, RecordWrite,
 };
 pub use tables::{ColType, TABLES, TableSpec};
 
@@ -341,6 +346,90 @@ pub trait Store: Send + Sync + 'static {
     async fn export_job(&self, id: ExportId) -> Result<Option<ExportJobRecord>>;
     /// An office's exports, newest first, at most `limit`.
     async fn export_jobs(&self, office: OfficeId, limit: u32) -> Result<Vec<ExportJobRecord>>;
+
+    /// Inserts or updates a file plan class (`Conflict` when its code is taken).
+    async fn put_record_class(&self, class: &ClassRecord, audit: &Audit) -> Result<()>;
+    /// An office's file plan, by code.
+    async fn record_classes(&self, office: OfficeId) -> Result<Vec<ClassRecord>>;
+    /// Opens an archival file; its `reference` is the prefix the store completes with the
+    /// next number of `number` (gap-free, in the same transaction).
+    async fn open_archive_file(
+        &self,
+        file: &ArchiveFileRecord,
+        number: &NumberRequest,
+        audit: &Audit,
+    ) -> Result<ArchiveFileRecord>;
+    /// Closes an open file (`Stale` if it is already closed); when `records_due` is set, the
+    /// active records of the file become due on that day.
+    async fn close_archive_file(
+        &self,
+        id: guichet_core::ArchiveFileId,
+        closed_on: time::Date,
+        due_on: Option<time::Date>,
+        records_due: bool,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn archive_file(
+        &self,
+        id: guichet_core::ArchiveFileId,
+    ) -> Result<Option<ArchiveFileRecord>>;
+    async fn archive_file_for_dossier(
+        &self,
+        dossier: DossierId,
+    ) -> Result<Option<ArchiveFileRecord>>;
+    /// An office's files, newest first, at most `limit`.
+    async fn archive_files(&self, office: OfficeId, limit: u32) -> Result<Vec<ArchiveFileRecord>>;
+    /// Inserts records, numbering those that ask, in one transaction. A record whose source
+    /// was already captured is skipped (not returned); a number already used is a `Conflict`.
+    async fn add_records(&self, writes: Vec<RecordWrite>, audit: &Audit) -> Result<Vec<RecordRow>>;
+    async fn record_row(&self, id: guichet_core::RecordId) -> Result<Option<RecordRow>>;
+    async fn records(&self, query: &RecordQuery) -> Result<Vec<RecordRow>>;
+    async fn count_records(&self, office: Option<OfficeId>) -> Result<i64>;
+    /// Files and messages of submitted dossiers not yet captured as records, at most `limit`.
+    async fn uncaptured(&self, limit: u32) -> Result<Vec<CaptureSource>>;
+    async fn mark_records_warned(
+        &self,
+        ids: &[guichet_core::RecordId],
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn put_hold(&self, hold: &HoldRecord, audit: &Audit) -> Result<()>;
+    /// Releases an active hold (`Stale` if already released).
+    async fn release_hold(
+        &self,
+        id: guichet_core::HoldId,
+        at: OffsetDateTime,
+        by: Option<UserId>,
+        reason: &str,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn holds(&self, office: OfficeId) -> Result<Vec<HoldRecord>>;
+    /// Inserts a disposition (`expected_state` `None`) or updates it only while its stored
+    /// state is `expected_state` (`Stale` otherwise).
+    async fn put_disposition(
+        &self,
+        d: &DispositionRecord,
+        expected_state: Option<&str>,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn disposition(
+        &self,
+        id: guichet_core::DispositionId,
+    ) -> Result<Option<DispositionRecord>>;
+    async fn dispositions(&self, office: OfficeId) -> Result<Vec<DispositionRecord>>;
+    /// Turns active records into tombstones (content key and text removed) in one
+    /// transaction, except those under an active hold (on the record or its file), checked in
+    /// the same transaction.
+    async fn destroy_records(
+        &self,
+        disposition: guichet_core::DispositionId,
+        ids: &[guichet_core::RecordId],
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<Destruction>;
+    async fn add_fixity_run(&self, run: &FixityRunRecord, audit: &Audit) -> Result<()>;
+    /// The latest fixity runs, newest first.
+    async fn fixity_runs(&self, limit: u32) -> Result<Vec<FixityRunRecord>>;
 
     async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
     async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
