@@ -48,6 +48,14 @@ pub struct Config {
     /// Extra Ed25519 public keys (hex) whose ledger checkpoints are trusted, e.g. of the
     /// instance a backup came from.
     pub trusted_keys: Vec<String>,
+    /// Directories holding the copies of every record's content (at least two, ideally on
+    /// different disks). Empty: `data_dir/archive/copy-a` and `data_dir/archive/copy-b`.
+    pub archive_copies: Vec<PathBuf>,
+    /// Identifier and name of the archives service packages are transferred to.
+    pub archival_agency: String,
+    pub archival_agency_name: String,
+    /// How often `serve` captures new dossier documents as records.
+    pub records_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -69,6 +77,10 @@ impl Default for Config {
             request_timeout_secs: 30,
             log: "info".into(),
             trusted_keys: Vec::new(),
+            archive_copies: Vec::new(),
+            archival_agency: "ARCHIVES".into(),
+            archival_agency_name: "Archives service".into(),
+            records_interval_secs: 30,
         }
     }
 }
@@ -86,6 +98,23 @@ impl Config {
     /// Where uploaded files are kept.
     pub fn files_dir(&self) -> PathBuf {
         self.data_dir.join("files")
+    }
+
+    /// The directories of the archive copies.
+    pub fn archive_copies(&self) -> Vec<PathBuf> {
+        if self.archive_copies.is_empty() {
+            vec![
+                self.data_dir.join("archive/copy-a"),
+                self.data_dir.join("archive/copy-b"),
+            ]
+        } else {
+            self.archive_copies.clone()
+        }
+    }
+
+    /// The record search index (derived data, rebuilt by `guichet archive reindex`).
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search/records")
     }
 
     pub fn mail(&self) -> anyhow::Result<guichet_services::outbox::MailTransport> {

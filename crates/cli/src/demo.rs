@@ -136,6 +136,16 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
     ) {
         crate::demo_catalogue::load_dossiers(rt, citizen, agent, office).await?;
     }
+    let office = |code: &str| offices.iter().find(|o| o.code == code);
+    if let (Some(vn), Some(fr), Some(vn_agent), Some(vn_admin), Some(fr_agent)) = (
+        office("HN-HOANKIEM"),
+        office("FR-PREF-33"),
+        users.get("lan.nguyen"),
+        users.get("minh.tran"),
+        users.get("claire.martin"),
+    ) {
+        crate::demo_records::load(rt, vn, vn_agent, vn_admin, fr, fr_agent).await?;
+    }
     guichet_store::verify::checkpoint_streams(&*rt.store, &rt.key, rt.clock.now(), true).await?;
     Ok(true)
 }

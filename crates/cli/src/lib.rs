@@ -2,6 +2,7 @@
 //! the CLI (`main.rs` only parses arguments). Everything a command needs is opened through
 //! [`Runtime::open`], so tests drive the same code paths.
 
+pub mod archive_cmd;
 pub mod bench;
 pub mod bench_documents;
 pub mod bench_one_stop;
@@ -9,6 +10,7 @@ pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
 pub mod demo_catalogue;
+pub mod demo_records;
 pub mod documents_cmd;
 pub mod idcheck;
 pub mod units_cmd;
@@ -34,6 +36,7 @@ pub struct Runtime {
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
     units: tokio::sync::OnceCell<Arc<guichet_units::Registry>>,
+    search: tokio::sync::OnceCell<Option<Arc<guichet_records::search::SearchIndex>>>,
 }
 
 impl Runtime {
@@ -85,6 +88,7 @@ impl Runtime {
             clock,
             entropy,
             units: tokio::sync::OnceCell::new(),
+            search: tokio::sync::OnceCell::new(),
         })
     }
 
@@ -108,6 +112,59 @@ impl Runtime {
             scanner,
             self.config.upload_limit_bytes as u64,
         )?)
+    }
+
+    /// The archive copies of records' content.
+    pub fn archive(&self) -> anyhow::Result<guichet_services::records::ArchiveStorage> {
+        Ok(guichet_services::records::ArchiveStorage::local(
+            &self.config.archive_copies(),
+        )?)
+    }
+
+    /// The record search index, opened on first use and rebuilt from the database when it
+    /// was missing. `None` when another process holds it (a running server): searches and
+    /// indexing are then skipped; `guichet archive reindex` rebuilds it later.
+    pub async fn search(&self) -> Option<Arc<guichet_records::search::SearchIndex>> {
+        self.search
+            .get_or_init(|| async {
+                let dir = self.config.search_dir();
+                let opened = tokio::task::spawn_blocking(move || {
+                    guichet_records::search::SearchIndex::open(&dir)
+                })
+                .await;
+                match opened {
+                    Ok(Ok((index, created))) => {
+                        let index = Arc::new(index);
+                        if created
+                            && self.store.count_records(None).await.unwrap_or(0) > 0
+                            && let (Ok(files), Ok(archive)) = (self.files(), self.archive())
+                        {
+                            let records = guichet_services::records::Records {
+                                store: &*self.store,
+                                clock: &*self.clock,
+                                entropy: &*self.entropy,
+                                archive: &archive,
+                                files: &files,
+                                index: Some(&index),
+                            };
+                            if let Err(e) = records.reindex(&|_, _| {}).await {
+                                tracing::warn!(error = %e, "could not rebuild the record search index");
+                            }
+                        }
+                        Some(index)
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "record search index unavailable");
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "record search index unavailable");
+                        None
+                    }
+                }
+            })
+            .await
+            .clone()
     }
 
     /// The document issuer: fonts loaded once, office keys derived from the ledger key.
@@ -152,6 +209,12 @@ impl Runtime {
                 units: self.units().await?,
                 files: self.files()?,
                 issuer: self.issuer()?,
+                archive: self.archive()?,
+                search: self.search().await,
+                archival_agency: guichet_records::package::Agency {
+                    identifier: self.config.archival_agency.clone(),
+                    name: self.config.archival_agency_name.clone(),
+                },
             },
             settings,
         ))
@@ -179,9 +242,15 @@ impl Runtime {
             self.config.mail_from.clone(),
             std::time::Duration::from_secs(self.config.outbox_interval_secs.max(1)),
         ));
-        let result = guichet_web::serve(self.app().await?, listener, shutdown_signal()).await;
+        let app = self.app().await?;
+        let records = tokio::spawn(records_loop(
+            app.clone(),
+            std::time::Duration::from_secs(self.config.records_interval_secs.max(1)),
+        ));
+        let result = guichet_web::serve(app, listener, shutdown_signal()).await;
         checkpointer.abort();
         outbox.abort();
+        records.abort();
         result.context("the web server stopped with an error")
     }
 }
@@ -202,6 +271,34 @@ async fn outbox_loop(
         http: reqwest::Client::new(),
     };
     guichet_services::outbox::run_forever(sender, every).await;
+}
+
+/// Captures new dossier documents as records and writes the 30-day warnings, until aborted.
+async fn records_loop(app: guichet_web::App, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let records = app.records();
+        match records.capture_pending(500).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(records = n, "captured dossier documents as records"),
+            Err(e) => tracing::error!(error = %e, "record capture failed"),
+        }
+        match app.store.list_offices().await {
+            Ok(offices) => {
+                for office in offices {
+                    match records.warn_due(&office).await {
+                        Ok(w) if !w.is_empty() => {
+                            tracing::warn!(office = %office.code, records = w.len(), "records become due within 30 days")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "due warning failed"),
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "record capture: cannot list offices"),
+        }
+    }
 }
 
 /// The local key, keys listed in `trusted-keys.txt` in the data directory, and configured keys.

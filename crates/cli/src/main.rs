@@ -94,6 +94,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Records and archives: capture, archival packages, fixity audits, search.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+    /// BagIt bags (RFC 8493) of any directory.
+    #[command(subcommand)]
+    Bag(BagCommand),
     /// Run the benchmarks and print a Markdown report.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -112,6 +118,65 @@ enum Command {
         /// Dossiers in the agent queue of the one-stop suite, or exported by the documents suite.
         #[arg(long, default_value_t = 1_000_000)]
         queue_rows: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Capture new dossier documents as records and write the 30-day due warnings (serve
+    /// does this every `records_interval_secs`).
+    Capture,
+    /// Write an office's records as an archival package into a new directory.
+    Export {
+        #[arg(long)]
+        office: String,
+        /// bagit, seda (SEDA 2.2 ArchiveTransfer) or eark (E-ARK CSIP/SIP).
+        #[arg(long, default_value = "bagit")]
+        format: String,
+        /// Comma-separated archival file references (default: every file).
+        #[arg(long)]
+        files: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Import a package guichet exported (all digests checked; all or nothing).
+    Import {
+        #[arg(long, default_value = "bagit")]
+        format: String,
+        dir: PathBuf,
+    },
+    /// Check every copy of every record's content; exit 0 only when nothing failed.
+    Fixity {
+        /// Rewrite missing or altered copies from an intact copy.
+        #[arg(long)]
+        repair: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the record search index from the database.
+    Reindex,
+    /// Search records (accent-insensitive).
+    Search {
+        query: String,
+        #[arg(long)]
+        office: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BagCommand {
+    /// Turn a directory into a bag in place (its content moves under data/).
+    Create {
+        dir: PathBuf,
+        /// Hashing threads (default: the machine's cores).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
+    /// Validate a bag; exit 0 only when it is valid.
+    Validate {
+        dir: PathBuf,
+        #[arg(long)]
+        workers: Option<usize>,
     },
 }
 
@@ -314,6 +379,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         print!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Bag(b) = &cli.command {
+        let workers =
+            |w: &Option<usize>| w.unwrap_or_else(guichet_records::hashing::default_workers);
+        return match b {
+            BagCommand::Create { dir, workers: w } => {
+                guichet::archive_cmd::bag_create(dir, workers(w))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            BagCommand::Validate { dir, workers: w } => {
+                guichet::archive_cmd::bag_validate(dir, workers(w))
+            }
+        };
+    }
     let config = Config::load(&overrides)?;
     init_logging(&config.log);
     if let Command::Bench {
@@ -407,6 +485,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
         }
+        Command::Archive(a) => match a {
+            ArchiveCommand::Capture => guichet::archive_cmd::capture(&rt).await?,
+            ArchiveCommand::Export {
+                office,
+                format,
+                files,
+                out,
+            } => {
+                guichet::archive_cmd::export(&rt, &office, &format, files.as_deref(), &out).await?
+            }
+            ArchiveCommand::Import { format, dir } => {
+                guichet::archive_cmd::import(&rt, &format, &dir).await?
+            }
+            ArchiveCommand::Fixity { repair, json } => {
+                return guichet::archive_cmd::fixity(&rt, repair, json).await;
+            }
+            ArchiveCommand::Reindex => guichet::archive_cmd::reindex(&rt).await?,
+            ArchiveCommand::Search { query, office } => {
+                guichet::archive_cmd::search(&rt, &query, office.as_deref()).await?
+            }
+        },
+        Command::Bag(_) => {}
         Command::Checkpoint => {
             let n = guichet_store::verify::checkpoint_streams(
                 &*rt.store,

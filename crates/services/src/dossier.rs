@@ -215,7 +215,7 @@ impl Actor {
         }
     }
 
-    fn ledger(&self) -> String {
+    pub fn ledger(&self) -> String {
         self.id
             .map_or_else(|| "anonymous".to_owned(), |id| format!("user:{id}"))
     }

@@ -270,6 +270,32 @@ impl Files {
         Ok(record)
     }
 
+    /// The content under `key`, checked against `sha256`.
+    pub async fn get_checked(&self, key: &str, sha256: &str) -> Result<Bytes> {
+        let content = self
+            .store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading {key}: {e}")))?
+            .bytes()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("reading {key}: {e}")))?;
+        if hex::encode(Sha256::digest(&content)) != sha256 {
+            return Err(ServiceError::Internal(format!(
+                "{key} does not match its SHA-256 (damaged storage)"
+            )));
+        }
+        Ok(content)
+    }
+
+    /// Removes the object under `key` (a destroyed record's original); absent is fine.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(ServiceError::Internal(format!("deleting {key}: {e}"))),
+        }
+    }
+
     /// The content of a stored file, checked against its recorded SHA-256.
     pub async fn get(&self, file: &FileRecord) -> Result<Bytes> {
         let content = self

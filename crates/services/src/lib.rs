@@ -15,6 +15,7 @@ pub mod files;
 pub mod form;
 pub mod outbox;
 pub mod procedure;
+pub mod records;
 pub mod state;
 pub mod stats;
 

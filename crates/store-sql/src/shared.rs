@@ -1501,8 +1501,11 @@ macro_rules! sql_store {
                 let (f, number, audit, entropy) = (f.clone(), number.clone(), audit.clone(), self.entropy.clone());
                 write_tx!(self, conn, {
                     let mut f = f.clone();
-                    let n = next_number(&mut *conn, f.office_id, &number.counter, number.year).await?;
-                    f.reference = format!("{}{n:02}", f.reference);
+                    // An empty counter keeps the reference as given (imports).
+                    if !number.counter.is_empty() {
+                        let n = next_number(&mut *conn, f.office_id, &number.counter, number.year).await?;
+                        f.reference = format!("{}{n:02}", f.reference);
+                    }
                     sqlx::query(
                         "INSERT INTO archive_files (id, office_id, class_id, reference, title, dossier_id, opened_on, closed_on, due_on, created_at, created_by) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",

@@ -352,7 +352,8 @@ pub trait Store: Send + Sync + 'static {
     /// An office's file plan, by code.
     async fn record_classes(&self, office: OfficeId) -> Result<Vec<ClassRecord>>;
     /// Opens an archival file; its `reference` is the prefix the store completes with the
-    /// next number of `number` (gap-free, in the same transaction).
+    /// next number of `number` (gap-free, in the same transaction); an empty counter keeps
+    /// the reference as given (imports).
     async fn open_archive_file(
         &self,
         file: &ArchiveFileRecord,

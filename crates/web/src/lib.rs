@@ -17,6 +17,7 @@ pub mod one_stop;
 pub mod one_stop_api;
 pub mod pages;
 pub mod procedures_admin;
+pub mod records_web;
 pub mod stats_web;
 pub mod units_web;
 
@@ -75,6 +76,12 @@ pub struct AppState {
     pub files: guichet_services::files::Files,
     /// Renders, seals and stores official documents.
     pub issuer: guichet_services::documents::Issuer,
+    /// The copies of records' content.
+    pub archive: guichet_services::records::ArchiveStorage,
+    /// The record search index (`None`: unavailable; searches find nothing).
+    pub search: Option<Arc<guichet_records::search::SearchIndex>>,
+    /// The archives service packages are made for.
+    pub archival_agency: guichet_records::package::Agency,
     /// Parsed bodies of published procedure versions (immutable, so cached).
     pub versions: Arc<guichet_services::procedure::VersionCache>,
     pub settings: WebSettings,
@@ -94,9 +101,24 @@ pub struct Services {
     pub units: Arc<guichet_units::Registry>,
     pub files: guichet_services::files::Files,
     pub issuer: guichet_services::documents::Issuer,
+    pub archive: guichet_services::records::ArchiveStorage,
+    pub search: Option<Arc<guichet_records::search::SearchIndex>>,
+    pub archival_agency: guichet_records::package::Agency,
 }
 
 impl AppState {
+    /// The records service over this state.
+    pub fn records(&self) -> guichet_services::records::Records<'_> {
+        guichet_services::records::Records {
+            store: &*self.store,
+            clock: &*self.clock,
+            entropy: &*self.entropy,
+            archive: &self.archive,
+            files: &self.files,
+            index: self.search.as_deref(),
+        }
+    }
+
     pub fn new(services: Services, settings: WebSettings) -> App {
         let Services {
             store,
@@ -108,6 +130,9 @@ impl AppState {
             units,
             files,
             issuer,
+            archive,
+            search,
+            archival_agency,
         } = services;
         let csrf_key = ledger_key.derive_secret("csrf");
         Arc::new(Self {
@@ -120,6 +145,9 @@ impl AppState {
             units,
             files,
             issuer,
+            archive,
+            search,
+            archival_agency,
             versions: Arc::default(),
             settings,
             csrf_key,
@@ -168,6 +196,22 @@ pub fn router(app: App) -> Router {
         .route("/exports", get(exports_web::exports_page).post(exports_web::start))
         .route("/exports/{id}", get(exports_web::job_page))
         .route("/exports/{id}/download", get(exports_web::download))
+        .route("/records", get(records_web::records))
+        .route("/records/register", post(records_web::register))
+        .route("/records/r/{id}", get(records_web::record))
+        .route("/records/r/{id}/content", get(records_web::record_content))
+        .route("/records/r/{id}/hold", post(records_web::place_hold))
+        .route("/records/holds/{id}/release", post(records_web::release_hold))
+        .route("/records/plan", get(records_web::plan))
+        .route("/records/plan/classes", post(records_web::add_class))
+        .route("/records/plan/files", post(records_web::open_file))
+        .route("/records/files/{id}/close", post(records_web::close_file))
+        .route("/records/export", post(records_web::export))
+        .route("/records/disposition", get(records_web::disposition).post(records_web::propose))
+        .route("/records/disposition/{id}", get(records_web::run))
+        .route("/records/disposition/{id}/decide", post(records_web::decide))
+        .route("/records/disposition/{id}/execute", post(records_web::execute))
+        .route("/records/fixity", get(records_web::fixity).post(records_web::run_fixity))
         .route("/transparency/{office}", get(stats_web::transparency))
         .route("/my/dossiers", get(one_stop::my_dossiers))
         .route("/track", get(one_stop::track_form).post(one_stop::track))

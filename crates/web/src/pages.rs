@@ -36,6 +36,8 @@ pub struct Chrome {
     pub can_admin: bool,
     pub can_ledger: bool,
     pub can_file: bool,
+    /// Works with records (agents, office administrators, auditors, sysadmins).
+    pub can_records: bool,
     pub languages: Vec<LangLink>,
 }
 
@@ -51,6 +53,15 @@ impl Chrome {
             can_admin: ctx.authorize(Action::ViewAdmin).is_ok(),
             can_ledger: ctx.authorize(Action::ViewLedger).is_ok(),
             can_file: ctx.authorize(Action::FileDossier).is_ok(),
+            can_records: ctx.principal().is_some_and(|p| {
+                p.grants.iter().any(|g| {
+                    use guichet_core::authz::Role;
+                    matches!(
+                        g.role,
+                        Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
+                    )
+                })
+            }),
             languages: Language::ALL
                 .iter()
                 .map(|l| LangLink {
