@@ -2132,6 +2132,65 @@ impl Records<'_> {
                 )
             })?;
         let mut report = ImportReport::default();
+        // Check every collision before writing anything: nothing half-imported.
+        let taken_refs: std::collections::HashSet<String> = self
+            .store
+            .archive_files(office.id, 100_000)
+            .await?
+            .into_iter()
+            .filter(|f| !package.files.iter().any(|p| p.id == f.id.as_uuid()))
+            .map(|f| f.reference)
+            .collect();
+        if let Some(f) = package
+            .files
+            .iter()
+            .find(|f| taken_refs.contains(&f.reference))
+        {
+            return Err(invalid(
+                "duplicate-number",
+                format!(
+                    "archival file {} is already used by another file; nothing was imported",
+                    f.reference
+                ),
+            ));
+        }
+        let mut used: std::collections::HashMap<(String, i64), Vec<(i64, uuid::Uuid)>> =
+            std::collections::HashMap::new();
+        for m in &package.records {
+            let (Some(register), Some(year), Some(number)) = (&m.register, m.year, m.number) else {
+                continue;
+            };
+            let key = (register.clone(), year);
+            if !used.contains_key(&key) {
+                let rows = self
+                    .store
+                    .records(&RecordQuery {
+                        office: Some(office.id),
+                        register: Some(register.clone()),
+                        year: Some(year),
+                        limit: 100_000,
+                        ..RecordQuery::default()
+                    })
+                    .await?;
+                used.insert(
+                    key.clone(),
+                    rows.iter()
+                        .filter_map(|r| Some((r.number?, r.id.as_uuid())))
+                        .collect(),
+                );
+            }
+            let clash = used
+                .get(&key)
+                .is_some_and(|v| v.iter().any(|(n, id)| *n == number && *id != m.id));
+            if clash {
+                return Err(invalid(
+                    "duplicate-number",
+                    format!(
+                        "number {number} of the {register} register of {year} is already used by another record; nothing was imported"
+                    ),
+                ));
+            }
+        }
         // Classes: reuse one with the same code, else create.
         let mut class_ids = std::collections::HashMap::new();
         for c in &package.classes {

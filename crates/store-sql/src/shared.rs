@@ -1523,7 +1523,7 @@ macro_rules! sql_store {
                     .bind(f.created_by.map(|u| u.as_uuid()))
                     .execute(&mut *conn)
                     .await
-                    .map_err(|e| conflict(e, "an archival file for this dossier"))?;
+                    .map_err(|e| conflict(e, &format!("archival file {} (or one for this dossier)", f.reference)))?;
                     let mut audit = audit.clone();
                     for ev in &mut audit.events {
                         if let Some(obj) = ev.payload.as_object_mut() {
