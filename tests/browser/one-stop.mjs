@@ -181,6 +181,27 @@ async function main() {
     check((await agent.textContent('#stats-months')).length > 0, 'the statistics page has its table');
     await shot(agent, 'stats-en.png');
 
+    // Records: the head of office registers an incoming letter without JavaScript, finds it
+    // by an unaccented search, and sees the disposition run with its hold.
+    const headCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
+    const head = await headCtx.newPage();
+    await login(head, base, 'minh.tran');
+    await head.goto(`${base}/records?office=HN-HOANKIEM&register=incoming`);
+    await head.check('input[name=register][value=incoming]');
+    await head.selectOption('#doc_type', 'cong_van');
+    await head.fill('#title', 'V/v góp ý dự thảo quy chế lưu trữ điện tử');
+    await head.fill('#original_ref', '77/STP-VP');
+    await head.fill('#issuer', 'Sở Tư pháp Hà Nội');
+    await head.setInputFiles('#content', { name: 'cong-van-77.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% letter\n') });
+    await submitVia(head, 'form[action="/records/register"] button[type=submit]');
+    check((await head.textContent('.notice')).includes('77/STP-VP'), 'the letter is registered with its arrival number');
+    await head.goto(`${base}/records?office=HN-HOANKIEM&q=gop+y+du+thao`);
+    check((await head.textContent('main')).includes('góp ý dự thảo'), 'found without accents');
+    await shot(head, 'records-vi.png');
+    await head.goto(`${base}/records/disposition?office=HN-HOANKIEM`);
+    check((await head.textContent('main')).includes('Luật Khiếu nại 2011'), 'the legal hold is listed');
+    await shot(head, 'disposition-vi.png');
+
     // French pages render too.
     const frCtx = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1100, height: 900 } });
     const fr = await frCtx.newPage();

@@ -6,6 +6,7 @@ pub mod archive_cmd;
 pub mod bench;
 pub mod bench_documents;
 pub mod bench_one_stop;
+pub mod bench_records;
 pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
@@ -273,12 +274,35 @@ async fn outbox_loop(
     guichet_services::outbox::run_forever(sender, every).await;
 }
 
-/// Captures new dossier documents as records and writes the 30-day warnings, until aborted.
+/// Captures new dossier documents as records, writes the 30-day warnings and runs the daily
+/// fixity audit (with repair), until aborted.
 async fn records_loop(app: guichet_web::App, every: std::time::Duration) {
     let mut tick = tokio::time::interval(every);
+    let mut last_fixity: Option<std::time::Instant> = None;
     loop {
         tick.tick().await;
         let records = app.records();
+        // A fixity audit with repair every 24 hours of uptime.
+        let due =
+            last_fixity.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(24 * 3600));
+        if due {
+            if last_fixity.is_some() {
+                match records.fixity_audit(true, &|_, _| {}).await {
+                    Ok(run) if run.failed > 0 => tracing::error!(
+                        failed = run.failed,
+                        repaired = run.repaired,
+                        "fixity audit found damage it could not repair"
+                    ),
+                    Ok(run) => tracing::info!(
+                        objects = run.objects,
+                        repaired = run.repaired,
+                        "fixity audit done"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "fixity audit failed"),
+                }
+            }
+            last_fixity = Some(std::time::Instant::now());
+        }
         match records.capture_pending(500).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(records = n, "captured dossier documents as records"),

@@ -112,10 +112,13 @@ enum Command {
         #[arg(long)]
         postgres_url: Option<String>,
         /// `ledger` (appends and verification), `one-stop` (dossier filing over HTTP and the
-        /// agent queue) or `documents` (exports of `--queue-rows` dossiers, PDF receipts).
+        /// agent queue), `documents` (exports of `--queue-rows` dossiers, PDF receipts) or
+        /// `records` (fixity vs sha256sum, BagIt vs bagit-python, search over `--queue-rows`
+        /// records).
         #[arg(long, default_value = "ledger")]
         suite: String,
-        /// Dossiers in the agent queue of the one-stop suite, or exported by the documents suite.
+        /// Dossiers in the agent queue of the one-stop suite, exported by the documents suite,
+        /// or records indexed by the records suite.
         #[arg(long, default_value_t = 1_000_000)]
         queue_rows: u64,
     },
@@ -418,7 +421,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             "ledger" => guichet::bench::run(options).await?,
             "one-stop" => guichet::bench_one_stop::run(options, queue_rows).await?,
             "documents" => guichet::bench_documents::run(options, queue_rows).await?,
-            other => bail!("unknown suite {other:?}: ledger, one-stop or documents"),
+            "records" => guichet::bench_records::run(options, queue_rows).await?,
+            other => bail!("unknown suite {other:?}: ledger, one-stop, documents or records"),
         };
         println!("{report}");
         return Ok(ExitCode::SUCCESS);
