@@ -279,7 +279,7 @@ pub async fn readyz(State(app): State<App>) -> Response {
     info(
         title = "guichet API",
         version = "1",
-        description = "One-stop public services: procedures, dossiers, offices, accounts, audit ledger, administrative units."
+        description = "One-stop public services: procedures, dossiers, offices, accounts, audit ledger, administrative units, records."
     ),
     paths(
         list_offices,
@@ -310,7 +310,9 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::one_stop_api::create_webhook,
         crate::documents_web::api_dossier_documents,
         crate::documents_web::api_verify,
-        crate::stats_web::api_stats
+        crate::stats_web::api_stats,
+        crate::records_web::api_records,
+        crate::records_web::api_record
     ),
     components(schemas(
         OfficeDto,
@@ -349,7 +351,8 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::one_stop_api::WebhookDto,
         crate::documents_web::DocumentDto,
         crate::documents_web::VerificationDto,
-        crate::stats_web::StatsDto
+        crate::stats_web::StatsDto,
+        crate::records_web::RecordDto
     ))
 )]
 pub struct ApiDoc;
@@ -438,6 +441,8 @@ pub fn router() -> Router<App> {
             get(crate::documents_web::api_verify),
         )
         .route("/offices/{office}/stats", get(crate::stats_web::api_stats))
+        .route("/records", get(crate::records_web::api_records))
+        .route("/records/{id}", get(crate::records_web::api_record))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)
 }

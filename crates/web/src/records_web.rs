@@ -1309,3 +1309,145 @@ pub async fn run_fixity(
         .map_err(|e| page_error(&tr, e))?;
     Ok(Redirect::to("/records/fixity").into_response())
 }
+
+// --- JSON API ------------------------------------------------------------------------------
+
+/// A record as the API shows it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RecordDto {
+    pub id: String,
+    pub office: String,
+    /// `incoming`, `outgoing` or null (captured records).
+    pub register: Option<String>,
+    pub year: Option<i64>,
+    pub number: Option<i64>,
+    /// Number and symbol as printed, e.g. `15/QĐ-UBND`.
+    pub label: String,
+    pub symbol: String,
+    /// The sender's number and symbol (incoming).
+    pub original_ref: String,
+    /// A code of Decree 30/2020's document types or a captured kind.
+    pub doc_type: String,
+    /// Summary (trích yếu).
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub doc_date: String,
+    pub issuer: String,
+    pub signer: String,
+    pub recipients: String,
+    pub urgency: String,
+    pub confidentiality: String,
+    /// `register`, `file`, `message`, `import`, `certificate`.
+    pub source: String,
+    pub archive_file: Option<String>,
+    pub parent: Option<String>,
+    pub content_type: Option<String>,
+    pub size: i64,
+    pub sha256: Option<String>,
+    pub due_on: Option<String>,
+    /// `active` or `destroyed`.
+    pub state: String,
+}
+
+fn record_dto(office: &str, r: &RecordRow) -> RecordDto {
+    RecordDto {
+        id: r.id.to_string(),
+        office: office.to_owned(),
+        register: r.register.clone(),
+        year: r.year,
+        number: r.number,
+        label: record_label(r),
+        symbol: r.symbol.clone(),
+        original_ref: r.original_ref.clone(),
+        doc_type: r.doc_type.clone(),
+        title: r.title.clone(),
+        doc_date: r.doc_date.to_string(),
+        issuer: r.issuer.clone(),
+        signer: r.signer.clone(),
+        recipients: r.recipients.clone(),
+        urgency: r.urgency.clone(),
+        confidentiality: r.confidentiality.clone(),
+        source: r.source.clone(),
+        archive_file: r.file_id.map(|f| f.to_string()),
+        parent: r.parent_id.map(|p| p.to_string()),
+        content_type: r.content_type.clone(),
+        size: r.size,
+        sha256: r.sha256.clone(),
+        due_on: r.due_on.map(|d| d.to_string()),
+        state: r.state.clone(),
+    }
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct ApiRecordsParams {
+    /// Office code.
+    pub office: String,
+    /// Accent-insensitive search; without it, the register below is listed.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// `incoming` or `outgoing` (default `outgoing`).
+    #[serde(default)]
+    pub register: Option<String>,
+    /// Year of the register (default: the office's current year).
+    #[serde(default)]
+    pub year: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/records", tag = "records",
+    params(ApiRecordsParams),
+    responses((status = 200, description = "Records of the office: search hits, best first, or the register, newest first", body = Vec<RecordDto>),
+        (status = 401, description = "Not logged in", body = crate::error::Problem),
+        (status = 403, description = "Not allowed", body = crate::error::Problem),
+        (status = 404, description = "No such office", body = crate::error::Problem)))]
+pub async fn api_records(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(p): Query<ApiRecordsParams>,
+) -> Result<axum::Json<Vec<RecordDto>>, crate::error::ApiError> {
+    let office = app.store.office_by_code(&p.office).await?.ok_or_else(|| {
+        crate::error::ApiError::for_status(StatusCode::NOT_FOUND, Some("no such office".into()))
+    })?;
+    ctx.authorize(Action::ViewRecords { office: office.id })?;
+    let rows = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => app.records().search(Some(&[office.id]), q, 100).await?,
+        None => {
+            let today =
+                guichet_services::dossier::local_time(office.country, app.clock.now()).date();
+            app.store
+                .records(&RecordQuery {
+                    office: Some(office.id),
+                    register: Some(p.register.clone().unwrap_or_else(|| "outgoing".into())),
+                    year: Some(p.year.unwrap_or(i64::from(today.year()))),
+                    newest_first: true,
+                    limit: 1000,
+                    ..RecordQuery::default()
+                })
+                .await?
+        }
+    };
+    Ok(axum::Json(
+        rows.iter().map(|r| record_dto(&office.code, r)).collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/records/{id}", tag = "records",
+    params(("id" = String, Path, description = "Record id")),
+    responses((status = 200, description = "The record (a tombstone once destroyed)", body = RecordDto),
+        (status = 401, description = "Not logged in", body = crate::error::Problem),
+        (status = 403, description = "Not allowed", body = crate::error::Problem),
+        (status = 404, description = "No such record", body = crate::error::Problem)))]
+pub async fn api_record(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<axum::Json<RecordDto>, crate::error::ApiError> {
+    let not_found =
+        || crate::error::ApiError::for_status(StatusCode::NOT_FOUND, Some("no such record".into()));
+    let id: RecordId = id.parse().map_err(|_| not_found())?;
+    let r = app.store.record_row(id).await?.ok_or_else(not_found)?;
+    ctx.authorize(Action::ViewRecords {
+        office: r.office_id,
+    })?;
+    let office = app.store.office(r.office_id).await?.ok_or_else(not_found)?;
+    Ok(axum::Json(record_dto(&office.code, &r)))
+}
