@@ -1148,21 +1148,22 @@ impl Records<'_> {
             id: None,
             name: "guichet".into(),
         };
-        for office in self.store.list_offices().await? {
-            for f in self.store.archive_files(office.id, 10_000).await? {
-                let (Some(dossier), None) = (f.dossier_id, f.closed_on) else {
-                    continue;
-                };
-                let Some(d) = self.store.dossier(dossier).await? else {
-                    continue;
-                };
-                let finished = crate::state::State::parse(&d.state).is_some_and(|s| s.is_final());
-                if finished {
-                    let closed_on = local_time(office.country, d.updated_at).date();
-                    self.close_file(&office, &system, f.id, Some(closed_on))
-                        .await?;
-                }
+        let finals: Vec<&str> = crate::state::State::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .map(|s| s.code())
+            .collect();
+        let mut offices = std::collections::HashMap::new();
+        for (f, updated_at) in self.store.open_files_of_dossiers_in(&finals, 1000).await? {
+            if let std::collections::hash_map::Entry::Vacant(e) = offices.entry(f.office_id) {
+                e.insert(self.store.office(f.office_id).await?);
             }
+            let Some(Some(office)) = offices.get(&f.office_id) else {
+                continue;
+            };
+            let closed_on = local_time(office.country, updated_at).date();
+            self.close_file(office, &system, f.id, Some(closed_on))
+                .await?;
         }
         Ok(())
     }

@@ -1588,6 +1588,25 @@ macro_rules! sql_store {
                 row.as_ref().map(archive_file_from_row).transpose()
             }
 
+            async fn open_files_of_dossiers_in(&self, states: &[&str], limit: u32) -> Result<Vec<(guichet_store::ArchiveFileRecord, OffsetDateTime)>> {
+                if states.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut b = sqlx::QueryBuilder::<$Db>::new(
+                    "SELECT f.*, d.updated_at AS dossier_updated_at FROM archive_files f JOIN dossiers d ON d.id = f.dossier_id \
+                     WHERE f.closed_on IS NULL AND d.state IN (",
+                );
+                let mut sep = b.separated(", ");
+                for s in states {
+                    sep.push_bind((*s).to_owned());
+                }
+                b.push(") ORDER BY f.id LIMIT ").push_bind(i64::from(limit.clamp(1, 10_000)));
+                let rows = b.build().fetch_all(self.reader()).await.map_err(map_err)?;
+                rows.iter()
+                    .map(|r| Ok((archive_file_from_row(r)?, r.try_get("dossier_updated_at").map_err(map_err)?)))
+                    .collect()
+            }
+
             async fn archive_files(&self, office: OfficeId, limit: u32) -> Result<Vec<guichet_store::ArchiveFileRecord>> {
                 let rows = sqlx::query("SELECT * FROM archive_files WHERE office_id = $1 ORDER BY id DESC LIMIT $2")
                     .bind(office.as_uuid())

@@ -378,6 +378,13 @@ pub trait Store: Send + Sync + 'static {
         &self,
         dossier: DossierId,
     ) -> Result<Option<ArchiveFileRecord>>;
+    /// Open archival files of dossiers now in one of `states`, with the dossier's last
+    /// change, at most `limit` (files to close).
+    async fn open_files_of_dossiers_in(
+        &self,
+        states: &[&str],
+        limit: u32,
+    ) -> Result<Vec<(ArchiveFileRecord, OffsetDateTime)>>;
     /// An office's files, newest first, at most `limit`.
     async fn archive_files(&self, office: OfficeId, limit: u32) -> Result<Vec<ArchiveFileRecord>>;
     /// Inserts records, numbering those that ask, in one transaction. A record whose source
