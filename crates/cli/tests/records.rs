@@ -445,6 +445,59 @@ async fn registration_numbers_and_refusals(db: Db) {
     }
     got.sort();
     assert_eq!(got, ((first + 2)..(first + 14)).collect::<Vec<_>>());
+    // A class whose retention counts from the document's date schedules a record at once.
+    let r = Records {
+        store: &*app.rt.store,
+        clock: &*app.rt.clock,
+        entropy: &*app.rt.entropy,
+        archive: &p.archive,
+        files: &p.files,
+        index: None,
+    };
+    let who = guichet_services::dossier::Actor {
+        id: None,
+        name: "t".into(),
+    };
+    let class = r
+        .put_class(
+            &o,
+            &who,
+            None,
+            "05.01",
+            "Giấy mời họp",
+            Some(3),
+            "destroy",
+            "record_date",
+            "demo",
+            false,
+        )
+        .await
+        .unwrap();
+    let file = r
+        .open_file(&o, &who, class.id, "Giấy mời 2020", None)
+        .await
+        .unwrap();
+    let old = time::macros::date!(2020 - 03 - 10);
+    let invite = r
+        .register(
+            &o,
+            &who,
+            guichet_services::records::Registration {
+                register: "incoming".into(),
+                doc_type: "giay_moi".into(),
+                original_ref: "5/GM-UBND".into(),
+                title: "Giấy mời họp giao ban".into(),
+                doc_date: Some(old),
+                issuer: "UBND quận".into(),
+                urgency: "normal".into(),
+                confidentiality: "normal".into(),
+                file_id: Some(file.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(invite.due_on, Some(time::macros::date!(2023 - 03 - 10)));
     // Another office's agent and a citizen may not register here.
     let other = app.client_as("hoa.le").await;
     let (_, html) = page(&other, &app, "/records").await;

@@ -625,17 +625,21 @@ impl Records<'_> {
                 ));
             }
         }
-        if let Some(f) = input.file_id {
-            let file = self
-                .store
-                .archive_file(f)
-                .await?
-                .filter(|x| x.office_id == office.id)
-                .ok_or_else(|| invalid("file", "no such archival file in this office"))?;
-            if file.closed_on.is_some() {
-                return Err(invalid("file", "this archival file is closed"));
+        let file = match input.file_id {
+            Some(f) => {
+                let file = self
+                    .store
+                    .archive_file(f)
+                    .await?
+                    .filter(|x| x.office_id == office.id)
+                    .ok_or_else(|| invalid("file", "no such archival file in this office"))?;
+                if file.closed_on.is_some() {
+                    return Err(invalid("file", "this archival file is closed"));
+                }
+                Some(file)
             }
-        }
+            None => None,
+        };
         let symbol = match register {
             Register::Outgoing if input.symbol.trim().is_empty() => {
                 meta::symbol(doc_type, &office_abbreviation(office), "")
@@ -659,6 +663,10 @@ impl Records<'_> {
         main.source = "register".into();
         main.file_id = input.file_id;
         main.created_by = actor.id;
+        // A class counting from the record's date schedules it now.
+        main.due_on = self
+            .due_for(office.id, file.as_ref(), main.doc_date)
+            .await?;
         let mut rows = vec![main.clone()];
         let mut attachments = Vec::new();
         for a in &input.attachments {
@@ -668,6 +676,7 @@ impl Records<'_> {
             r.doc_type = main.doc_type.clone();
             r.title = format!("{} — {}", main.title, a.name);
             r.doc_date = main.doc_date;
+            r.due_on = main.due_on;
             r.issuer = main.issuer.clone();
             r.urgency = main.urgency.clone();
             r.confidentiality = main.confidentiality.clone();
