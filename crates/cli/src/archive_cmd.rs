@@ -162,25 +162,18 @@ pub async fn fixity(rt: &Runtime, repair: bool, json: bool) -> anyhow::Result<Ex
 }
 
 pub async fn reindex(rt: &Runtime) -> anyhow::Result<()> {
-    let Some(index) = rt.search().await else {
-        bail!("the search index is in use by another guichet process (stop the server first)");
-    };
-    let files = rt.files()?;
-    let archive = rt.archive()?;
-    let r = Records {
-        store: &*rt.store,
-        clock: &*rt.clock,
-        entropy: &*rt.entropy,
-        archive: &archive,
-        files: &files,
-        index: Some(&index),
-    };
-    let n = r
-        .reindex(&|done, total| eprint!("\rindexed {done}/{total}"))
-        .await?;
-    eprintln!();
-    println!("indexed {n} record(s)");
-    Ok(())
+    with_records(rt, true, async |r| {
+        if r.index.is_none() {
+            bail!("the search index is in use by another guichet process (stop the server first)");
+        }
+        let n = r
+            .reindex(&|done, total| eprint!("\rindexed {done}/{total}"))
+            .await?;
+        eprintln!();
+        println!("indexed {n} record(s)");
+        Ok(())
+    })
+    .await
 }
 
 pub async fn search(rt: &Runtime, query: &str, office: Option<&str>) -> anyhow::Result<()> {

@@ -124,27 +124,6 @@ fn write_tags(
     std::fs::write(&path, tag_manifest).map_err(|e| PackageError::io(&path, e))
 }
 
-/// Every regular file under `dir`, as paths relative to `base` with `/` separators.
-fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), PackageError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| PackageError::io(dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| PackageError::io(dir, e))?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|e| PackageError::io(&path, e))?;
-        if kind.is_dir() {
-            walk(base, &path, out)?;
-        } else {
-            let rel = path.strip_prefix(base).unwrap_or(&path);
-            let parts: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            out.push(parts.join("/"));
-        }
-    }
-    Ok(())
-}
-
 /// Turns a directory into a bag in place (its content moves under `data/`), hashing on
 /// `workers` threads, as `bagit.py DIR` does.
 pub fn make_bag_in_place(
@@ -165,9 +144,7 @@ pub fn make_bag_in_place(
     }
     let data = dir.join("data");
     std::fs::rename(&staging, &data).map_err(|e| PackageError::io(&data, e))?;
-    let mut files = Vec::new();
-    walk(dir, &data, &mut files)?;
-    files.sort();
+    let files = crate::package::files_under(dir, &data)?;
     let hashed = parallel_map(&files, workers, |rel| {
         sha256_file(&dir.join(rel)).map(|(sha, size)| (rel.clone(), sha, size))
     });
@@ -261,9 +238,9 @@ pub fn validate(dir: &Path, workers: usize) -> Result<Validation, PackageError> 
         });
     }
     let manifest = read_manifest(&manifest_path, &mut problems);
-    let mut present = Vec::new();
-    walk(dir, &data, &mut present)?;
-    let present: BTreeSet<String> = present.into_iter().collect();
+    let present: BTreeSet<String> = crate::package::files_under(dir, &data)?
+        .into_iter()
+        .collect();
     for file in manifest.keys() {
         if !file.starts_with("data/") {
             problems.push(format!("{file}: manifest entry outside data/"));

@@ -398,9 +398,7 @@ pub fn check(dir: &Path) -> Result<Vec<String>, PackageError> {
         if !sub.is_dir() {
             continue;
         }
-        let mut present = Vec::new();
-        collect(dir, &sub, &mut present)?;
-        for p in present {
+        for p in crate::package::files_under(dir, &sub)? {
             if !listed.contains(&p) {
                 problems.push(format!(
                     "CSIP: {p} is in the package but not in the fileSec"
@@ -432,23 +430,6 @@ pub fn check(dir: &Path) -> Result<Vec<String>, PackageError> {
         }
     }
     Ok(problems)
-}
-
-fn collect(base: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), PackageError> {
-    for entry in std::fs::read_dir(dir).map_err(|e| PackageError::io(dir, e))? {
-        let entry = entry.map_err(|e| PackageError::io(dir, e))?;
-        let path = entry.path();
-        if path.is_dir() {
-            collect(base, &path, out)?;
-        } else if let Ok(rel) = path.strip_prefix(base) {
-            let parts: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            out.push(parts.join("/"));
-        }
-    }
-    Ok(())
 }
 
 /// Reads the package description back from a SIP written by [`write_sip`], after [`check`].

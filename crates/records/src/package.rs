@@ -119,6 +119,42 @@ pub fn safe_name(name: &str) -> String {
     }
 }
 
+/// Every regular file under `dir`, as paths relative to `base` with `/` separators, sorted.
+pub fn files_under(
+    base: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<Vec<String>, crate::PackageError> {
+    fn walk(
+        base: &std::path::Path,
+        dir: &std::path::Path,
+        out: &mut Vec<String>,
+    ) -> Result<(), crate::PackageError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| crate::PackageError::io(dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| crate::PackageError::io(dir, e))?;
+            let path = entry.path();
+            let kind = entry
+                .file_type()
+                .map_err(|e| crate::PackageError::io(&path, e))?;
+            if kind.is_dir() {
+                walk(base, &path, out)?;
+            } else {
+                let rel = path.strip_prefix(base).unwrap_or(&path);
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(base, dir, &mut out)?;
+    out.sort();
+    Ok(out)
+}
+
 /// Opens a record's content for a package writer.
 pub type ContentSource<'a> =
     dyn FnMut(&RecordMeta) -> std::io::Result<Box<dyn std::io::Read + Send>> + 'a;

@@ -322,6 +322,14 @@ pub fn office_abbreviation(office: &Office) -> String {
     }
 }
 
+/// The actor of what guichet does by itself (capture, warnings, audits).
+fn system_actor() -> Actor {
+    Actor {
+        id: None,
+        name: "guichet".into(),
+    }
+}
+
 fn storage_key(office: OfficeId, record: RecordId) -> String {
     format!("records/{office}/{record}")
 }
@@ -981,10 +989,7 @@ impl Records<'_> {
     pub async fn capture_pending(&self, limit: u32) -> Result<usize> {
         let sources = self.store.uncaptured(limit).await?;
         let mut made = 0;
-        let system = Actor {
-            id: None,
-            name: "guichet".into(),
-        };
+        let system = system_actor();
         for source in sources {
             let Some(office) = self.store.office(source.office_id).await? else {
                 continue;
@@ -1153,10 +1158,7 @@ impl Records<'_> {
 
     /// Closes the archival files of dossiers that reached a final state.
     async fn close_finished_dossier_files(&self) -> Result<()> {
-        let system = Actor {
-            id: None,
-            name: "guichet".into(),
-        };
+        let system = system_actor();
         let finals: Vec<&str> = crate::state::State::ALL
             .iter()
             .filter(|s| s.is_final())
@@ -1197,10 +1199,7 @@ impl Records<'_> {
             return Ok(rows);
         }
         let ids: Vec<RecordId> = rows.iter().map(|r| r.id).collect();
-        let system = Actor {
-            id: None,
-            name: "guichet".into(),
-        };
+        let system = system_actor();
         let audit = Audit::one(
             self.clock.now(),
             event(
@@ -1806,10 +1805,7 @@ impl Records<'_> {
             failed,
             report: serde_json::to_value(&problems).map_err(internal)?,
         };
-        let system = Actor {
-            id: None,
-            name: "guichet".into(),
-        };
+        let system = system_actor();
         let audit = Audit::one(
             self.clock.now(),
             event(
@@ -2410,24 +2406,14 @@ pub fn actor_of(user: Option<UserId>, name: &str) -> Actor {
 pub fn zip_dir(dir: &Path, out: &mut std::fs::File) -> Result<u64> {
     use std::io::Write as _;
     use zip::write::SimpleFileOptions;
-    let mut files = Vec::new();
-    fn walk(base: &Path, d: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
-        for e in std::fs::read_dir(d)? {
-            let p = e?.path();
-            if p.is_dir() {
-                walk(base, &p, out)?;
-            } else if let Ok(rel) = p.strip_prefix(base) {
-                let name: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push((name.join("/"), p.clone()));
-            }
-        }
-        Ok(())
-    }
-    walk(dir, dir, &mut files).map_err(internal)?;
-    files.sort();
+    let files: Vec<(String, PathBuf)> = guichet_records::package::files_under(dir, dir)
+        .map_err(internal)?
+        .into_iter()
+        .map(|rel| {
+            let path = dir.join(&rel);
+            (rel, path)
+        })
+        .collect();
     let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(out));
     let options = SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
