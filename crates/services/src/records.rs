@@ -488,6 +488,9 @@ impl Records<'_> {
     }
 
     async fn index_rows(&self, rows: &[RecordRow]) {
+        if rows.is_empty() {
+            return;
+        }
         if let Some(index) = self.index {
             let docs: Vec<IndexedRecord> = rows.iter().map(indexed).collect();
             if let Err(e) = index.put(&docs) {
@@ -988,15 +991,15 @@ impl Records<'_> {
     /// one). Returns how many records were made.
     pub async fn capture_pending(&self, limit: u32) -> Result<usize> {
         let sources = self.store.uncaptured(limit).await?;
-        let mut made = 0;
+        // Indexed once at the end: one index commit per sweep, not one per record.
+        let mut made: Vec<RecordRow> = Vec::new();
         let system = system_actor();
         for source in sources {
             let Some(office) = self.store.office(source.office_id).await? else {
                 continue;
             };
             match self.capture_one(&office, &system, &source).await {
-                Ok(true) => made += 1,
-                Ok(false) => {}
+                Ok(rows) => made.extend(rows),
                 Err(e) => {
                     // One damaged source must not stop the others; it stays uncaptured and
                     // is tried again next time.
@@ -1004,8 +1007,9 @@ impl Records<'_> {
                 }
             }
         }
+        self.index_rows(&made).await;
         self.close_finished_dossier_files().await?;
-        Ok(made)
+        Ok(made.len())
     }
 
     async fn dossier_file(
@@ -1053,7 +1057,7 @@ impl Records<'_> {
         office: &Office,
         actor: &Actor,
         source: &CaptureSource,
-    ) -> Result<bool> {
+    ) -> Result<Vec<RecordRow>> {
         let file = self.dossier_file(office, actor, source).await?;
         let mut row = self.new_row(office, self.ids().id());
         row.source = source.kind.clone();
@@ -1143,12 +1147,9 @@ impl Records<'_> {
             Ok(rows) if rows.is_empty() => {
                 // Captured meanwhile by someone else: drop the duplicate content.
                 self.discard_content(&[row]).await;
-                Ok(false)
+                Ok(rows)
             }
-            Ok(rows) => {
-                self.index_rows(&rows).await;
-                Ok(true)
-            }
+            Ok(rows) => Ok(rows),
             Err(e) => {
                 self.discard_content(&[row]).await;
                 Err(e.into())
