@@ -114,3 +114,24 @@ mod tests {
         assert!("".parse::<UserId>().is_err());
     }
 }
+
+typed_id!(
+    /// An organisation unit of an office (phòng, bureau), effective-dated.
+    OrgUnitId
+);
+typed_id!(
+    /// A job position (vị trí việc làm, emploi) in an office's catalogue.
+    PositionId
+);
+typed_id!(
+    /// A member of staff: the personnel record (hồ sơ cán bộ, dossier individuel de l'agent).
+    StaffId
+);
+typed_id!(
+    /// One effective-dated entry of a career: an assignment, a status, a pay situation, a leave…
+    TermId
+);
+typed_id!(
+    /// A monthly payroll run of an office.
+    PayrollId
+);

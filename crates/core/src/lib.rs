@@ -18,6 +18,7 @@ pub use clock::{
 pub use country::Country;
 pub use ids::{
     ArchiveFileId, ClassId, DispositionId, DocumentId, DossierId, ExportId, FileId, HoldId,
-    InvalidId, OfficeId, ProcedureId, RecordId, SessionId, UserId,
+    InvalidId, OfficeId, OrgUnitId, PayrollId, PositionId, ProcedureId, RecordId, SessionId,
+    StaffId, TermId, UserId,
 };
 pub use lang::{Language, UnknownLanguage};

@@ -8,6 +8,7 @@
 //! serialization failures are retried.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod hr;
 mod one_stop;
 mod postgres;
 mod records;

@@ -10,6 +10,7 @@
 pub mod backup;
 pub mod contract;
 mod documents;
+mod hr;
 mod one_stop;
 mod records;
 mod tables;
@@ -26,6 +27,10 @@ use uuid::Uuid;
 
 pub use documents::{
     DocumentRecord, ExportJobRecord, IssuedDocument, RatingRecord, StatRow, TemplateRecord,
+};
+pub use hr::{
+    EXCLUSIVE_TERMS, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow,
+    StaffWrite, TermRow, in_effect,
 };
 pub use one_stop::{
     CodeRequest, DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite,
@@ -78,6 +83,9 @@ pub enum StoreError {
     /// to change.
     #[error("{0} was changed meanwhile or cannot change; reload and try again")]
     Stale(String),
+    /// The write breaks a rule the store checks in its transaction (e.g. overlapping dates).
+    #[error("{0}")]
+    Invalid(String),
     #[error("the target database already holds data ({0}); restore needs an empty database")]
     NotEmpty(String),
 }
@@ -438,6 +446,39 @@ pub trait Store: Send + Sync + 'static {
     async fn add_fixity_run(&self, run: &FixityRunRecord, audit: &Audit) -> Result<()>;
     /// The latest fixity runs, newest first.
     async fn fixity_runs(&self, limit: u32) -> Result<Vec<FixityRunRecord>>;
+
+    // ---- civil-service management
+    /// Inserts or replaces (by id) an organisation unit version.
+    async fn put_org_unit(&self, unit: &OrgUnitRow, audit: &Audit) -> Result<()>;
+    /// Every version of every unit of an office.
+    async fn org_units(&self, office: OfficeId) -> Result<Vec<OrgUnitRow>>;
+    /// Inserts or replaces (by id) a job position.
+    async fn put_position(&self, position: &PositionRow, audit: &Audit) -> Result<()>;
+    async fn positions(&self, office: OfficeId) -> Result<Vec<PositionRow>>;
+    /// Writes personnel records and their terms in one transaction: all or nothing. A staff
+    /// number already used in the office is a `Conflict`; overlapping exclusive terms are
+    /// `Invalid`.
+    async fn add_staff(&self, writes: Vec<StaffWrite>, audit: &Audit) -> Result<()>;
+    async fn staff_list(&self, office: OfficeId) -> Result<Vec<StaffRow>>;
+    async fn staff_member(&self, id: guichet_core::StaffId) -> Result<Option<StaffRow>>;
+    async fn staff_of_user(&self, user: UserId) -> Result<Vec<StaffRow>>;
+    /// Inserts or replaces (by id) career terms, then checks in the same transaction that no
+    /// exclusive terms of a person overlap (`Invalid` otherwise, nothing written).
+    async fn put_terms(&self, terms: Vec<TermRow>, audit: &Audit) -> Result<()>;
+    async fn staff_terms(&self, staff: guichet_core::StaffId) -> Result<Vec<TermRow>>;
+    /// The terms of a kind in effect on `day` in an office (`valid_from <= day < valid_to`).
+    async fn terms_on(&self, office: OfficeId, kind: &str, day: time::Date) -> Result<Vec<TermRow>>;
+    /// A pay parameter value; a second value of a name from the same date is a `Conflict`.
+    async fn add_pay_parameter(&self, param: &PayParamRow, audit: &Audit) -> Result<()>;
+    async fn pay_parameters(&self) -> Result<Vec<PayParamRow>>;
+    /// Stores a computed run with its payslips, replacing an earlier computation of the same
+    /// office and month; a locked month is `Stale` and stays as it is.
+    async fn save_payroll(&self, run: &PayrollRunRow, slips: Vec<PayslipRow>, audit: &Audit) -> Result<PayrollRunRow>;
+    /// Locks a computed run (`Stale` when already locked or gone).
+    async fn lock_payroll(&self, id: guichet_core::PayrollId, at: OffsetDateTime, by: Option<UserId>, audit: &Audit) -> Result<()>;
+    async fn payroll_runs(&self, office: OfficeId) -> Result<Vec<PayrollRunRow>>;
+    async fn payroll_run(&self, id: guichet_core::PayrollId) -> Result<Option<PayrollRunRow>>;
+    async fn payslips(&self, run: guichet_core::PayrollId) -> Result<Vec<PayslipRow>>;
 
     async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
     async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
