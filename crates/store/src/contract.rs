@@ -13,12 +13,13 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
 
+pub use crate::contract_hr::hr_effective_dates_and_payroll;
 use crate::verify::verify_store;
 use crate::{Audit, Country, Office, Session, Store, StoreError, TABLES, User};
 
-const T0: OffsetDateTime = datetime!(2026-11-25 09:00:00 UTC);
+pub(crate) const T0: OffsetDateTime = datetime!(2026-11-25 09:00:00 UTC);
 
-fn uid(n: u128) -> Uuid {
+pub(crate) fn uid(n: u128) -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n)
 }
 
@@ -56,7 +57,7 @@ pub fn user(n: u128, username: &str, grants: Vec<Grant>) -> User {
     }
 }
 
-fn created(object: &str) -> Audit {
+pub(crate) fn created(object: &str) -> Audit {
     Audit::one(T0, event(SYSTEM_STREAM, "test.created", object))
 }
 
@@ -525,6 +526,7 @@ pub async fn fill(store: &dyn Store) {
         expires_at: datetime!(2026-11-25 17:00:00.123456 UTC),
     };
     store.create_session(&s, &created("login")).await.unwrap();
+    crate::contract_hr::fill_hr(store, a.id, u.id).await;
     let o = crate::CalendarOverride {
         id: uid(80),
         office_id: a.id,
@@ -954,6 +956,7 @@ macro_rules! contract_suite {
             documents_ratings_stats_and_exports,
             records_numbering_holds_and_destruction,
             uncaptured_sources_are_offered_once,
+            hr_effective_dates_and_payroll,
             every_table_is_in_the_backup);
         $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused, backup_restores_documents_and_exports, backup_restores_records);
     };

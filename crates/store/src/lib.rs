@@ -9,6 +9,7 @@
 
 pub mod backup;
 pub mod contract;
+mod contract_hr;
 mod documents;
 mod hr;
 mod one_stop;
@@ -467,15 +468,27 @@ pub trait Store: Send + Sync + 'static {
     async fn put_terms(&self, terms: Vec<TermRow>, audit: &Audit) -> Result<()>;
     async fn staff_terms(&self, staff: guichet_core::StaffId) -> Result<Vec<TermRow>>;
     /// The terms of a kind in effect on `day` in an office (`valid_from <= day < valid_to`).
-    async fn terms_on(&self, office: OfficeId, kind: &str, day: time::Date) -> Result<Vec<TermRow>>;
+    async fn terms_on(&self, office: OfficeId, kind: &str, day: time::Date)
+    -> Result<Vec<TermRow>>;
     /// A pay parameter value; a second value of a name from the same date is a `Conflict`.
     async fn add_pay_parameter(&self, param: &PayParamRow, audit: &Audit) -> Result<()>;
     async fn pay_parameters(&self) -> Result<Vec<PayParamRow>>;
     /// Stores a computed run with its payslips, replacing an earlier computation of the same
     /// office and month; a locked month is `Stale` and stays as it is.
-    async fn save_payroll(&self, run: &PayrollRunRow, slips: Vec<PayslipRow>, audit: &Audit) -> Result<PayrollRunRow>;
+    async fn save_payroll(
+        &self,
+        run: &PayrollRunRow,
+        slips: Vec<PayslipRow>,
+        audit: &Audit,
+    ) -> Result<PayrollRunRow>;
     /// Locks a computed run (`Stale` when already locked or gone).
-    async fn lock_payroll(&self, id: guichet_core::PayrollId, at: OffsetDateTime, by: Option<UserId>, audit: &Audit) -> Result<()>;
+    async fn lock_payroll(
+        &self,
+        id: guichet_core::PayrollId,
+        at: OffsetDateTime,
+        by: Option<UserId>,
+        audit: &Audit,
+    ) -> Result<()>;
     async fn payroll_runs(&self, office: OfficeId) -> Result<Vec<PayrollRunRow>>;
     async fn payroll_run(&self, id: guichet_core::PayrollId) -> Result<Option<PayrollRunRow>>;
     async fn payslips(&self, run: guichet_core::PayrollId) -> Result<Vec<PayslipRow>>;
