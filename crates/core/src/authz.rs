@@ -138,6 +138,12 @@ pub enum Action {
     /// Govern an office's records: file plan, legal holds, approval and execution of
     /// disposition runs, fixity audits (office administrators and sysadmins).
     GovernRecords { office: OfficeId },
+    /// Read personnel records, the organisation chart and payrolls of an office.
+    ViewStaff { office: OfficeId },
+    /// Change personnel records and positions, compute and lock payrolls (the HR unit).
+    ManageStaff { office: OfficeId },
+    /// Enter new values of legal pay parameters (base salary, point value…).
+    ManagePayParameters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -197,6 +203,13 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
         Action::GovernRecords { office } => {
             p.has_role(Role::Sysadmin) || p.has_role_in(Role::OfficeAdmin, office)
         }
+        // Pay and personal data: the office's HR (its administrators) and auditors; not
+        // front-desk agents, nor system administrators, who run the software, not HR.
+        Action::ViewStaff { office } => {
+            p.has_role_in(Role::OfficeAdmin, office) || p.has_role(Role::Auditor)
+        }
+        Action::ManageStaff { office } => p.has_role_in(Role::OfficeAdmin, office),
+        Action::ManagePayParameters => p.has_role(Role::Sysadmin),
     };
     if allowed {
         Ok(())
@@ -245,6 +258,26 @@ mod tests {
         ];
         // Columns follow `subjects`: anon, citizen, agent@A, admin@A, sysadmin, auditor.
         let matrix: &[(Action, [bool; 6])] = &[
+            (
+                ViewStaff { office: A },
+                [false, false, false, true, false, true],
+            ),
+            (
+                ViewStaff { office: B },
+                [false, false, false, false, false, true],
+            ),
+            (
+                ManageStaff { office: A },
+                [false, false, false, true, false, false],
+            ),
+            (
+                ManageStaff { office: B },
+                [false, false, false, false, false, false],
+            ),
+            (
+                ManagePayParameters,
+                [false, false, false, false, true, false],
+            ),
             (ViewPublic, [true, true, true, true, true, true]),
             (ViewOwnAccount, [false, true, true, true, true, true]),
             (ManageOffices, [false, false, false, false, true, false]),

@@ -13,9 +13,11 @@ pub mod dossier;
 pub mod exports;
 pub mod files;
 pub mod form;
+pub mod hr;
 pub mod outbox;
 pub mod procedure;
 pub mod records;
+pub mod sheets;
 pub mod state;
 pub mod stats;
 

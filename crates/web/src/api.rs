@@ -279,7 +279,7 @@ pub async fn readyz(State(app): State<App>) -> Response {
     info(
         title = "guichet API",
         version = "1",
-        description = "One-stop public services: procedures, dossiers, offices, accounts, audit ledger, administrative units, records."
+        description = "One-stop public services: procedures, dossiers, offices, accounts, audit ledger, administrative units, records, civil-service staff and pay."
     ),
     paths(
         list_offices,
@@ -312,7 +312,9 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::documents_web::api_verify,
         crate::stats_web::api_stats,
         crate::records_web::api_records,
-        crate::records_web::api_record
+        crate::records_web::api_record,
+        crate::hr_web::api_staff,
+        crate::hr_web::api_pay
     ),
     components(schemas(
         OfficeDto,
@@ -323,6 +325,7 @@ pub async fn readyz(State(app): State<App>) -> Response {
         KeyDto,
         Problem,
         Grant,
+        crate::hr_web::StaffOnDto,
         crate::units_web::UnitDto,
         crate::units_web::UnitListDto,
         crate::units_web::UnitDetailDto,
@@ -442,6 +445,8 @@ pub fn router() -> Router<App> {
         )
         .route("/offices/{office}/stats", get(crate::stats_web::api_stats))
         .route("/records", get(crate::records_web::api_records))
+        .route("/offices/{office}/staff", get(crate::hr_web::api_staff))
+        .route("/pay/compute", axum::routing::post(crate::hr_web::api_pay))
         .route("/records/{id}", get(crate::records_web::api_record))
         .route("/openapi.json", get(openapi_json))
         .fallback(not_found)

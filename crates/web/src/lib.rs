@@ -12,6 +12,7 @@ pub mod documents_web;
 pub mod error;
 pub mod exports_web;
 pub mod form_data;
+pub mod hr_web;
 pub mod i18n;
 pub mod one_stop;
 pub mod one_stop_api;
@@ -119,6 +120,15 @@ impl AppState {
         }
     }
 
+    /// The civil-service management service over this state.
+    pub fn hr(&self) -> guichet_services::hr::Hr<'_> {
+        guichet_services::hr::Hr {
+            store: &*self.store,
+            clock: &*self.clock,
+            entropy: &*self.entropy,
+        }
+    }
+
     pub fn new(services: Services, settings: WebSettings) -> App {
         let Services {
             store,
@@ -196,6 +206,23 @@ pub fn router(app: App) -> Router {
         .route("/exports", get(exports_web::exports_page).post(exports_web::start))
         .route("/exports/{id}", get(exports_web::job_page))
         .route("/exports/{id}/download", get(exports_web::download))
+        .route("/hr", get(hr_web::staff))
+        .route("/hr/people", post(hr_web::add_person))
+        .route("/hr/import", post(hr_web::import))
+        .route("/hr/export", get(hr_web::export))
+        .route("/hr/chart", get(hr_web::chart))
+        .route("/hr/units", post(hr_web::add_unit))
+        .route("/hr/positions", post(hr_web::add_position))
+        .route("/hr/staff/{id}", get(hr_web::person))
+        .route("/hr/staff/{id}/terms", post(hr_web::add_term))
+        .route("/hr/me", get(hr_web::me))
+        .route("/hr/me/correction", post(hr_web::request_correction))
+        .route("/hr/payroll", get(hr_web::payroll).post(hr_web::compute_payroll))
+        .route("/hr/payroll/{id}", get(hr_web::run))
+        .route("/hr/payroll/{id}/lock", post(hr_web::lock))
+        .route("/hr/payroll/{id}/export", get(hr_web::export_run))
+        .route("/hr/payroll/{id}/slip/{staff}", get(hr_web::slip))
+        .route("/hr/parameters", get(hr_web::parameters).post(hr_web::add_parameter))
         .route("/records", get(records_web::records))
         .route("/records/register", post(records_web::register))
         .route("/records/r/{id}", get(records_web::record))

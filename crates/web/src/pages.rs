@@ -38,6 +38,8 @@ pub struct Chrome {
     pub can_file: bool,
     /// Works with records (agents, office administrators, auditors, sysadmins).
     pub can_records: bool,
+    /// Works with personnel and pay (office administrators, auditors).
+    pub can_hr: bool,
     pub languages: Vec<LangLink>,
 }
 
@@ -60,6 +62,12 @@ impl Chrome {
                         g.role,
                         Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
                     )
+                })
+            }),
+            can_hr: ctx.principal().is_some_and(|p| {
+                p.grants.iter().any(|g| {
+                    use guichet_core::authz::Role;
+                    matches!(g.role, Role::OfficeAdmin | Role::Auditor)
                 })
             }),
             languages: Language::ALL

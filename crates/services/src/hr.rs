@@ -1,0 +1,1558 @@
+//! Civil-service management: organisation charts, the job-position catalogue and staffing
+//! table, personnel records with effective-dated careers, CSV/XLSX import and export, and the
+//! monthly payroll (compute, compare with last month, lock, simulate).
+//!
+//! Invariants: exclusive career terms (assignment, status, pay) never overlap for a person
+//! (checked again by the store inside the writing transaction); an import writes every row or
+//! none; a locked payroll month never changes; every change is in the office's ledger stream.
+
+use std::collections::{BTreeMap, HashMap};
+
+use guichet_core::{Clock, Country, Entropy, IdGen, OfficeId, PayrollId, StaffId, UserId};
+use guichet_ledger::Event;
+use guichet_pay::{ParamName, Parameters, Payslip};
+use guichet_rules::ids::{self, Kind};
+use guichet_store::{
+    Audit, EXCLUSIVE_TERMS, Office, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow,
+    PositionRow, StaffRow, StaffWrite, Store, TermRow, in_effect,
+};
+use serde_json::{Value, json};
+use time::Date;
+
+use crate::dossier::Actor;
+use crate::{Result, ServiceError, invalid};
+
+/// Kinds of career term, in the order a record shows them.
+pub const TERM_KINDS: [&str; 9] = [
+    "assignment",
+    "status",
+    "pay",
+    "leave",
+    "evaluation",
+    "reward",
+    "discipline",
+    "training",
+    "correction",
+];
+
+pub const POSITION_CATEGORIES: [&str; 3] = ["leadership", "professional", "support"];
+
+/// Employment statuses per country (cán bộ, công chức, viên chức, hợp đồng; titulaire,
+/// stagiaire, contractuel).
+pub fn statuses(country: Country) -> &'static [&'static str] {
+    match country {
+        Country::Vn => &["can_bo", "cong_chuc", "vien_chuc", "hop_dong"],
+        Country::Fr => &["titulaire", "stagiaire", "contractuel"],
+    }
+}
+
+fn event(
+    office: &Office,
+    actor: &Actor,
+    action: &str,
+    kind: &str,
+    id: String,
+    payload: Value,
+) -> Event {
+    Event {
+        stream: office.code.clone(),
+        actor: actor.ledger(),
+        action: action.to_owned(),
+        object_type: kind.to_owned(),
+        object_id: id,
+        payload,
+    }
+}
+
+pub fn parse_day(text: &str, what: &str) -> Result<Date> {
+    guichet_units::parse_date(text).ok_or_else(|| {
+        invalid(
+            "hr-date",
+            format!("{what}: {text:?} is not a date (YYYY-MM-DD)"),
+        )
+    })
+}
+
+/// `YYYY-MM` → its first day.
+pub fn month_start(month: &str) -> Result<Date> {
+    parse_day(&format!("{}-01", month.trim()), "month")
+}
+
+fn pay_error(e: guichet_pay::PayError) -> ServiceError {
+    invalid("hr-pay", e.to_string())
+}
+
+/// The pay input of a person on `date`: the stored pay situation plus the date.
+pub fn pay_input(data: &Value, date: Date) -> Value {
+    let mut input = data.clone();
+    if let Some(o) = input.as_object_mut() {
+        o.insert(
+            "date".into(),
+            Value::String(guichet_units::format_date(date)),
+        );
+    }
+    input
+}
+
+/// Computes a stored pay situation on `date`.
+pub fn compute_pay(
+    country: Country,
+    data: &Value,
+    date: Date,
+    params: &Parameters,
+) -> Result<Payslip> {
+    guichet_pay::compute_json(country.code(), &pay_input(data, date).to_string(), params)
+        .map_err(pay_error)
+}
+
+/// A person as of a date: their assignment, status and pay situation then.
+#[derive(Debug, Clone)]
+pub struct StaffOn {
+    pub staff: StaffRow,
+    pub assignment: Option<TermRow>,
+    pub status: Option<TermRow>,
+    pub pay: Option<TermRow>,
+}
+
+/// A unit of the organisation chart on a date, with its depth and the people assigned to it.
+#[derive(Debug, Clone)]
+pub struct ChartNode {
+    pub unit: OrgUnitRow,
+    pub depth: usize,
+    pub people: Vec<(StaffRow, String)>,
+}
+
+/// Planned against filled posts of a job position on a date.
+#[derive(Debug, Clone)]
+pub struct Staffing {
+    pub position: PositionRow,
+    pub filled: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub admin_unit_code: Option<String>,
+    pub from: Date,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPosition {
+    pub code: String,
+    pub title: String,
+    pub category: String,
+    pub unit_code: String,
+    pub planned_posts: i64,
+    pub competencies: String,
+    pub training: String,
+    pub position_pay: Option<i64>,
+}
+
+/// A personnel record as typed or imported, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct NewPerson {
+    pub number: String,
+    pub family_name: String,
+    pub given_name: String,
+    pub birth_date: String,
+    pub gender: String,
+    pub id_kind: String,
+    pub id_number: String,
+    pub email: String,
+    pub phone: String,
+    pub education: String,
+    pub user_id: Option<UserId>,
+    /// First assignment, status and pay, from `from`.
+    pub from: String,
+    pub unit_code: String,
+    pub position_code: String,
+    pub status: String,
+    /// The pay situation (the pay crate's input without its date); `None`: not paid here yet.
+    pub pay: Option<Value>,
+}
+
+/// A new career term.
+#[derive(Debug, Clone)]
+pub struct NewTerm {
+    pub kind: String,
+    pub from: Date,
+    pub to: Option<Date>,
+    pub unit_code: String,
+    pub position_code: String,
+    pub data: Value,
+    pub note: String,
+}
+
+/// One problem of an import, by line of the file (the header is line 1).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub imported: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// One line of the comparison of a payroll with the month before.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PayDiff {
+    pub staff_id: StaffId,
+    pub name: String,
+    pub before: Option<i64>,
+    pub now: Option<i64>,
+}
+
+/// Totals of a payroll simulation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Simulation {
+    pub month: String,
+    pub currency: &'static str,
+    pub people: usize,
+    pub gross_now: i64,
+    pub net_now: i64,
+    pub gross_simulated: i64,
+    pub net_simulated: i64,
+    /// Vietnam: totals if every person with a priced job position were paid by position.
+    pub position_scheme: Option<(usize, i64, i64)>,
+    pub changes: Vec<(String, i64)>,
+}
+
+pub struct Hr<'a> {
+    pub store: &'a dyn Store,
+    pub clock: &'a dyn Clock,
+    pub entropy: &'a dyn Entropy,
+}
+
+fn full_name(s: &StaffRow) -> String {
+    format!("{} {}", s.family_name, s.given_name)
+}
+
+fn currency(country: Country) -> &'static str {
+    match country {
+        Country::Vn => "VND",
+        Country::Fr => "EUR",
+    }
+}
+
+impl Hr<'_> {
+    fn ids(&self) -> IdGen<'_> {
+        IdGen {
+            clock: self.clock,
+            entropy: self.entropy,
+        }
+    }
+
+    async fn office(&self, id: OfficeId) -> Result<Office> {
+        self.store
+            .office(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("office {id}")))
+    }
+
+    /// The built-in pay parameters plus those entered by administrators.
+    pub async fn parameters(&self) -> Result<Parameters> {
+        let mut p = Parameters::builtin();
+        for row in self.store.pay_parameters().await? {
+            let name = ParamName::parse(&row.name).ok_or_else(|| {
+                ServiceError::Internal(format!("stored pay parameter {} is unknown", row.name))
+            })?;
+            p.add(name, row.valid_from, row.value, &row.source)
+                .map_err(pay_error)?;
+        }
+        Ok(p)
+    }
+
+    /// Enters a new value of a pay parameter (e.g. a new base salary) with its legal reference.
+    pub async fn add_parameter(
+        &self,
+        actor: &Actor,
+        name: &str,
+        from: Date,
+        value: i64,
+        source: &str,
+    ) -> Result<()> {
+        let param = ParamName::parse(name.trim())
+            .ok_or_else(|| invalid("hr-param", format!("unknown pay parameter {name:?}")))?;
+        // Checked against built-in and entered values before it is stored.
+        self.parameters()
+            .await?
+            .add(param, from, value, source)
+            .map_err(pay_error)?;
+        let row = PayParamRow {
+            id: self.ids().uuid(),
+            name: param.code().into(),
+            valid_from: from,
+            value,
+            source: source.trim().into(),
+            created_at: self.clock.now(),
+            created_by: actor.id,
+        };
+        let audit = Audit::one(
+            self.clock.now(),
+            Event {
+                stream: guichet_ledger::SYSTEM_STREAM.into(),
+                actor: actor.ledger(),
+                action: "pay.parameter_added".into(),
+                object_type: "pay_parameter".into(),
+                object_id: row.id.to_string(),
+                payload: json!({"name": row.name, "from": guichet_units::format_date(from), "value": value, "source": row.source}),
+            },
+        );
+        self.store.add_pay_parameter(&row, &audit).await?;
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- organisation
+
+    /// Creates a unit, or a new version of it from `from` (the current version then ends the
+    /// day before). The parent must exist on that date; a unit cannot be its own ancestor.
+    pub async fn put_unit(
+        &self,
+        actor: &Actor,
+        office: OfficeId,
+        u: NewUnit,
+    ) -> Result<OrgUnitRow> {
+        let office = self.office(office).await?;
+        let code = u.code.trim().to_owned();
+        if code.is_empty() || u.name.trim().is_empty() {
+            return Err(invalid("hr-unit", "a unit needs a code and a name"));
+        }
+        let units = self.store.org_units(office.id).await?;
+        let on = |c: &str, d: Date| {
+            units
+                .iter()
+                .find(|x| x.code == c && in_effect(x.valid_from, x.valid_to, d))
+        };
+        let parent = u
+            .parent_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned);
+        if let Some(p) = &parent {
+            if on(p, u.from).is_none() {
+                return Err(invalid(
+                    "hr-unit",
+                    format!("parent unit {p} does not exist on {}", u.from),
+                ));
+            }
+            // Walk up from the parent: meeting this code again would make a cycle.
+            let mut at = Some(p.clone());
+            let mut steps = 0;
+            while let Some(c) = at {
+                if c == code || steps > units.len() {
+                    return Err(invalid(
+                        "hr-unit",
+                        format!("unit {code} cannot be placed under its own sub-unit {p}"),
+                    ));
+                }
+                at = on(&c, u.from).and_then(|x| x.parent_code.clone());
+                steps += 1;
+            }
+        }
+        if units
+            .iter()
+            .any(|x| x.code == code && x.valid_from >= u.from)
+        {
+            return Err(invalid(
+                "hr-unit",
+                format!("unit {code} already has a version from {} or later", u.from),
+            ));
+        }
+        let mut writes = Vec::new();
+        if let Some(current) = units
+            .iter()
+            .find(|x| x.code == code && x.valid_to.is_none())
+        {
+            let mut ended = current.clone();
+            ended.valid_to = Some(u.from);
+            writes.push(ended);
+        }
+        let row = OrgUnitRow {
+            id: self.ids().id(),
+            office_id: office.id,
+            code: code.clone(),
+            name: u.name.trim().into(),
+            parent_code: parent,
+            admin_unit_code: u
+                .admin_unit_code
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty()),
+            valid_from: u.from,
+            valid_to: None,
+            created_at: self.clock.now(),
+        };
+        writes.push(row.clone());
+        for w in writes {
+            let audit = Audit::one(
+                self.clock.now(),
+                event(
+                    &office,
+                    actor,
+                    "hr.unit_saved",
+                    "org_unit",
+                    w.id.to_string(),
+                    json!({
+                        "code": w.code, "name": w.name, "parent": w.parent_code,
+                        "from": guichet_units::format_date(w.valid_from),
+                        "to": w.valid_to.map(guichet_units::format_date),
+                    }),
+                ),
+            );
+            self.store.put_org_unit(&w, &audit).await?;
+        }
+        Ok(row)
+    }
+
+    /// Ends a unit on `to` (it no longer exists from that day).
+    pub async fn close_unit(
+        &self,
+        actor: &Actor,
+        office: OfficeId,
+        code: &str,
+        to: Date,
+    ) -> Result<()> {
+        let office = self.office(office).await?;
+        let units = self.store.org_units(office.id).await?;
+        let Some(current) = units
+            .iter()
+            .find(|x| x.code == code && x.valid_to.is_none())
+        else {
+            return Err(ServiceError::NotFound(format!("open unit {code}")));
+        };
+        if to <= current.valid_from {
+            return Err(invalid(
+                "hr-unit",
+                format!("unit {code} starts on {}", current.valid_from),
+            ));
+        }
+        if units.iter().any(|x| {
+            x.parent_code.as_deref() == Some(code) && in_effect(x.valid_from, x.valid_to, to)
+        }) {
+            return Err(invalid(
+                "hr-unit",
+                format!("unit {code} still has sub-units on {to}"),
+            ));
+        }
+        let mut ended = current.clone();
+        ended.valid_to = Some(to);
+        let audit = Audit::one(
+            self.clock.now(),
+            event(
+                &office,
+                actor,
+                "hr.unit_closed",
+                "org_unit",
+                ended.id.to_string(),
+                json!({"code": code, "to": guichet_units::format_date(to)}),
+            ),
+        );
+        self.store.put_org_unit(&ended, &audit).await?;
+        Ok(())
+    }
+
+    /// The organisation chart on `day`: units depth-first, each with the people assigned then.
+    pub async fn org_chart(&self, office: OfficeId, day: Date) -> Result<Vec<ChartNode>> {
+        let units: Vec<OrgUnitRow> = self
+            .store
+            .org_units(office)
+            .await?
+            .into_iter()
+            .filter(|u| in_effect(u.valid_from, u.valid_to, day))
+            .collect();
+        let staff: HashMap<StaffId, StaffRow> = self
+            .store
+            .staff_list(office)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut by_unit: BTreeMap<String, Vec<(StaffRow, String)>> = BTreeMap::new();
+        for t in self.store.terms_on(office, "assignment", day).await? {
+            if let Some(s) = staff.get(&t.staff_id) {
+                by_unit
+                    .entry(t.unit_code.clone())
+                    .or_default()
+                    .push((s.clone(), t.position_code.clone()));
+            }
+        }
+        let mut out = Vec::new();
+        let codes: Vec<&str> = units.iter().map(|u| u.code.as_str()).collect();
+        // Roots: no parent, or a parent that does not exist that day.
+        let mut stack: Vec<(&OrgUnitRow, usize)> = units
+            .iter()
+            .filter(|u| u.parent_code.as_deref().is_none_or(|p| !codes.contains(&p)))
+            .rev()
+            .map(|u| (u, 0))
+            .collect();
+        while let Some((u, depth)) = stack.pop() {
+            if out.len() > units.len() {
+                break;
+            }
+            out.push(ChartNode {
+                unit: u.clone(),
+                depth,
+                people: by_unit.remove(&u.code).unwrap_or_default(),
+            });
+            for child in units
+                .iter()
+                .filter(|c| c.parent_code.as_deref() == Some(u.code.as_str()))
+                .rev()
+            {
+                stack.push((child, depth + 1));
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn put_position(
+        &self,
+        actor: &Actor,
+        office: OfficeId,
+        p: NewPosition,
+    ) -> Result<PositionRow> {
+        let office = self.office(office).await?;
+        let code = p.code.trim().to_owned();
+        if code.is_empty() || p.title.trim().is_empty() {
+            return Err(invalid(
+                "hr-position",
+                "a job position needs a code and a title",
+            ));
+        }
+        if !POSITION_CATEGORIES.contains(&p.category.as_str()) {
+            return Err(invalid(
+                "hr-position",
+                format!(
+                    "category {:?} is not leadership, professional or support",
+                    p.category
+                ),
+            ));
+        }
+        if p.planned_posts < 0 || p.position_pay.is_some_and(|v| v <= 0) {
+            return Err(invalid(
+                "hr-position",
+                "planned posts and position pay cannot be negative",
+            ));
+        }
+        let existing = self
+            .store
+            .positions(office.id)
+            .await?
+            .into_iter()
+            .find(|x| x.code == code);
+        let row = PositionRow {
+            id: existing.as_ref().map_or_else(|| self.ids().id(), |e| e.id),
+            office_id: office.id,
+            code,
+            title: p.title.trim().into(),
+            category: p.category,
+            unit_code: p.unit_code.trim().into(),
+            planned_posts: p.planned_posts,
+            competencies: p.competencies.trim().into(),
+            training: p.training.trim().into(),
+            position_pay: p.position_pay,
+            created_at: existing.map_or_else(|| self.clock.now(), |e| e.created_at),
+        };
+        let audit = Audit::one(
+            self.clock.now(),
+            event(
+                &office,
+                actor,
+                "hr.position_saved",
+                "job_position",
+                row.id.to_string(),
+                json!({
+                    "code": row.code, "title": row.title, "category": row.category,
+                    "unit": row.unit_code, "planned_posts": row.planned_posts, "position_pay": row.position_pay,
+                }),
+            ),
+        );
+        self.store.put_position(&row, &audit).await?;
+        Ok(row)
+    }
+
+    /// Planned against filled posts per job position on `day`.
+    pub async fn staffing(&self, office: OfficeId, day: Date) -> Result<Vec<Staffing>> {
+        let assigned = self.store.terms_on(office, "assignment", day).await?;
+        Ok(self
+            .store
+            .positions(office)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let filled = assigned
+                    .iter()
+                    .filter(|t| t.position_code == p.code)
+                    .count() as i64;
+                Staffing {
+                    position: p,
+                    filled,
+                }
+            })
+            .collect())
+    }
+
+    // ---------------------------------------------------------------- personnel records
+
+    /// Everyone of the office as of `day`, with their assignment, status and pay then.
+    pub async fn staff_on(&self, office: OfficeId, day: Date) -> Result<Vec<StaffOn>> {
+        let mut terms: HashMap<(StaffId, &str), TermRow> = HashMap::new();
+        for kind in EXCLUSIVE_TERMS {
+            for t in self.store.terms_on(office, kind, day).await? {
+                terms.insert((t.staff_id, kind), t);
+            }
+        }
+        Ok(self
+            .store
+            .staff_list(office)
+            .await?
+            .into_iter()
+            .map(|s| StaffOn {
+                assignment: terms.remove(&(s.id, "assignment")),
+                status: terms.remove(&(s.id, "status")),
+                pay: terms.remove(&(s.id, "pay")),
+                staff: s,
+            })
+            .collect())
+    }
+
+    /// Validates one person; problems are collected, not returned at the first.
+    async fn check_person(
+        &self,
+        office: &Office,
+        p: &NewPerson,
+        units: &[OrgUnitRow],
+        positions: &[PositionRow],
+        params: &Parameters,
+        errors: &mut Vec<(String, String)>,
+    ) -> Option<StaffWrite> {
+        let mut err = |col: &str, msg: String| errors.push((col.to_owned(), msg));
+        let number = p.number.trim();
+        if number.is_empty() {
+            err("number", "the staff number is missing".into());
+        }
+        if p.family_name.trim().is_empty() {
+            err("family_name", "the family name is missing".into());
+        }
+        if p.given_name.trim().is_empty() {
+            err("given_name", "the given name is missing".into());
+        }
+        let birth = guichet_units::parse_date(&p.birth_date);
+        if birth.is_none() {
+            err(
+                "birth_date",
+                format!("{:?} is not a date (YYYY-MM-DD)", p.birth_date),
+            );
+        }
+        let gender = p.gender.trim().to_lowercase();
+        if !["f", "m", "x"].contains(&gender.as_str()) {
+            err("gender", format!("{:?} is not f, m or x", p.gender));
+        }
+        let id_kind = p.id_kind.trim().to_lowercase();
+        let mut id_number = p.id_number.trim().to_owned();
+        match id_kind.as_str() {
+            "cccd" | "nir" => {
+                let kind: Kind = id_kind.parse().unwrap_or(Kind::Cccd);
+                match ids::check(kind, &id_number) {
+                    Ok(normal) => id_number = normal,
+                    Err(e) => err(
+                        "id_number",
+                        format!(
+                            "{id_kind} {id_number:?}: {}",
+                            e.message(guichet_core::Language::En)
+                        ),
+                    ),
+                }
+            }
+            "other" => {}
+            _ => err(
+                "id_kind",
+                format!("{:?} is not cccd, nir or other", p.id_kind),
+            ),
+        }
+        let from = guichet_units::parse_date(&p.from);
+        if from.is_none() {
+            err("from", format!("{:?} is not a date (YYYY-MM-DD)", p.from));
+        }
+        let mut terms = Vec::new();
+        let staff_id: StaffId = self.ids().id();
+        if let Some(from) = from {
+            let unit = p.unit_code.trim();
+            if !unit.is_empty()
+                && !units
+                    .iter()
+                    .any(|u| u.code == unit && in_effect(u.valid_from, u.valid_to, from))
+            {
+                err("unit", format!("unit {unit} does not exist on {from}"));
+            }
+            let position = p.position_code.trim();
+            if !position.is_empty() && !positions.iter().any(|x| x.code == position) {
+                err(
+                    "position",
+                    format!("job position {position} is not in the catalogue"),
+                );
+            }
+            if !unit.is_empty() || !position.is_empty() {
+                terms.push(self.term_row(
+                    office,
+                    staff_id,
+                    "assignment",
+                    from,
+                    unit,
+                    position,
+                    Value::Null,
+                ));
+            }
+            let status = p.status.trim();
+            if !status.is_empty() {
+                if statuses(office.country).contains(&status) {
+                    terms.push(self.term_row(
+                        office,
+                        staff_id,
+                        "status",
+                        from,
+                        "",
+                        "",
+                        json!({"status": status}),
+                    ));
+                } else {
+                    err(
+                        "status",
+                        format!(
+                            "{status:?} is not one of {}",
+                            statuses(office.country).join(", ")
+                        ),
+                    );
+                }
+            }
+            if let Some(pay) = &p.pay {
+                match compute_pay(office.country, pay, from, params) {
+                    Ok(_) => terms.push(self.term_row(
+                        office,
+                        staff_id,
+                        "pay",
+                        from,
+                        "",
+                        "",
+                        pay.clone(),
+                    )),
+                    Err(e) => err("pay", e.to_string()),
+                }
+            }
+        }
+        let (Some(birth_date), true) = (birth, errors.is_empty()) else {
+            return None;
+        };
+        Some(StaffWrite {
+            staff: StaffRow {
+                id: staff_id,
+                office_id: office.id,
+                user_id: p.user_id,
+                number: number.into(),
+                family_name: p.family_name.trim().into(),
+                given_name: p.given_name.trim().into(),
+                birth_date,
+                gender,
+                id_kind,
+                id_number,
+                email: p.email.trim().into(),
+                phone: p.phone.trim().into(),
+                education: p.education.trim().into(),
+                created_at: self.clock.now(),
+            },
+            terms,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn term_row(
+        &self,
+        office: &Office,
+        staff: StaffId,
+        kind: &str,
+        from: Date,
+        unit: &str,
+        position: &str,
+        data: Value,
+    ) -> TermRow {
+        TermRow {
+            id: self.ids().id(),
+            staff_id: staff,
+            office_id: office.id,
+            kind: kind.into(),
+            valid_from: from,
+            valid_to: None,
+            unit_code: unit.into(),
+            position_code: position.into(),
+            data,
+            note: String::new(),
+            created_at: self.clock.now(),
+            created_by: None,
+        }
+    }
+
+    /// Adds people: all of them or, when any row has a problem, none (the report lists every
+    /// problem with its line number, the header being line 1).
+    pub async fn add_people(
+        &self,
+        actor: &Actor,
+        office: OfficeId,
+        people: Vec<NewPerson>,
+    ) -> Result<ImportReport> {
+        let office = self.office(office).await?;
+        let units = self.store.org_units(office.id).await?;
+        let positions = self.store.positions(office.id).await?;
+        let params = self.parameters().await?;
+        let taken: Vec<String> = self
+            .store
+            .staff_list(office.id)
+            .await?
+            .into_iter()
+            .map(|s| s.number)
+            .collect();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut report = ImportReport {
+            rows: people.len(),
+            imported: 0,
+            errors: Vec::new(),
+        };
+        let mut writes = Vec::new();
+        for (i, p) in people.iter().enumerate() {
+            let line = i + 2;
+            let mut errors = Vec::new();
+            let number = p.number.trim().to_owned();
+            if taken.contains(&number) {
+                errors.push((
+                    "number".into(),
+                    format!("staff number {number} is already used in this office"),
+                ));
+            } else if let Some(first) = seen.get(&number) {
+                errors.push((
+                    "number".into(),
+                    format!("staff number {number} is also on line {first}"),
+                ));
+            }
+            seen.entry(number).or_insert(line);
+            let write = self
+                .check_person(&office, p, &units, &positions, &params, &mut errors)
+                .await;
+            for (column, message) in errors {
+                report.errors.push(RowError {
+                    line,
+                    column,
+                    message,
+                });
+            }
+            if let Some(mut w) = write {
+                for t in &mut w.terms {
+                    t.created_by = actor.id;
+                }
+                writes.push(w);
+            }
+        }
+        if !report.errors.is_empty() {
+            return Ok(report);
+        }
+        let events = writes
+            .iter()
+            .map(|w| {
+                event(&office, actor, "hr.staff_added", "staff", w.staff.id.to_string(), json!({
+                    "number": w.staff.number,
+                    "name": full_name(&w.staff),
+                    "terms": w.terms.iter().map(|t| json!({"kind": t.kind, "from": guichet_units::format_date(t.valid_from), "unit": t.unit_code, "position": t.position_code})).collect::<Vec<_>>(),
+                }))
+            })
+            .collect();
+        report.imported = writes.len();
+        self.store
+            .add_staff(
+                writes,
+                &Audit {
+                    at: self.clock.now(),
+                    events,
+                },
+            )
+            .await?;
+        Ok(report)
+    }
+
+    /// Adds a career term. For an assignment, status or pay, the term in effect on `from` that
+    /// has no end is ended on that day, so the new one follows it.
+    pub async fn add_term(&self, actor: &Actor, staff: StaffId, t: NewTerm) -> Result<TermRow> {
+        let person = self
+            .store
+            .staff_member(staff)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("staff {staff}")))?;
+        let office = self.office(person.office_id).await?;
+        if !TERM_KINDS.contains(&t.kind.as_str()) {
+            return Err(invalid(
+                "hr-term",
+                format!("{:?} is not a kind of career entry", t.kind),
+            ));
+        }
+        if t.to.is_some_and(|to| to <= t.from) {
+            return Err(invalid(
+                "hr-term",
+                "the end date must be after the start date",
+            ));
+        }
+        match t.kind.as_str() {
+            "pay" => {
+                compute_pay(office.country, &t.data, t.from, &self.parameters().await?)?;
+            }
+            "status" => {
+                let s = t.data["status"].as_str().unwrap_or_default();
+                if !statuses(office.country).contains(&s) {
+                    return Err(invalid(
+                        "hr-term",
+                        format!(
+                            "{s:?} is not one of {}",
+                            statuses(office.country).join(", ")
+                        ),
+                    ));
+                }
+            }
+            "assignment" => {
+                let units = self.store.org_units(office.id).await?;
+                if !units
+                    .iter()
+                    .any(|u| u.code == t.unit_code && in_effect(u.valid_from, u.valid_to, t.from))
+                {
+                    return Err(invalid(
+                        "hr-term",
+                        format!("unit {} does not exist on {}", t.unit_code, t.from),
+                    ));
+                }
+                if !t.position_code.is_empty()
+                    && !self
+                        .store
+                        .positions(office.id)
+                        .await?
+                        .iter()
+                        .any(|p| p.code == t.position_code)
+                {
+                    return Err(invalid(
+                        "hr-term",
+                        format!("job position {} is not in the catalogue", t.position_code),
+                    ));
+                }
+            }
+            _ => {
+                if t.note.trim().is_empty() {
+                    return Err(invalid("hr-term", "say what it is in the note"));
+                }
+            }
+        }
+        let mut writes = Vec::new();
+        if EXCLUSIVE_TERMS.contains(&t.kind.as_str()) {
+            for mut open in self
+                .store
+                .staff_terms(staff)
+                .await?
+                .into_iter()
+                .filter(|x| x.kind == t.kind && x.valid_to.is_none() && x.valid_from < t.from)
+            {
+                open.valid_to = Some(t.from);
+                writes.push(open);
+            }
+        }
+        let mut row = self.term_row(
+            &office,
+            staff,
+            &t.kind,
+            t.from,
+            &t.unit_code,
+            &t.position_code,
+            t.data,
+        );
+        row.valid_to = t.to;
+        row.note = t.note.trim().into();
+        row.created_by = actor.id;
+        writes.push(row.clone());
+        let audit = Audit::one(
+            self.clock.now(),
+            event(
+                &office,
+                actor,
+                &format!("hr.{}_added", row.kind),
+                "staff",
+                staff.to_string(),
+                json!({
+                    "term": row.id, "kind": row.kind,
+                    "from": guichet_units::format_date(row.valid_from),
+                    "to": row.valid_to.map(guichet_units::format_date),
+                    "unit": row.unit_code, "position": row.position_code, "data": row.data, "note": row.note,
+                }),
+            ),
+        );
+        self.store
+            .put_terms(writes, &audit)
+            .await
+            .map_err(|e| match e {
+                guichet_store::StoreError::Invalid(m) => invalid("hr-overlap", m),
+                e => e.into(),
+            })?;
+        Ok(row)
+    }
+
+    /// A person asks HR to correct their record; the request is kept as a career entry.
+    pub async fn request_correction(
+        &self,
+        actor: &Actor,
+        staff: StaffId,
+        text: &str,
+    ) -> Result<TermRow> {
+        let today = self.clock.now().date();
+        self.add_term(
+            actor,
+            staff,
+            NewTerm {
+                kind: "correction".into(),
+                from: today,
+                to: None,
+                unit_code: String::new(),
+                position_code: String::new(),
+                data: json!({"state": "open"}),
+                note: text.chars().take(2000).collect(),
+            },
+        )
+        .await
+    }
+
+    // ---------------------------------------------------------------- import and export
+
+    /// Reads people from CSV (UTF-8, comma or semicolon, header row) or XLSX (first sheet).
+    pub fn read_people(country: Country, name: &str, bytes: &[u8]) -> Result<Vec<NewPerson>> {
+        let rows = if name.to_lowercase().ends_with(".xlsx") {
+            crate::sheets::xlsx_rows(bytes).map_err(|e| invalid("hr-import", e))?
+        } else {
+            crate::sheets::csv_rows(bytes).map_err(|e| invalid("hr-import", e))?
+        };
+        let mut rows = rows.into_iter();
+        let header: Vec<String> = rows
+            .next()
+            .ok_or_else(|| invalid("hr-import", "the file is empty"))?
+            .into_iter()
+            .map(|h| h.trim().to_lowercase())
+            .collect();
+        for required in ["number", "family_name", "given_name", "birth_date"] {
+            if !header.iter().any(|h| h == required) {
+                return Err(invalid(
+                    "hr-import",
+                    format!(
+                        "the header has no column {required}; expected {}",
+                        import_columns(country).join(",")
+                    ),
+                ));
+            }
+        }
+        if let Some(unknown) = header
+            .iter()
+            .find(|h| !import_columns(country).contains(&h.as_str()))
+        {
+            return Err(invalid(
+                "hr-import",
+                format!(
+                    "unknown column {unknown:?}; expected {}",
+                    import_columns(country).join(",")
+                ),
+            ));
+        }
+        let col = |row: &[String], name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| row.get(i))
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        Ok(rows
+            .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
+            .map(|r| {
+                let mut pay = serde_json::Map::new();
+                for (c, numeric) in pay_columns(country) {
+                    let v = col(&r, c);
+                    if !v.is_empty() {
+                        let value = match (numeric, v.parse::<i64>()) {
+                            (true, Ok(n)) => json!(n),
+                            _ => json!(v),
+                        };
+                        pay.insert((*c).into(), value);
+                    }
+                }
+                NewPerson {
+                    number: col(&r, "number"),
+                    family_name: col(&r, "family_name"),
+                    given_name: col(&r, "given_name"),
+                    birth_date: col(&r, "birth_date"),
+                    gender: col(&r, "gender"),
+                    id_kind: col(&r, "id_kind"),
+                    id_number: col(&r, "id_number"),
+                    email: col(&r, "email"),
+                    phone: col(&r, "phone"),
+                    education: col(&r, "education"),
+                    user_id: None,
+                    from: col(&r, "from"),
+                    unit_code: col(&r, "unit"),
+                    position_code: col(&r, "position"),
+                    status: col(&r, "status"),
+                    pay: (!pay.is_empty()).then_some(Value::Object(pay)),
+                }
+            })
+            .collect())
+    }
+
+    /// The office's staff on `day` as rows with the import columns (so an export imports back).
+    pub async fn export_rows(&self, office: OfficeId, day: Date) -> Result<Vec<Vec<String>>> {
+        let country = self.office(office).await?.country;
+        let cols = import_columns(country);
+        let mut out = vec![cols.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()];
+        for s in self.staff_on(office, day).await? {
+            let from = [&s.assignment, &s.status, &s.pay]
+                .iter()
+                .filter_map(|t| t.as_ref().map(|t| t.valid_from))
+                .min();
+            let row = cols
+                .iter()
+                .map(|c| match *c {
+                    "number" => s.staff.number.clone(),
+                    "family_name" => s.staff.family_name.clone(),
+                    "given_name" => s.staff.given_name.clone(),
+                    "birth_date" => guichet_units::format_date(s.staff.birth_date),
+                    "gender" => s.staff.gender.clone(),
+                    "id_kind" => s.staff.id_kind.clone(),
+                    "id_number" => s.staff.id_number.clone(),
+                    "email" => s.staff.email.clone(),
+                    "phone" => s.staff.phone.clone(),
+                    "education" => s.staff.education.clone(),
+                    "from" => from.map(guichet_units::format_date).unwrap_or_default(),
+                    "unit" => s
+                        .assignment
+                        .as_ref()
+                        .map(|t| t.unit_code.clone())
+                        .unwrap_or_default(),
+                    "position" => s
+                        .assignment
+                        .as_ref()
+                        .map(|t| t.position_code.clone())
+                        .unwrap_or_default(),
+                    "status" => s
+                        .status
+                        .as_ref()
+                        .and_then(|t| t.data["status"].as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    pay => s
+                        .pay
+                        .as_ref()
+                        .map(|t| match &t.data[pay] {
+                            Value::Null => String::new(),
+                            Value::String(v) => v.clone(),
+                            v => v.to_string(),
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect();
+            out.push(row);
+        }
+        Ok(out)
+    }
+
+    // ---------------------------------------------------------------- payroll
+
+    async fn compute_month(
+        &self,
+        office: &Office,
+        day: Date,
+        params: &Parameters,
+    ) -> Result<Vec<(StaffRow, Payslip)>> {
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        let pay = self.store.terms_on(office.id, "pay", day).await?;
+        let staff: HashMap<StaffId, StaffRow> = self
+            .store
+            .staff_list(office.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        for t in pay {
+            let Some(person) = staff.get(&t.staff_id) else {
+                continue;
+            };
+            match compute_pay(office.country, &t.data, day, params) {
+                Ok(slip) => out.push((person.clone(), slip)),
+                Err(e) => problems.push(format!("{} ({}): {e}", full_name(person), person.number)),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(invalid(
+                "hr-payroll",
+                format!("the payroll cannot be computed: {}", problems.join("; ")),
+            ));
+        }
+        out.sort_by(|a, b| a.0.number.cmp(&b.0.number));
+        Ok(out)
+    }
+
+    /// Computes (or recomputes) an office's payroll of `month` (`YYYY-MM`) from the pay
+    /// situations in effect on its first day. A locked month is refused.
+    pub async fn compute_payroll(
+        &self,
+        actor: &Actor,
+        office: OfficeId,
+        month: &str,
+    ) -> Result<PayrollRunRow> {
+        let office = self.office(office).await?;
+        let day = month_start(month)?;
+        let month = format!("{:04}-{:02}", day.year(), u8::from(day.month()));
+        let slips = self
+            .compute_month(&office, day, &self.parameters().await?)
+            .await?;
+        let run = PayrollRunRow {
+            id: self.ids().id(),
+            office_id: office.id,
+            month: month.clone(),
+            state: "computed".into(),
+            currency: currency(office.country).into(),
+            staff_count: slips.len() as i64,
+            gross: slips.iter().map(|(_, s)| s.gross).sum(),
+            net: slips.iter().map(|(_, s)| s.net).sum(),
+            created_at: self.clock.now(),
+            created_by: actor.id,
+            locked_at: None,
+            locked_by: None,
+        };
+        let rows = slips
+            .iter()
+            .map(|(p, s)| PayslipRow {
+                run_id: run.id,
+                staff_id: p.id,
+                gross: s.gross,
+                net: s.net,
+                breakdown: s.to_json(),
+            })
+            .collect();
+        let audit = Audit::one(
+            self.clock.now(),
+            event(
+                &office,
+                actor,
+                "payroll.computed",
+                "payroll",
+                month.clone(),
+                json!({
+                    "month": month, "people": run.staff_count, "gross": run.gross, "net": run.net, "currency": run.currency,
+                }),
+            ),
+        );
+        self.store
+            .save_payroll(&run, rows, &audit)
+            .await
+            .map_err(|e| match e {
+                guichet_store::StoreError::Stale(_) => {
+                    invalid("hr-locked", format!("the payroll of {month} is locked"))
+                }
+                e => e.into(),
+            })
+    }
+
+    pub async fn lock_payroll(&self, actor: &Actor, run: PayrollId) -> Result<()> {
+        let r = self
+            .store
+            .payroll_run(run)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("payroll {run}")))?;
+        let office = self.office(r.office_id).await?;
+        let audit = Audit::one(
+            self.clock.now(),
+            event(
+                &office,
+                actor,
+                "payroll.locked",
+                "payroll",
+                r.month.clone(),
+                json!({
+                    "month": r.month, "people": r.staff_count, "gross": r.gross, "net": r.net,
+                }),
+            ),
+        );
+        self.store
+            .lock_payroll(run, self.clock.now(), actor.id, &audit)
+            .await
+            .map_err(|e| match e {
+                guichet_store::StoreError::Stale(_) => invalid(
+                    "hr-locked",
+                    format!("the payroll of {} is already locked", r.month),
+                ),
+                e => e.into(),
+            })
+    }
+
+    /// Net pay per person against the office's run of the month before: new, gone, changed.
+    pub async fn payroll_diff(&self, run: &PayrollRunRow) -> Result<Vec<PayDiff>> {
+        let day = month_start(&run.month)?;
+        let prev_day = guichet_pay::vn::add_months(day, 11).map(|d| d.replace_year(d.year() - 1));
+        let prev_month = match prev_day {
+            Some(Ok(d)) => format!("{:04}-{:02}", d.year(), u8::from(d.month())),
+            _ => return Ok(Vec::new()),
+        };
+        let runs = self.store.payroll_runs(run.office_id).await?;
+        let before: HashMap<StaffId, i64> = match runs.iter().find(|r| r.month == prev_month) {
+            Some(p) => self
+                .store
+                .payslips(p.id)
+                .await?
+                .into_iter()
+                .map(|s| (s.staff_id, s.net))
+                .collect(),
+            None => HashMap::new(),
+        };
+        let now: HashMap<StaffId, i64> = self
+            .store
+            .payslips(run.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.staff_id, s.net))
+            .collect();
+        let staff: HashMap<StaffId, StaffRow> = self
+            .store
+            .staff_list(run.office_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut ids: Vec<StaffId> = before.keys().chain(now.keys()).copied().collect();
+        ids.sort();
+        ids.dedup();
+        let mut out: Vec<PayDiff> = ids
+            .into_iter()
+            .filter(|id| before.get(id) != now.get(id))
+            .map(|id| PayDiff {
+                staff_id: id,
+                name: staff.get(&id).map(full_name).unwrap_or_default(),
+                before: before.get(&id).copied(),
+                now: now.get(&id).copied(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Totals of `month` as the parameters stand and with `changes` applied from that month
+    /// (e.g. a higher base salary or point value); nothing is stored.
+    pub async fn simulate(
+        &self,
+        office: OfficeId,
+        month: &str,
+        changes: &[(ParamName, i64)],
+    ) -> Result<Simulation> {
+        let office = self.office(office).await?;
+        let day = month_start(month)?;
+        let params = self.parameters().await?;
+        let now = self.compute_month(&office, day, &params).await?;
+        let mut changed = params.clone();
+        for (name, value) in changes {
+            if name.country() != office.country.code() {
+                return Err(invalid(
+                    "hr-param",
+                    format!(
+                        "{} is not a parameter of this office's country",
+                        name.code()
+                    ),
+                ));
+            }
+            // A value from exactly this day would clash with a built-in one; start the
+            // simulated value on the first day of the month unless one starts then already.
+            if changed
+                .entry(*name, day)
+                .map(|e| e.from == day)
+                .unwrap_or(false)
+            {
+                return Err(invalid(
+                    "hr-param",
+                    format!(
+                        "{} already changes on {day}; simulate another month",
+                        name.code()
+                    ),
+                ));
+            }
+            changed
+                .add(*name, day, *value, "simulation")
+                .map_err(pay_error)?;
+        }
+        let simulated = self.compute_month(&office, day, &changed).await?;
+        let position_scheme = if office.country == Country::Vn {
+            let positions: HashMap<String, i64> = self
+                .store
+                .positions(office.id)
+                .await?
+                .into_iter()
+                .filter_map(|p| p.position_pay.map(|v| (p.code, v)))
+                .collect();
+            let assigned: HashMap<StaffId, String> = self
+                .store
+                .terms_on(office.id, "assignment", day)
+                .await?
+                .into_iter()
+                .map(|t| (t.staff_id, t.position_code))
+                .collect();
+            let mut count = 0;
+            let (mut gross, mut net) = (0, 0);
+            for (person, slip) in &now {
+                let Some(amount) = assigned.get(&person.id).and_then(|p| positions.get(p)) else {
+                    gross += slip.gross;
+                    net += slip.net;
+                    continue;
+                };
+                let term = self
+                    .store
+                    .terms_on(office.id, "pay", day)
+                    .await?
+                    .into_iter()
+                    .find(|t| t.staff_id == person.id);
+                let Some(term) = term else { continue };
+                let mut data = term.data.clone();
+                if let Some(o) = data.as_object_mut() {
+                    for k in [
+                        "scale",
+                        "step",
+                        "coefficient",
+                        "leadership_coefficient",
+                        "beyond_frame_percent",
+                        "last_step_since",
+                    ] {
+                        o.remove(k);
+                    }
+                    o.insert("scheme".into(), json!("position"));
+                    o.insert("position_salary".into(), json!(amount));
+                }
+                let slip = compute_pay(office.country, &data, day, &changed)?;
+                count += 1;
+                gross += slip.gross;
+                net += slip.net;
+            }
+            Some((count, gross, net))
+        } else {
+            None
+        };
+        Ok(Simulation {
+            month: month.to_owned(),
+            currency: currency(office.country),
+            people: now.len(),
+            gross_now: now.iter().map(|(_, s)| s.gross).sum(),
+            net_now: now.iter().map(|(_, s)| s.net).sum(),
+            gross_simulated: simulated.iter().map(|(_, s)| s.gross).sum(),
+            net_simulated: simulated.iter().map(|(_, s)| s.net).sum(),
+            position_scheme,
+            changes: changes
+                .iter()
+                .map(|(n, v)| (n.code().to_owned(), *v))
+                .collect(),
+        })
+    }
+
+    /// A payroll as rows (one per person, main lines as columns), for CSV/XLSX export.
+    pub async fn payroll_rows(&self, run: &PayrollRunRow) -> Result<Vec<Vec<String>>> {
+        let staff: HashMap<StaffId, StaffRow> = self
+            .store
+            .staff_list(run.office_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let slips = self.store.payslips(run.id).await?;
+        let mut codes: Vec<String> = Vec::new();
+        for s in &slips {
+            for l in s.breakdown["lines"].as_array().into_iter().flatten() {
+                if let Some(c) = l["code"].as_str()
+                    && !codes.iter().any(|x| x == c)
+                {
+                    codes.push(c.to_owned());
+                }
+            }
+        }
+        let mut out = vec![
+            ["number", "name", "gross"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain(codes.iter().cloned())
+                .chain(["net".to_owned()])
+                .collect::<Vec<_>>(),
+        ];
+        let mut sorted: Vec<&PayslipRow> = slips.iter().collect();
+        sorted.sort_by_key(|s| staff.get(&s.staff_id).map(|p| p.number.clone()));
+        for s in sorted {
+            let p = staff.get(&s.staff_id);
+            let mut row = vec![
+                p.map(|p| p.number.clone()).unwrap_or_default(),
+                p.map(full_name).unwrap_or_default(),
+                s.breakdown["gross"].as_str().unwrap_or_default().to_owned(),
+            ];
+            for c in &codes {
+                let amount = s.breakdown["lines"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|l| l["code"] == c.as_str())
+                    .and_then(|l| l["amount"].as_str())
+                    .unwrap_or_default();
+                row.push(amount.to_owned());
+            }
+            row.push(s.breakdown["net"].as_str().unwrap_or_default().to_owned());
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
+/// The columns of a staff import or export.
+pub fn import_columns(country: Country) -> Vec<&'static str> {
+    let mut c = vec![
+        "number",
+        "family_name",
+        "given_name",
+        "birth_date",
+        "gender",
+        "id_kind",
+        "id_number",
+        "email",
+        "phone",
+        "education",
+        "from",
+        "unit",
+        "position",
+        "status",
+    ];
+    c.extend(pay_columns(country).iter().map(|(n, _)| *n));
+    c
+}
+
+/// Pay columns of an import and whether they hold integers.
+fn pay_columns(country: Country) -> &'static [(&'static str, bool)] {
+    match country {
+        Country::Vn => &[
+            ("staff_kind", false),
+            ("scale", false),
+            ("step", true),
+            ("coefficient", false),
+            ("leadership_coefficient", false),
+            ("last_step_since", false),
+            ("dependants", true),
+        ],
+        Country::Fr => &[
+            ("indice_majore", true),
+            ("nbi_points", true),
+            ("residence_zone", true),
+            ("children", true),
+            ("bonuses", false),
+        ],
+    }
+}
