@@ -60,6 +60,12 @@ pub const LOGINS: &[DemoLogin] = &[
         office: Some("HN-SONOIVU"),
     },
     DemoLogin {
+        username: "an.vu",
+        name: "Vũ Thị An",
+        role: Role::OfficeAdmin,
+        office: Some("HN-SONOIVU"),
+    },
+    DemoLogin {
         username: "julien.bernard",
         name: "Julien Bernard",
         role: Role::OfficeAdmin,
@@ -145,6 +151,16 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
         users.get("claire.martin"),
     ) {
         crate::demo_records::load(rt, vn, vn_agent, vn_admin, fr, fr_agent).await?;
+    }
+    if let (Some(vn), Some(fr), Some(vn_hr), Some(vn_staff), Some(fr_hr), Some(fr_staff)) = (
+        office("HN-SONOIVU"),
+        office("FR-PREF-33"),
+        users.get("an.vu"),
+        users.get("hoa.le"),
+        users.get("julien.bernard"),
+        users.get("claire.martin"),
+    ) {
+        crate::demo_hr::load(rt, vn, vn_hr, vn_staff, fr, fr_hr, fr_staff).await?;
     }
     guichet_store::verify::checkpoint_streams(&*rt.store, &rt.key, rt.clock.now(), true).await?;
     Ok(true)

@@ -5,14 +5,17 @@
 pub mod archive_cmd;
 pub mod bench;
 pub mod bench_documents;
+pub mod bench_hr;
 pub mod bench_one_stop;
 pub mod bench_records;
 pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
 pub mod demo_catalogue;
+pub mod demo_hr;
 pub mod demo_records;
 pub mod documents_cmd;
+pub mod hr_cmd;
 pub mod idcheck;
 pub mod units_cmd;
 

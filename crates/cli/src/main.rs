@@ -97,6 +97,12 @@ enum Command {
     /// Records and archives: capture, archival packages, fixity audits, search.
     #[command(subcommand)]
     Archive(ArchiveCommand),
+    /// Civil-service pay of one person-month (Vietnamese or French rules).
+    #[command(subcommand)]
+    Pay(PayCommand),
+    /// Personnel records and payroll runs.
+    #[command(subcommand)]
+    Hr(HrCommand),
     /// BagIt bags (RFC 8493) of any directory.
     #[command(subcommand)]
     Bag(BagCommand),
@@ -118,9 +124,63 @@ enum Command {
         #[arg(long, default_value = "ledger")]
         suite: String,
         /// Dossiers in the agent queue of the one-stop suite, exported by the documents suite,
-        /// or records indexed by the records suite.
-        #[arg(long, default_value_t = 1_000_000)]
-        queue_rows: u64,
+        /// or records indexed by the records suite (default 1,000,000); people paid by the hr
+        /// suite (default 100,000).
+        #[arg(long)]
+        queue_rows: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PayCommand {
+    /// Compute one person-month described in a JSON file (`-` reads stdin) and print the
+    /// breakdown as JSON: gross, each allowance and deduction with its legal source, net.
+    /// The input format is in docs/hr.md.
+    Compute {
+        /// vn or fr.
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        input: PathBuf,
+        /// Use only the legal parameters built into this release, without opening the
+        /// database (values entered by administrators are then left out).
+        #[arg(long)]
+        builtin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum HrCommand {
+    /// Import people from a CSV or XLSX file: every row or none (problems listed by line).
+    Import {
+        #[arg(long)]
+        office: String,
+        file: PathBuf,
+    },
+    /// Write the staff as of a date to a CSV or XLSX file (by its extension).
+    Export {
+        #[arg(long)]
+        office: String,
+        /// YYYY-MM-DD (default: today).
+        #[arg(long)]
+        on: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Who held which position on a date.
+    On {
+        #[arg(long)]
+        office: String,
+        /// YYYY-MM-DD.
+        date: String,
+    },
+    /// Compute an office's payroll of a month (YYYY-MM), and lock it with --lock.
+    Payroll {
+        #[arg(long)]
+        office: String,
+        month: String,
+        #[arg(long)]
+        lock: bool,
     },
 }
 
@@ -395,6 +455,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         };
     }
+    if let Command::Pay(PayCommand::Compute {
+        country,
+        input,
+        builtin: true,
+    }) = &cli.command
+    {
+        println!(
+            "{}",
+            guichet::hr_cmd::compute_text(country, input, &guichet_pay::Parameters::builtin())?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let config = Config::load(&overrides)?;
     init_logging(&config.log);
     if let Command::Bench {
@@ -419,10 +491,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         let report = match suite.as_str() {
             "ledger" => guichet::bench::run(options).await?,
-            "one-stop" => guichet::bench_one_stop::run(options, queue_rows).await?,
-            "documents" => guichet::bench_documents::run(options, queue_rows).await?,
-            "records" => guichet::bench_records::run(options, queue_rows).await?,
-            other => bail!("unknown suite {other:?}: ledger, one-stop, documents or records"),
+            "one-stop" => {
+                guichet::bench_one_stop::run(options, queue_rows.unwrap_or(1_000_000)).await?
+            }
+            "documents" => {
+                guichet::bench_documents::run(options, queue_rows.unwrap_or(1_000_000)).await?
+            }
+            "records" => {
+                guichet::bench_records::run(options, queue_rows.unwrap_or(1_000_000)).await?
+            }
+            "hr" => guichet::bench_hr::run(options, queue_rows.unwrap_or(100_000)).await?,
+            other => bail!("unknown suite {other:?}: ledger, one-stop, documents, records or hr"),
         };
         println!("{report}");
         return Ok(ExitCode::SUCCESS);
@@ -489,6 +568,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
         }
+        Command::Pay(PayCommand::Compute { country, input, .. }) => {
+            let params = guichet::hr_cmd::parameters(&rt).await?;
+            println!(
+                "{}",
+                guichet::hr_cmd::compute_text(&country, &input, &params)?
+            );
+        }
+        Command::Hr(h) => match h {
+            HrCommand::Import { office, file } => {
+                return guichet::hr_cmd::import(&rt, &office, &file).await;
+            }
+            HrCommand::Export { office, on, out } => {
+                guichet::hr_cmd::export(&rt, &office, on.as_deref(), &out).await?
+            }
+            HrCommand::On { office, date } => {
+                print!("{}", guichet::hr_cmd::on(&rt, &office, &date).await?)
+            }
+            HrCommand::Payroll {
+                office,
+                month,
+                lock,
+            } => print!(
+                "{}",
+                guichet::hr_cmd::payroll(&rt, &office, &month, lock).await?
+            ),
+        },
         Command::Archive(a) => match a {
             ArchiveCommand::Capture => guichet::archive_cmd::capture(&rt).await?,
             ArchiveCommand::Export {

@@ -51,7 +51,7 @@ fn verify_passes_on_demo_data_and_names_a_tampered_entry() {
     let out = guichet(dir.path(), None, &["verify"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out).contains("ledger verified: 123 entries in 4 streams, 4 signed checkpoints"),
+        text(&out).contains("ledger verified: 194 entries in 4 streams, 4 signed checkpoints"),
         "{}",
         text(&out)
     );

@@ -420,6 +420,17 @@ impl Parameters {
         self.entry(name, date).map(|e| (e.value, e.source.as_str()))
     }
 
+    /// The first day on which every parameter of `country` (`vn` or `fr`) has a value: pay can
+    /// be computed from then on.
+    pub fn first_complete_day(&self, country: &str) -> Option<Date> {
+        ParamName::ALL
+            .into_iter()
+            .filter(|n| n.country() == country)
+            .map(|n| self.entries(n).first().map(|e| e.from))
+            .collect::<Option<Vec<Date>>>()
+            .and_then(|days| days.into_iter().max())
+    }
+
     pub fn entries(&self, name: ParamName) -> &[Entry] {
         self.series.get(&name).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -487,6 +498,14 @@ mod tests {
                 .0,
             2_340_000
         );
+    }
+
+    #[test]
+    fn pay_can_be_computed_from_the_latest_first_value() {
+        let p = Parameters::builtin();
+        assert_eq!(p.first_complete_day("vn"), Some(date!(2019 - 07 - 01)));
+        assert_eq!(p.first_complete_day("fr"), Some(date!(2024 - 01 - 01)));
+        assert_eq!(p.first_complete_day("xx"), None);
     }
 
     #[test]

@@ -105,6 +105,20 @@ pub fn compute_pay(
         .map_err(pay_error)
 }
 
+/// Checks a pay situation that starts on `from`: it must compute on that day, or on the first
+/// day pay can be computed at all when the career entry is older than the parameters.
+pub fn check_pay(
+    country: Country,
+    data: &Value,
+    from: Date,
+    params: &Parameters,
+) -> Result<Payslip> {
+    let day = params
+        .first_complete_day(country.code())
+        .map_or(from, |first| from.max(first));
+    compute_pay(country, data, day, params)
+}
+
 /// A person as of a date: their assignment, status and pay situation then.
 #[derive(Debug, Clone)]
 pub struct StaffOn {
@@ -733,7 +747,7 @@ impl Hr<'_> {
                 }
             }
             if let Some(pay) = &p.pay {
-                match compute_pay(office.country, pay, from, params) {
+                match check_pay(office.country, pay, from, params) {
                     Ok(_) => terms.push(self.term_row(
                         office,
                         staff_id,
@@ -906,7 +920,7 @@ impl Hr<'_> {
         }
         match t.kind.as_str() {
             "pay" => {
-                compute_pay(office.country, &t.data, t.from, &self.parameters().await?)?;
+                check_pay(office.country, &t.data, t.from, &self.parameters().await?)?;
             }
             "status" => {
                 let s = t.data["status"].as_str().unwrap_or_default();

@@ -2246,16 +2246,23 @@ macro_rules! sql_store {
                         .await
                         .map_err(|e| conflict(e, &format!("the payroll of {}", run.month)))?;
                     }
-                    for s in &slips {
-                        sqlx::query("INSERT INTO payslips (run_id, staff_id, gross, net, breakdown) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(run.id.as_uuid())
-                            .bind(s.staff_id.as_uuid())
-                            .bind(s.gross)
-                            .bind(s.net)
-                            .bind(s.breakdown.to_string())
-                            .execute(&mut *conn)
-                            .await
-                            .map_err(map_err)?;
+                    // Many rows per statement: a payroll of 100,000 people is 200 statements,
+                    // not 100,000 round trips.
+                    for chunk in slips.chunks(500) {
+                        let values: Vec<String> = (0..chunk.len())
+                            .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
+                            .collect();
+                        let sql = format!("INSERT INTO payslips (run_id, staff_id, gross, net, breakdown) VALUES {}", values.join(", "));
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for s in chunk {
+                            q = q
+                                .bind(run.id.as_uuid())
+                                .bind(s.staff_id.as_uuid())
+                                .bind(s.gross)
+                                .bind(s.net)
+                                .bind(s.breakdown.to_string());
+                        }
+                        q.execute(&mut *conn).await.map_err(map_err)?;
                     }
                     append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(run)
