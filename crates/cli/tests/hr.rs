@@ -157,6 +157,36 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
     ] {
         assert!(html.contains(text), "payslip shows {text}");
     }
+    let r = hr
+        .get(app.url(&format!("/hr/payroll/{}/slip/{}/pdf", runs[0].id, an.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(
+            text.contains("Vũ Thị An") && text.contains("Decree 204/2004/NĐ-CP"),
+            "{text}"
+        );
+    }
+    let r = hr
+        .get(app.url(&format!("/hr/staff/{}/record.pdf?on=2024-05-01", an.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    if let Some(text) = pdf_text(&r.bytes().await.unwrap()) {
+        assert!(
+            text.contains("SƠ YẾU LÝ LỊCH") || text.contains("PERSONNEL RECORD"),
+            "{text}"
+        );
+        assert!(
+            text.contains("TCBC · PTP"),
+            "the position held on 2024-05-01: {text}"
+        );
+    }
     // The stored breakdown is what the pay crate computes from the pay situation.
     let slip = app
         .rt
@@ -673,6 +703,17 @@ async fn who_may_see_what(db: Db) {
     let request = terms.iter().find(|t| t.kind == "correction").unwrap();
     assert!(request.note.contains("Thạc sĩ Luật"));
     assert_eq!(app.recent_actions(5).await[0], "hr.correction_added");
+    // Their record prints as a PDF (after form 2C); another person's does not.
+    let r = agent
+        .get(app.url("/hr/me/record.pdf?on=2026-11-15"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    let (status, _) = page(&agent, &app, &format!("/hr/staff/{}/record.pdf", hoa.id)).await;
+    assert_eq!(status, 403);
     // They cannot add terms to their own record.
     let (status, _, _) = post(
         &agent,
@@ -954,6 +995,19 @@ async fn parameters_simulator_and_pay_api(db: Db) {
             .unwrap()
             .contains("step 10 does not exist on scale A1")
     );
+}
+
+/// The text of a PDF through pdftotext (scripts/setup installs it; skipped when missing).
+fn pdf_text(pdf: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Money as the pages print it for Vietnam.

@@ -256,3 +256,10 @@ pub fn sample_data(country: &str, lang: &str) -> Value {
         },
     })
 }
+
+/// Templates of civil-service documents, rendered from data prepared by the caller (labels
+/// already in the reader's language): the personnel record after form 2C, and the payslip.
+pub mod hr_templates {
+    pub const PERSONNEL_FORM: &str = include_str!("../templates/personnel_2c.typ");
+    pub const PAYSLIP: &str = include_str!("../templates/payslip.typ");
+}

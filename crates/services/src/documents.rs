@@ -302,7 +302,7 @@ fn format_moment(country: Country, lang: Language, at: OffsetDateTime) -> String
 }
 
 /// "Hà Nội, ngày 25 tháng 11 năm 2026" / "Bordeaux, le 25 novembre 2026".
-fn place_date(office: &Office, lang: Language, d: time::Date) -> String {
+pub fn place_date(office: &Office, lang: Language, d: time::Date) -> String {
     const FR_MONTHS: [&str; 12] = [
         "janvier",
         "février",

@@ -19,6 +19,8 @@ use guichet_store::{
 use serde_json::{Value, json};
 use time::Date;
 
+pub use guichet_documents::hr_templates;
+
 use crate::dossier::Actor;
 use crate::{Result, ServiceError, invalid};
 
@@ -1569,4 +1571,24 @@ fn pay_columns(country: Country) -> &'static [(&'static str, bool)] {
             ("bonuses", false),
         ],
     }
+}
+
+/// Renders one of `guichet_documents::hr_templates` with `data` (which carries `lang`,
+/// `country`, `office` and `document` as the shared header reads them) off the async threads.
+pub async fn render_pdf(
+    renderer: std::sync::Arc<guichet_documents::Renderer>,
+    template: &'static str,
+    data: Value,
+    today: Date,
+) -> Result<Vec<u8>> {
+    tokio::task::spawn_blocking(move || {
+        let qr = data["document"]["id"]
+            .as_str()
+            .unwrap_or("guichet")
+            .to_owned();
+        guichet_documents::render(&renderer, template, &data, &qr, today)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))?
+    .map_err(|e| ServiceError::Internal(e.to_string()))
 }

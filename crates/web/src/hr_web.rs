@@ -24,6 +24,7 @@ use crate::form_data::FormData;
 use crate::i18n::Tr;
 use crate::one_stop::{offices_where, page_error, service_message};
 use crate::pages::{Chrome, render_with};
+use guichet_services::hr::hr_templates as guichet_documents_templates;
 
 #[derive(serde::Deserialize, Default)]
 pub struct HrParams {
@@ -1099,6 +1100,119 @@ pub async fn request_correction(
     }
 }
 
+// ------------------------------------------------------------------ printable documents
+
+fn header_data(tr: &Tr, office: &Office, title: &str, number: &str, today: Date) -> Value {
+    json!({
+        "lang": tr.lang.code(),
+        "country": office.country.code(),
+        "office": {"code": office.code, "name": office.name, "parent": ""},
+        "document": {
+            "title": title,
+            "number": number,
+            "id": format!("{}-{number}", office.code),
+            "place_date": guichet_services::documents::place_date(office, tr.lang, today),
+        },
+    })
+}
+
+fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}.pdf\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+/// The personnel record as of `on`, printed in the manner of form 2C.
+async fn personnel_pdf(
+    app: &App,
+    ctx: &Ctx,
+    id: StaffId,
+    on: &str,
+    own: bool,
+) -> Result<Response, PageError> {
+    let page = person_page(app, ctx, id, on, own, None, None).await?;
+    let tr = ctx.tr();
+    let s = app
+        .store
+        .staff_member(id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let office = app
+        .store
+        .office(s.office_id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let today = today(app, &office);
+    let mut data = header_data(&tr, &office, &tr.t("hr-personnel-form"), &s.number, today);
+    let current: Vec<(String, String)> = page
+        .terms
+        .iter()
+        .filter(|t| t.current && ["assignment", "status", "pay"].contains(&t.kind.as_str()))
+        .map(|t| (t.kind_label.clone(), t.summary.clone()))
+        .collect();
+    let (career, events): (Vec<&TermLine>, Vec<&TermLine>) = page
+        .terms
+        .iter()
+        .partition(|t| ["assignment", "status", "pay", "leave"].contains(&t.kind.as_str()));
+    let row = |t: &&TermLine| json!({"from": t.from, "to": t.to, "kind": t.kind_label, "text": t.summary});
+    data["person_name"] = json!(page.name);
+    data["on"] = json!(page.on);
+    data["identity"] = json!(page.identity);
+    data["current"] = json!(current);
+    data["career"] = json!(career.iter().map(row).collect::<Vec<_>>());
+    data["events"] = json!(
+        events
+            .iter()
+            .filter(|t| t.kind != "correction")
+            .map(row)
+            .collect::<Vec<_>>()
+    );
+    let pdf = hr::render_pdf(
+        app.issuer.renderer.clone(),
+        guichet_documents_templates::PERSONNEL_FORM,
+        data,
+        today,
+    )
+    .await
+    .map_err(|e| page_error(&tr, e))?;
+    Ok(pdf_response(pdf, &format!("{}-{}", s.number, page.on)))
+}
+
+pub async fn person_pdf(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(p): Query<OnParams>,
+) -> Result<Response, PageError> {
+    personnel_pdf(&app, &ctx, staff_id(&id)?, &p.on, false).await
+}
+
+pub async fn me_pdf(
+    State(app): State<App>,
+    ctx: Ctx,
+    Query(p): Query<OnParams>,
+) -> Result<Response, PageError> {
+    ctx.authorize(Action::ViewOwnAccount)?;
+    let Some(user) = ctx.user.as_ref() else {
+        return Err(PageError::not_found());
+    };
+    let Some(s) = app.store.staff_of_user(user.id).await?.into_iter().next() else {
+        return Err(PageError::not_found());
+    };
+    personnel_pdf(&app, &ctx, s.id, &p.on, true).await
+}
+
 // ------------------------------------------------------------------ payroll
 
 pub struct RunLine {
@@ -1481,6 +1595,7 @@ pub struct SlipPage {
     pub month: String,
     pub locked: bool,
     pub run: String,
+    pub staff: String,
     pub name: String,
     pub number: String,
     pub slip: SlipView,
@@ -1514,10 +1629,70 @@ pub async fn slip(
             month: run.month.clone(),
             locked: run.state == "locked",
             run: run.id.to_string(),
+            staff: staff.to_string(),
             name: format!("{} {}", p.family_name, p.given_name),
             number: p.number.clone(),
             slip: slip_view(&tr, office.country, &s.breakdown),
         },
+    ))
+}
+
+pub async fn slip_pdf(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, staff)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let tr = ctx.tr();
+    let (run, office) = run_of(&app, &ctx, &id).await?;
+    let staff = staff_id(&staff)?;
+    let s = app
+        .store
+        .payslips(run.id)
+        .await?
+        .into_iter()
+        .find(|s| s.staff_id == staff)
+        .ok_or_else(PageError::not_found)?;
+    let p = app
+        .store
+        .staff_member(staff)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let view = slip_view(&tr, office.country, &s.breakdown);
+    let today = today(&app, &office);
+    let mut data = header_data(
+        &tr,
+        &office,
+        &tr.t("hr-payslip"),
+        &format!("{}/{}", run.month, p.number),
+        today,
+    );
+    data["month"] = json!(run.month);
+    data["person_name"] = json!(format!("{} {}", p.family_name, p.given_name));
+    data["number"] = json!(p.number);
+    data["state"] = json!(tr.t(&format!("hr-run-{}", run.state)));
+    data["gross"] = json!(view.gross);
+    data["deductions"] = json!(view.deductions);
+    data["net"] = json!(view.net);
+    data["lines"] = json!(
+        view.lines
+            .iter()
+            .map(|l| json!({
+                "label": l.label, "rate": l.rate, "base": l.base, "amount": l.amount,
+                "deduction": l.deduction, "info": l.info, "source": l.source,
+            }))
+            .collect::<Vec<_>>()
+    );
+    let pdf = hr::render_pdf(
+        app.issuer.renderer.clone(),
+        guichet_documents_templates::PAYSLIP,
+        data,
+        today,
+    )
+    .await
+    .map_err(|e| page_error(&tr, e))?;
+    Ok(pdf_response(
+        pdf,
+        &format!("payslip-{}-{}", run.month, p.number),
     ))
 }
 

@@ -918,3 +918,4 @@ hr-param-fr_residence_zone2_rate = Residence allowance, zone 2
 hr-param-fr_residence_zone3_rate = Residence allowance, zone 3
 hr-param-fr_sft_floor_index = SFT floor index
 hr-param-fr_sft_ceiling_index = SFT ceiling index
+hr-personnel-form = Personnel record (form 2C)

@@ -918,3 +918,4 @@ hr-param-fr_residence_zone2_rate = Indemnité de résidence, zone 2
 hr-param-fr_residence_zone3_rate = Indemnité de résidence, zone 3
 hr-param-fr_sft_floor_index = Indice plancher du SFT
 hr-param-fr_sft_ceiling_index = Indice plafond du SFT
+hr-personnel-form = Fiche individuelle (modèle 2C)

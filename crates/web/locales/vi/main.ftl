@@ -918,3 +918,4 @@ hr-param-fr_residence_zone2_rate = Phụ cấp cư trú vùng 2
 hr-param-fr_residence_zone3_rate = Phụ cấp cư trú vùng 3
 hr-param-fr_sft_floor_index = Chỉ số sàn SFT
 hr-param-fr_sft_ceiling_index = Chỉ số trần SFT
+hr-personnel-form = Sơ yếu lý lịch (Mẫu 2C)
