@@ -703,6 +703,39 @@ async fn who_may_see_what(db: Db) {
     let request = terms.iter().find(|t| t.kind == "correction").unwrap();
     assert!(request.note.contains("Thạc sĩ Luật"));
     assert_eq!(app.recent_actions(5).await[0], "hr.correction_added");
+    let request = request.clone();
+    // HR sees the request waiting, answers it; the person then reads the answer.
+    let hr = app.client_as("an.vu").await;
+    let (_, html) = page(&hr, &app, "/hr?office=HN-SONOIVU").await;
+    assert!(html.contains("Correction requests waiting") && html.contains("không phải Cử nhân"));
+    let (status, _, _) = post(
+        &hr,
+        &app,
+        &format!("/hr/staff/{}/corrections/{}", hoa.id, request.id),
+        &[("answer", "")],
+    )
+    .await;
+    assert_eq!(status, 422, "an answer is needed");
+    let (status, _, _) = post(
+        &hr,
+        &app,
+        &format!("/hr/staff/{}/corrections/{}", hoa.id, request.id),
+        &[("answer", "Đã cập nhật theo bằng Thạc sĩ")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&hr, &app, "/hr?office=HN-SONOIVU").await;
+    assert!(!html.contains("Correction requests waiting"));
+    let (_, html) = page(&agent, &app, "/hr/me").await;
+    assert!(html.contains("Đã cập nhật theo bằng Thạc sĩ"));
+    let (status, _, _) = post(
+        &hr,
+        &app,
+        &format!("/hr/staff/{}/corrections/{}", hoa.id, request.id),
+        &[("answer", "again")],
+    )
+    .await;
+    assert_eq!(status, 422, "answered once");
     // Their record prints as a PDF (after form 2C); another person's does not.
     let r = agent
         .get(app.url("/hr/me/record.pdf?on=2026-11-15"))

@@ -1043,6 +1043,73 @@ impl Hr<'_> {
         .await
     }
 
+    /// Open correction requests of an office's staff, oldest first.
+    pub async fn open_corrections(&self, office: OfficeId) -> Result<Vec<(StaffRow, TermRow)>> {
+        let staff: HashMap<StaffId, StaffRow> = self
+            .store
+            .staff_list(office)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let today = self.clock.now().date();
+        let mut out: Vec<(StaffRow, TermRow)> = self
+            .store
+            .terms_on(office, "correction", today)
+            .await?
+            .into_iter()
+            .filter(|t| t.data["state"] == "open")
+            .filter_map(|t| staff.get(&t.staff_id).cloned().map(|s| (s, t)))
+            .collect();
+        out.sort_by_key(|(_, t)| t.valid_from);
+        Ok(out)
+    }
+
+    /// HR answers a correction request (after correcting the record, or explaining why not).
+    pub async fn close_correction(
+        &self,
+        actor: &Actor,
+        staff: StaffId,
+        term: guichet_core::TermId,
+        answer: &str,
+    ) -> Result<()> {
+        let person = self
+            .store
+            .staff_member(staff)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("staff {staff}")))?;
+        let office = self.office(person.office_id).await?;
+        let Some(mut t) = self
+            .store
+            .staff_terms(staff)
+            .await?
+            .into_iter()
+            .find(|t| t.id == term && t.kind == "correction")
+        else {
+            return Err(ServiceError::NotFound(format!("correction request {term}")));
+        };
+        if t.data["state"] != "open" {
+            return Err(invalid("hr-term", "this request is already answered"));
+        }
+        if answer.trim().is_empty() {
+            return Err(invalid("hr-term", "say what was done"));
+        }
+        t.data = json!({"state": "done", "answer": answer.trim(), "by": actor.name});
+        let audit = Audit::one(
+            self.clock.now(),
+            event(
+                &office,
+                actor,
+                "hr.correction_answered",
+                "staff",
+                staff.to_string(),
+                json!({"term": t.id, "answer": answer.trim()}),
+            ),
+        );
+        self.store.put_terms(vec![t], &audit).await?;
+        Ok(())
+    }
+
     // ---------------------------------------------------------------- import and export
 
     /// Reads people from CSV (UTF-8, comma or semicolon, header row) or XLSX (first sheet).

@@ -129,6 +129,10 @@ fn term_summary(tr: &Tr, t: &TermRow) -> String {
         "assignment" => format!("{} · {}", t.unit_code, t.position_code),
         "status" => status_label(tr, t.data["status"].as_str().unwrap_or_default()),
         "pay" => pay_summary(&t.data),
+        "correction" => match t.data["answer"].as_str() {
+            Some(a) => format!("{} → {a}", t.note),
+            None => t.note.clone(),
+        },
         _ => t.note.clone(),
     }
 }
@@ -201,6 +205,7 @@ pub struct HrPage {
     pub statuses: Vec<(String, String)>,
     pub vn: bool,
     pub columns: String,
+    pub corrections: Vec<(String, String, String, String, String)>,
     pub error: Option<String>,
     pub report: Vec<hr::RowError>,
     pub notice: Option<String>,
@@ -281,6 +286,22 @@ async fn hr_page(
             .collect(),
         vn: office.country == Country::Vn,
         columns: hr::import_columns(office.country).join(","),
+        corrections: app
+            .hr()
+            .open_corrections(office.id)
+            .await
+            .map_err(|e| page_error(&tr, e))?
+            .into_iter()
+            .map(|(s, t)| {
+                (
+                    s.id.to_string(),
+                    t.id.to_string(),
+                    format!("{} {}", s.family_name, s.given_name),
+                    t.valid_from.to_string(),
+                    t.note,
+                )
+            })
+            .collect(),
         error,
         report,
         notice: (!p.notice.is_empty())
@@ -432,6 +453,48 @@ pub async fn import(
             StatusCode::UNPROCESSABLE_ENTITY,
             hr_page(&app, &ctx, &p, Some(service_message(&tr, &e)), Vec::new()).await?,
         )),
+    }
+}
+
+pub async fn close_correction(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((staff, term)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, PageError> {
+    let tr = ctx.tr();
+    let staff = staff_id(&staff)?;
+    let term: guichet_core::TermId = term.parse().map_err(|_| PageError::not_found())?;
+    let s = app
+        .store
+        .staff_member(staff)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let office = app
+        .store
+        .office(s.office_id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    match app
+        .hr()
+        .close_correction(&actor(&ctx), staff, term, &form.text("answer"))
+        .await
+    {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/hr?office={}&notice=answered", office.code)).into_response(),
+        ),
+        Err(e) => {
+            let p = HrParams {
+                office: office.code.clone(),
+                ..HrParams::default()
+            };
+            let msg = service_message(&tr, &e);
+            Ok(render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                hr_page(&app, &ctx, &p, Some(msg), Vec::new()).await?,
+            ))
+        }
     }
 }
 

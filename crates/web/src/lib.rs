@@ -216,6 +216,7 @@ pub fn router(app: App) -> Router {
         .route("/hr/staff/{id}", get(hr_web::person))
         .route("/hr/staff/{id}/terms", post(hr_web::add_term))
         .route("/hr/staff/{id}/record.pdf", get(hr_web::person_pdf))
+        .route("/hr/staff/{id}/corrections/{term}", post(hr_web::close_correction))
         .route("/hr/me", get(hr_web::me))
         .route("/hr/me/record.pdf", get(hr_web::me_pdf))
         .route("/hr/me/correction", post(hr_web::request_correction))

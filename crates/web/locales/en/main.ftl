@@ -919,3 +919,7 @@ hr-param-fr_residence_zone3_rate = Residence allowance, zone 3
 hr-param-fr_sft_floor_index = SFT floor index
 hr-param-fr_sft_ceiling_index = SFT ceiling index
 hr-personnel-form = Personnel record (form 2C)
+hr-corrections-open = Correction requests waiting for an answer
+hr-correction-answer = What was done
+hr-correction-close = Answer and close
+hr-notice-answered = The request was answered.

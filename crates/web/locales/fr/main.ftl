@@ -919,3 +919,7 @@ hr-param-fr_residence_zone3_rate = Indemnité de résidence, zone 3
 hr-param-fr_sft_floor_index = Indice plancher du SFT
 hr-param-fr_sft_ceiling_index = Indice plafond du SFT
 hr-personnel-form = Fiche individuelle (modèle 2C)
+hr-corrections-open = Demandes de rectification en attente
+hr-correction-answer = Suite donnée
+hr-correction-close = Répondre et clore
+hr-notice-answered = La demande a reçu sa réponse.

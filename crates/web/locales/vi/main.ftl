@@ -919,3 +919,7 @@ hr-param-fr_residence_zone3_rate = Phụ cấp cư trú vùng 3
 hr-param-fr_sft_floor_index = Chỉ số sàn SFT
 hr-param-fr_sft_ceiling_index = Chỉ số trần SFT
 hr-personnel-form = Sơ yếu lý lịch (Mẫu 2C)
+hr-corrections-open = Đề nghị chỉnh sửa chờ xử lý
+hr-correction-answer = Kết quả xử lý
+hr-correction-close = Trả lời và đóng
+hr-notice-answered = Đã trả lời đề nghị.
