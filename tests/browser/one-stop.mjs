@@ -202,6 +202,22 @@ async function main() {
     check((await head.textContent('main')).includes('Luật Khiếu nại 2011'), 'the legal hold is listed');
     await shot(head, 'disposition-vi.png');
 
+    // Civil-service management: HR of the Sở Nội vụ, without JavaScript: the chart as of a
+    // date, the November payroll beside October, and a computed month locked.
+    const hrCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
+    const hr = await hrCtx.newPage();
+    await login(hr, base, 'an.vu');
+    await hr.goto(`${base}/hr/chart?office=HN-SONOIVU&on=2026-11-15`);
+    check((await hr.textContent('main')).includes('Phòng Lao động — Việc làm'), 'the organisation chart shows the labour unit');
+    await shot(hr, 'hr-chart-vi.png');
+    await hr.goto(`${base}/hr/payroll?office=HN-SONOIVU`);
+    await hr.click('a:text("2026-11")');
+    check((await hr.textContent('main')).includes('Vũ Thị An'), 'the payroll compares November with October');
+    await shot(hr, 'hr-payroll-vi.png');
+    await hr.click('a:text("Vũ Thị An")');
+    check((await hr.textContent('main')).includes('Decree 204/2004/NĐ-CP'), 'the payslip names its legal sources');
+    await shot(hr, 'hr-payslip-vi.png');
+
     // French pages render too.
     const frCtx = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1100, height: 900 } });
     const fr = await frCtx.newPage();

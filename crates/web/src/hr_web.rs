@@ -571,7 +571,6 @@ pub struct ChartLine {
     pub code: String,
     pub name: String,
     pub depth: usize,
-    pub indent: String,
     pub from: String,
     pub admin_unit: String,
     pub people: Vec<(String, String, String)>,
@@ -621,7 +620,6 @@ async fn chart_page(
         .map_err(|e| page_error(&tr, e))?
         .into_iter()
         .map(|n| ChartLine {
-            indent: format!("padding-left: {}rem", n.depth * 2),
             code: n.unit.code.clone(),
             name: n.unit.name.clone(),
             depth: n.depth,
@@ -857,7 +855,11 @@ pub fn slip_view(tr: &Tr, country: Country, b: &Value) -> SlipView {
                 rate: l["rate"].as_str().unwrap_or_default().to_owned(),
                 base: amount(&l["base"]),
                 amount: amount(&l["amount"]),
-                deduction: l["kind"] == "deduction",
+                // "−0" reads oddly: a zero deduction shows as 0.
+                deduction: l["kind"] == "deduction"
+                    && l["amount"]
+                        .as_str()
+                        .is_some_and(|a| a.trim_start_matches(['0', '.']) != ""),
                 info: l["kind"] == "info",
                 source: l["source"].as_str().unwrap_or_default().to_owned(),
             })
