@@ -859,7 +859,7 @@ pub fn slip_view(tr: &Tr, country: Country, b: &Value) -> SlipView {
                 deduction: l["kind"] == "deduction"
                     && l["amount"]
                         .as_str()
-                        .is_some_and(|a| a.trim_start_matches(['0', '.']) != ""),
+                        .is_some_and(|a| !a.trim_start_matches(['0', '.']).is_empty()),
                 info: l["kind"] == "info",
                 source: l["source"].as_str().unwrap_or_default().to_owned(),
             })
