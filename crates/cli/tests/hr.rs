@@ -916,6 +916,14 @@ async fn parameters_simulator_and_pay_api(db: Db) {
                 .sum::<i64>()
         }
     };
+    // January is compared with December of the year before: everyone's pay rose.
+    let (_, html) = page(&hr, &app, &format!("/hr/payroll/{}", jan.id)).await;
+    let diff =
+        &html[html.find("Changes since last month").unwrap()..html.find("Payslips").unwrap()];
+    assert!(
+        diff.contains("Trần Đức Thắng") && diff.contains("Ngô Thị Mai"),
+        "{diff}"
+    );
     // Coefficient salaries are exact multiples of the base salary.
     assert_eq!(salary(jan).await * 2_340_000, salary(dec).await * 2_600_000);
     // The simulator: the same question without storing anything.

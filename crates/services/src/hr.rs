@@ -826,7 +826,7 @@ impl Hr<'_> {
         let units = self.store.org_units(office.id).await?;
         let positions = self.store.positions(office.id).await?;
         let params = self.parameters().await?;
-        let taken: Vec<String> = self
+        let taken: std::collections::HashSet<String> = self
             .store
             .staff_list(office.id)
             .await?
@@ -1382,10 +1382,9 @@ impl Hr<'_> {
     /// Net pay per person against the office's run of the month before: new, gone, changed.
     pub async fn payroll_diff(&self, run: &PayrollRunRow) -> Result<Vec<PayDiff>> {
         let day = month_start(&run.month)?;
-        let prev_day = guichet_pay::vn::add_months(day, 11).map(|d| d.replace_year(d.year() - 1));
-        let prev_month = match prev_day {
-            Some(Ok(d)) => format!("{:04}-{:02}", d.year(), u8::from(d.month())),
-            _ => return Ok(Vec::new()),
+        let prev_month = match day.month() {
+            time::Month::January => format!("{:04}-12", day.year() - 1),
+            m => format!("{:04}-{:02}", day.year(), u8::from(m.previous())),
         };
         let runs = self.store.payroll_runs(run.office_id).await?;
         let before: HashMap<StaffId, i64> = match runs.iter().find(|r| r.month == prev_month) {
@@ -1487,6 +1486,13 @@ impl Hr<'_> {
                 .into_iter()
                 .map(|t| (t.staff_id, t.position_code))
                 .collect();
+            let pay: HashMap<StaffId, TermRow> = self
+                .store
+                .terms_on(office.id, "pay", day)
+                .await?
+                .into_iter()
+                .map(|t| (t.staff_id, t))
+                .collect();
             let mut count = 0;
             let (mut gross, mut net) = (0, 0);
             for (person, slip) in &now {
@@ -1495,13 +1501,9 @@ impl Hr<'_> {
                     net += slip.net;
                     continue;
                 };
-                let term = self
-                    .store
-                    .terms_on(office.id, "pay", day)
-                    .await?
-                    .into_iter()
-                    .find(|t| t.staff_id == person.id);
-                let Some(term) = term else { continue };
+                let Some(term) = pay.get(&person.id) else {
+                    continue;
+                };
                 let mut data = term.data.clone();
                 if let Some(o) = data.as_object_mut() {
                     for k in [
