@@ -214,7 +214,10 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
         &guichet_pay::Parameters::builtin(),
     )
     .unwrap();
-    assert_eq!(slip.breakdown, again.to_json());
+    assert_eq!(
+        guichet_services::hr::payslip_json(&runs[0], &slip).unwrap(),
+        again.to_json()
+    );
     // 4.32 × 2,340,000 = 10,108,800 (A1 step 7), 0.60 × 2,340,000 = 1,404,000.
     assert_eq!(again.amount("salary"), 10_108_800);
     assert_eq!(again.amount("leadership_allowance"), 1_404_000);
@@ -906,12 +909,13 @@ async fn parameters_simulator_and_pay_api(db: Db) {
                 .unwrap()
                 .iter()
                 .map(|s| {
-                    s.breakdown["lines"]
-                        .as_array()
-                        .unwrap()
+                    let stored: guichet_services::hr::StoredSlip =
+                        serde_json::from_str(&s.breakdown).unwrap();
+                    stored
+                        .lines
                         .iter()
-                        .find(|l| l["code"] == "salary")
-                        .map_or(0, |l| l["amount"].as_str().unwrap().parse::<i64>().unwrap())
+                        .find(|l| l.code == "salary")
+                        .map_or(0, |l| l.amount)
                 })
                 .sum::<i64>()
         }

@@ -60,7 +60,7 @@ pub fn round_div(numerator: i128, denominator: i128) -> i64 {
 }
 
 /// Whether a line adds to or takes from the pay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineKind {
     Earning,

@@ -339,21 +339,28 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
                 return Err(PayError::Invalid("the pay coefficient may not be 0".into()));
             }
             let salary = round_div(i128::from(coef) * i128::from(base), 100);
-            let src = match scale {
-                Some(s) => format!(
-                    "{SCALE_SOURCE} {} step {}; {base_src}",
-                    s.code,
-                    input.step.unwrap_or(0)
+            // The source is the same for everyone paid on the date (payrolls store it once);
+            // the scale and step go with the rate.
+            let (src, rate) = match scale {
+                Some(s) => (
+                    format!("{SCALE_SOURCE}; coefficient × base salary; {base_src}"),
+                    format!(
+                        "{} ({} / {})",
+                        coef_text(coef),
+                        s.code,
+                        input.step.unwrap_or(0)
+                    ),
                 ),
-                None => {
-                    format!("Decree 204/2004/NĐ-CP art. 5 (coefficient × base salary); {base_src}")
-                }
+                None => (
+                    format!("{SCALE_SOURCE}; coefficient × base salary; {base_src}"),
+                    coef_text(coef),
+                ),
             };
             lines.push(line(
                 "salary",
                 LineKind::Earning,
                 Some(base),
-                Some(coef_text(coef)),
+                Some(rate),
                 salary,
                 &src,
             ));

@@ -1250,38 +1250,42 @@ impl Hr<'_> {
 
     // ---------------------------------------------------------------- payroll
 
+    /// Every payslip of a month, by person; refused as a whole when any cannot be computed.
     async fn compute_month(
         &self,
         office: &Office,
         day: Date,
         params: &Parameters,
-    ) -> Result<Vec<(StaffRow, Payslip)>> {
+    ) -> Result<Vec<(StaffId, Payslip)>> {
         let mut out = Vec::new();
         let mut problems = Vec::new();
-        let pay = self.store.terms_on(office.id, "pay", day).await?;
-        let staff: HashMap<StaffId, StaffRow> = self
-            .store
-            .staff_list(office.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        for t in pay {
-            let Some(person) = staff.get(&t.staff_id) else {
-                continue;
-            };
+        for t in self.store.terms_on(office.id, "pay", day).await? {
             match compute_pay(office.country, &t.data, day, params) {
-                Ok(slip) => out.push((person.clone(), slip)),
-                Err(e) => problems.push(format!("{} ({}): {e}", full_name(person), person.number)),
+                Ok(slip) => out.push((t.staff_id, slip)),
+                Err(e) => problems.push((t.staff_id, e)),
             }
         }
         if !problems.is_empty() {
+            // Names only for the message, so the common path does not read the staff list.
+            let staff: HashMap<StaffId, StaffRow> = self
+                .store
+                .staff_list(office.id)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+            let text: Vec<String> = problems
+                .iter()
+                .map(|(id, e)| match staff.get(id) {
+                    Some(p) => format!("{} ({}): {e}", full_name(p), p.number),
+                    None => format!("{id}: {e}"),
+                })
+                .collect();
             return Err(invalid(
                 "hr-payroll",
-                format!("the payroll cannot be computed: {}", problems.join("; ")),
+                format!("the payroll cannot be computed: {}", text.join("; ")),
             ));
         }
-        out.sort_by(|a, b| a.0.number.cmp(&b.0.number));
         Ok(out)
     }
 
@@ -1299,7 +1303,7 @@ impl Hr<'_> {
         let slips = self
             .compute_month(&office, day, &self.parameters().await?)
             .await?;
-        let run = PayrollRunRow {
+        let mut run = PayrollRunRow {
             id: self.ids().id(),
             office_id: office.id,
             month: month.clone(),
@@ -1312,17 +1316,21 @@ impl Hr<'_> {
             created_by: actor.id,
             locked_at: None,
             locked_by: None,
+            sources: String::new(),
         };
-        let rows = slips
-            .iter()
-            .map(|(p, s)| PayslipRow {
+        let mut sources: BTreeMap<String, String> = BTreeMap::new();
+        let mut rows = Vec::with_capacity(slips.len());
+        for (staff, slip) in slips {
+            rows.push(PayslipRow {
                 run_id: run.id,
-                staff_id: p.id,
-                gross: s.gross,
-                net: s.net,
-                breakdown: s.to_json(),
-            })
-            .collect();
+                staff_id: staff,
+                gross: slip.gross,
+                net: slip.net,
+                breakdown: StoredSlip::of(&slip, &mut sources).to_text()?,
+            });
+        }
+        run.sources =
+            serde_json::to_string(&sources).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let audit = Audit::one(
             self.clock.now(),
             event(
@@ -1496,12 +1504,12 @@ impl Hr<'_> {
             let mut count = 0;
             let (mut gross, mut net) = (0, 0);
             for (person, slip) in &now {
-                let Some(amount) = assigned.get(&person.id).and_then(|p| positions.get(p)) else {
+                let Some(amount) = assigned.get(person).and_then(|p| positions.get(p)) else {
                     gross += slip.gross;
                     net += slip.net;
                     continue;
                 };
-                let Some(term) = pay.get(&person.id) else {
+                let Some(term) = pay.get(person) else {
                     continue;
                 };
                 let mut data = term.data.clone();
@@ -1553,10 +1561,14 @@ impl Hr<'_> {
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-        let slips = self.store.payslips(run.id).await?;
+        let mut slips: Vec<(Option<&StaffRow>, Value)> = Vec::new();
+        for s in self.store.payslips(run.id).await? {
+            slips.push((staff.get(&s.staff_id), payslip_json(run, &s)?));
+        }
+        slips.sort_by_key(|(p, _)| p.map(|p| p.number.clone()));
         let mut codes: Vec<String> = Vec::new();
-        for s in &slips {
-            for l in s.breakdown["lines"].as_array().into_iter().flatten() {
+        for (_, b) in &slips {
+            for l in b["lines"].as_array().into_iter().flatten() {
                 if let Some(c) = l["code"].as_str()
                     && !codes.iter().any(|x| x == c)
                 {
@@ -1572,17 +1584,14 @@ impl Hr<'_> {
                 .chain(["net".to_owned()])
                 .collect::<Vec<_>>(),
         ];
-        let mut sorted: Vec<&PayslipRow> = slips.iter().collect();
-        sorted.sort_by_key(|s| staff.get(&s.staff_id).map(|p| p.number.clone()));
-        for s in sorted {
-            let p = staff.get(&s.staff_id);
+        for (p, b) in &slips {
             let mut row = vec![
                 p.map(|p| p.number.clone()).unwrap_or_default(),
-                p.map(full_name).unwrap_or_default(),
-                s.breakdown["gross"].as_str().unwrap_or_default().to_owned(),
+                p.map(|p| full_name(p)).unwrap_or_default(),
+                b["gross"].as_str().unwrap_or_default().to_owned(),
             ];
             for c in &codes {
-                let amount = s.breakdown["lines"]
+                let amount = b["lines"]
                     .as_array()
                     .into_iter()
                     .flatten()
@@ -1591,11 +1600,114 @@ impl Hr<'_> {
                     .unwrap_or_default();
                 row.push(amount.to_owned());
             }
-            row.push(s.breakdown["net"].as_str().unwrap_or_default().to_owned());
+            row.push(b["net"].as_str().unwrap_or_default().to_owned());
             out.push(row);
         }
         Ok(out)
     }
+}
+
+/// A payslip as stored: integer amounts, and a line's legal source only when it differs
+/// from the run's (so 100,000 payslips do not each carry the same texts).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredSlip {
+    pub country: String,
+    pub currency: String,
+    pub minor: i64,
+    pub date: String,
+    pub gross: i64,
+    pub deductions: i64,
+    pub net: i64,
+    pub lines: Vec<StoredLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoredLine {
+    pub code: String,
+    pub kind: guichet_pay::LineKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<String>,
+    pub amount: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl StoredSlip {
+    /// The stored form of `slip`; the first source seen for a line code goes to `sources`.
+    pub fn of(slip: &Payslip, sources: &mut BTreeMap<String, String>) -> StoredSlip {
+        StoredSlip {
+            country: slip.country.into(),
+            currency: slip.currency.into(),
+            minor: slip.minor_per_major,
+            date: guichet_units::format_date(slip.date),
+            gross: slip.gross,
+            deductions: slip.deductions,
+            net: slip.net,
+            lines: slip
+                .lines
+                .iter()
+                .map(|l| {
+                    let shared = sources
+                        .entry(l.code.clone())
+                        .or_insert_with(|| l.source.clone());
+                    StoredLine {
+                        code: l.code.clone(),
+                        kind: l.kind,
+                        base: l.base,
+                        rate: l.rate.clone(),
+                        amount: l.amount,
+                        source: (*shared != l.source).then(|| l.source.clone()),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    pub fn to_text(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| ServiceError::Internal(e.to_string()))
+    }
+}
+
+/// A stored payslip in the pay crate's JSON form (`Payslip::to_json`), with its sources.
+pub fn payslip_json(run: &PayrollRunRow, slip: &PayslipRow) -> Result<Value> {
+    let bad = |e: serde_json::Error| ServiceError::Internal(format!("stored payslip: {e}"));
+    let stored: StoredSlip = serde_json::from_str(&slip.breakdown).map_err(bad)?;
+    let sources: BTreeMap<String, String> = if run.sources.is_empty() {
+        BTreeMap::new()
+    } else {
+        serde_json::from_str(&run.sources).map_err(bad)?
+    };
+    let money = |v: i64| Value::String(guichet_pay::format_minor(v, stored.minor));
+    let lines: Vec<Value> = stored
+        .lines
+        .iter()
+        .map(|l| {
+            let mut o = json!({
+                "code": l.code,
+                "kind": l.kind,
+                "amount": money(l.amount),
+                "source": l.source.clone().or_else(|| sources.get(&l.code).cloned()).unwrap_or_default(),
+            });
+            if let Some(b) = l.base {
+                o["base"] = money(b);
+            }
+            if let Some(r) = &l.rate {
+                o["rate"] = Value::String(r.clone());
+            }
+            o
+        })
+        .collect();
+    Ok(json!({
+        "country": stored.country,
+        "currency": stored.currency,
+        "date": stored.date,
+        "gross": money(stored.gross),
+        "deductions": money(stored.deductions),
+        "net": money(stored.net),
+        "lines": lines,
+    }))
 }
 
 /// The columns of a staff import or export.
@@ -1660,4 +1772,78 @@ pub async fn render_pdf(
     .await
     .map_err(|e| ServiceError::Internal(e.to_string()))?
     .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_with(sources: &BTreeMap<String, String>) -> PayrollRunRow {
+        PayrollRunRow {
+            id: PayrollId(uuid::Uuid::nil()),
+            office_id: OfficeId(uuid::Uuid::nil()),
+            month: "2025-05".into(),
+            state: "computed".into(),
+            currency: "VND".into(),
+            staff_count: 2,
+            gross: 0,
+            net: 0,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            created_by: None,
+            locked_at: None,
+            locked_by: None,
+            sources: serde_json::to_string(sources).unwrap(),
+        }
+    }
+
+    #[test]
+    fn stored_payslips_share_sources_and_read_back_exactly() {
+        let p = Parameters::builtin();
+        let day = time::macros::date!(2025 - 05 - 01);
+        let a = compute_pay(
+            Country::Vn,
+            &json!({"staff_kind": "cong_chuc", "scale": "A1", "step": 5}),
+            day,
+            &p,
+        )
+        .unwrap();
+        // Another scale and status, paid the same day.
+        let b = compute_pay(
+            Country::Vn,
+            &json!({"staff_kind": "vien_chuc", "scale": "B", "step": 3, "dependants": 1}),
+            day,
+            &p,
+        )
+        .unwrap();
+        let mut sources = BTreeMap::new();
+        let sa = StoredSlip::of(&a, &mut sources);
+        let sb = StoredSlip::of(&b, &mut sources);
+        // Everyone paid on the same date shares every source.
+        assert!(sa.lines.iter().chain(&sb.lines).all(|l| l.source.is_none()));
+        // A line whose source differs keeps its own.
+        let mut other = b.clone();
+        other.lines[0].source = "a special decision".into();
+        let so = StoredSlip::of(&other, &mut sources);
+        assert_eq!(so.lines[0].source.as_deref(), Some("a special decision"));
+        let run = run_with(&sources);
+        for (slip, stored) in [(&a, &sa), (&b, &sb), (&other, &so)] {
+            let row = PayslipRow {
+                run_id: run.id,
+                staff_id: StaffId(uuid::Uuid::nil()),
+                gross: slip.gross,
+                net: slip.net,
+                breakdown: stored.to_text().unwrap(),
+            };
+            assert_eq!(payslip_json(&run, &row).unwrap(), slip.to_json());
+            let full = slip.to_json().to_string().len();
+            if stored.lines.iter().any(|l| l.source.is_some()) {
+                continue;
+            }
+            assert!(
+                row.breakdown.len() * 2 < full,
+                "compact: {} of {full} bytes",
+                row.breakdown.len()
+            );
+        }
+    }
 }

@@ -105,6 +105,7 @@ macro_rules! hr_helpers {
                 created_by: opt_id(row, "created_by")?.map(UserId),
                 locked_at: row.try_get("locked_at").map_err(map_err)?,
                 locked_by: opt_id(row, "locked_by")?.map(UserId),
+                sources: row.try_get("sources").map_err(map_err)?,
             })
         }
 
@@ -114,7 +115,7 @@ macro_rules! hr_helpers {
                 staff_id: StaffId(row.try_get("staff_id").map_err(map_err)?),
                 gross: row.try_get("gross").map_err(map_err)?,
                 net: row.try_get("net").map_err(map_err)?,
-                breakdown: json_of(row, "breakdown")?,
+                breakdown: row.try_get("breakdown").map_err(map_err)?,
             })
         }
 

@@ -2213,7 +2213,7 @@ macro_rules! sql_store {
                             .await
                             .map_err(map_err)?;
                         sqlx::query(
-                            "UPDATE payroll_runs SET currency = $1, staff_count = $2, gross = $3, net = $4, created_at = $5, created_by = $6 WHERE id = $7",
+                            "UPDATE payroll_runs SET currency = $1, staff_count = $2, gross = $3, net = $4, created_at = $5, created_by = $6, sources = $8 WHERE id = $7",
                         )
                         .bind(&run.currency)
                         .bind(run.staff_count)
@@ -2222,13 +2222,14 @@ macro_rules! sql_store {
                         .bind(run.created_at)
                         .bind(run.created_by.map(|u| u.as_uuid()))
                         .bind(run.id.as_uuid())
+                        .bind(&run.sources)
                         .execute(&mut *conn)
                         .await
                         .map_err(map_err)?;
                     } else {
                         sqlx::query(
-                            "INSERT INTO payroll_runs (id, office_id, month, state, currency, staff_count, gross, net, created_at, created_by, locked_at, locked_by) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                            "INSERT INTO payroll_runs (id, office_id, month, state, currency, staff_count, gross, net, created_at, created_by, locked_at, locked_by, sources) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                         )
                         .bind(run.id.as_uuid())
                         .bind(run.office_id.as_uuid())
@@ -2242,6 +2243,7 @@ macro_rules! sql_store {
                         .bind(run.created_by.map(|u| u.as_uuid()))
                         .bind(run.locked_at)
                         .bind(run.locked_by.map(|u| u.as_uuid()))
+                        .bind(&run.sources)
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| conflict(e, &format!("the payroll of {}", run.month)))?;
@@ -2260,7 +2262,7 @@ macro_rules! sql_store {
                                 .bind(s.staff_id.as_uuid())
                                 .bind(s.gross)
                                 .bind(s.net)
-                                .bind(s.breakdown.to_string());
+                                .bind(&s.breakdown);
                         }
                         q.execute(&mut *conn).await.map_err(map_err)?;
                     }

@@ -159,6 +159,7 @@ fn run(n: u128, office: OfficeId, month: &str) -> PayrollRunRow {
         created_by: None,
         locked_at: None,
         locked_by: None,
+        sources: r#"{"salary":"Nghị định 204/2004/NĐ-CP"}"#.into(),
     }
 }
 
@@ -168,7 +169,7 @@ fn slip(run: &PayrollRunRow, s: &StaffRow, gross: i64) -> PayslipRow {
         staff_id: s.id,
         gross,
         net: gross - 1_000_000,
-        breakdown: serde_json::json!({"gross": gross.to_string(), "lines": []}),
+        breakdown: serde_json::json!({"gross": gross, "lines": []}).to_string(),
     }
 }
 
@@ -443,7 +444,7 @@ pub async fn hr_effective_dates_and_payroll(store: Arc<dyn Store>) {
     let slips = store.payslips(r1.id).await.unwrap();
     assert_eq!(slips.len(), 1);
     assert_eq!(slips[0].gross, 8_100_000);
-    assert_eq!(slips[0].breakdown["gross"], "8100000");
+    assert_eq!(slips[0].breakdown, r#"{"gross":8100000,"lines":[]}"#);
     store
         .lock_payroll(r1.id, T0, None, &created("lock"))
         .await

@@ -127,6 +127,9 @@ pub struct PayrollRunRow {
     pub created_by: Option<UserId>,
     pub locked_at: Option<OffsetDateTime>,
     pub locked_by: Option<UserId>,
+    /// JSON object: payslip line code → legal source, shared by every payslip of the run
+    /// (a payslip keeps its own source only where it differs).
+    pub sources: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +138,6 @@ pub struct PayslipRow {
     pub staff_id: StaffId,
     pub gross: i64,
     pub net: i64,
-    /// The pay crate's JSON breakdown.
-    pub breakdown: serde_json::Value,
+    /// The computed lines as compact JSON text (see `guichet-services::hr::StoredSlip`).
+    pub breakdown: String,
 }

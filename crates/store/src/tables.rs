@@ -573,6 +573,7 @@ pub const TABLES: &[TableSpec] = &[
             ("created_by", OptUuid),
             ("locked_at", OptTimestamp),
             ("locked_by", OptUuid),
+            ("sources", Text),
         ],
         order_by: "id",
     },

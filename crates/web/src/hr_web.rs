@@ -1697,7 +1697,11 @@ pub async fn slip(
             staff: staff.to_string(),
             name: format!("{} {}", p.family_name, p.given_name),
             number: p.number.clone(),
-            slip: slip_view(&tr, office.country, &s.breakdown),
+            slip: slip_view(
+                &tr,
+                office.country,
+                &hr::payslip_json(&run, &s).map_err(|e| page_error(&tr, e))?,
+            ),
         },
     ))
 }
@@ -1722,7 +1726,11 @@ pub async fn slip_pdf(
         .staff_member(staff)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let view = slip_view(&tr, office.country, &s.breakdown);
+    let view = slip_view(
+        &tr,
+        office.country,
+        &hr::payslip_json(&run, &s).map_err(|e| page_error(&tr, e))?,
+    );
     let today = today(&app, &office);
     let mut data = header_data(
         &tr,

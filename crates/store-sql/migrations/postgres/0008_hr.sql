@@ -91,6 +91,7 @@ CREATE TABLE payroll_runs (
     created_by   UUID REFERENCES users (id),
     locked_at    TIMESTAMPTZ,
     locked_by    UUID REFERENCES users (id),
+    sources      TEXT NOT NULL,
     UNIQUE (office_id, month)
 );
 

@@ -91,6 +91,7 @@ CREATE TABLE payroll_runs (
     created_by   BLOB REFERENCES users (id),
     locked_at    TEXT,
     locked_by    BLOB REFERENCES users (id),
+    sources      TEXT NOT NULL,
     UNIQUE (office_id, month)
 );
 
