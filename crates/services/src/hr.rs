@@ -1587,7 +1587,7 @@ impl Hr<'_> {
         for (p, b) in &slips {
             let mut row = vec![
                 p.map(|p| p.number.clone()).unwrap_or_default(),
-                p.map(|p| full_name(p)).unwrap_or_default(),
+                p.map(full_name).unwrap_or_default(),
                 b["gross"].as_str().unwrap_or_default().to_owned(),
             ];
             for c in &codes {
