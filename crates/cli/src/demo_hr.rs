@@ -121,8 +121,8 @@ fn vn_pay(kind: &str, scale: &str, step: u32, leadership: Option<&str>, dependan
     v
 }
 
-fn fr_pay(im: u32, nbi: u32, children: u32, bonuses: &str) -> Value {
-    json!({"indice_majore": im, "nbi_points": nbi, "residence_zone": 3, "children": children, "bonuses": bonuses})
+fn fr_pay(grade: &str, echelon: u32, im: u32, nbi: u32, children: u32, bonuses: &str) -> Value {
+    json!({"grade": grade, "echelon": echelon, "indice_majore": im, "nbi_points": nbi, "residence_zone": 3, "children": children, "bonuses": bonuses})
 }
 
 async fn find(hr: &Hr<'_>, office: &Office, number: &str) -> anyhow::Result<guichet_core::StaffId> {
@@ -762,7 +762,7 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "SG",
             position: "SG",
             status: "titulaire",
-            pay: fr_pay(1027, 0, 2, "2450.00"),
+            pay: fr_pay("Administrateur de l'État", 5, 1027, 0, 2, "2450.00"),
             user: None,
         },
         P {
@@ -776,7 +776,14 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "BRH",
             position: "CB",
             status: "titulaire",
-            pay: fr_pay(673, 25, 3, "980.00"),
+            pay: fr_pay(
+                "Attaché principal d'administration",
+                8,
+                673,
+                25,
+                3,
+                "980.00",
+            ),
             user: Some(admin),
         },
         P {
@@ -790,7 +797,14 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "BEL",
             position: "SA",
             status: "titulaire",
-            pay: fr_pay(400, 0, 1, "420.00"),
+            pay: fr_pay(
+                "Secrétaire administratif de classe normale",
+                7,
+                400,
+                0,
+                1,
+                "420.00",
+            ),
             user: Some(staff),
         },
         P {
@@ -804,7 +818,7 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "DCL",
             position: "ATT",
             status: "titulaire",
-            pay: fr_pay(542, 0, 2, "610.00"),
+            pay: fr_pay("Attaché d'administration", 7, 542, 0, 2, "610.00"),
             user: None,
         },
         P {
@@ -818,7 +832,7 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "DCL",
             position: "DIR",
             status: "titulaire",
-            pay: fr_pay(830, 0, 0, "1650.00"),
+            pay: fr_pay("Attaché hors classe", 4, 830, 0, 0, "1650.00"),
             user: None,
         },
         P {
@@ -832,7 +846,14 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "SEJ",
             position: "AA",
             status: "titulaire",
-            pay: fr_pay(368, 15, 0, "310.00"),
+            pay: fr_pay(
+                "Adjoint administratif principal de 2e classe",
+                3,
+                368,
+                15,
+                0,
+                "310.00",
+            ),
             user: None,
         },
         P {
@@ -846,7 +867,7 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "SEJ",
             position: "AA",
             status: "contractuel",
-            pay: fr_pay(361, 15, 0, "250.00"),
+            pay: fr_pay("Contractuel, catégorie C", 1, 361, 15, 0, "250.00"),
             user: None,
         },
         P {
@@ -860,7 +881,14 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
             unit: "SEJ",
             position: "SA",
             status: "titulaire",
-            pay: fr_pay(470, 15, 4, "455.00"),
+            pay: fr_pay(
+                "Secrétaire administratif de classe supérieure",
+                8,
+                470,
+                15,
+                4,
+                "455.00",
+            ),
             user: None,
         },
     ];
@@ -888,7 +916,14 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
         date!(2026 - 11 - 01),
         "",
         "",
-        fr_pay(415, 0, 1, "420.00"),
+        fr_pay(
+            "Secrétaire administratif de classe normale",
+            8,
+            415,
+            0,
+            1,
+            "420.00",
+        ),
         "Avancement d'échelon",
     )
     .await?;

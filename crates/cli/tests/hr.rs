@@ -68,6 +68,17 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
     ] {
         assert!(html.contains(text), "staff list shows {text}");
     }
+    // Step raises due: the director's (A3.1 step 4 since 2019-08-01, due 2022-08-01, overdue)
+    // is listed; not Vũ Thị An's (step 7 from 2026-11-01), nor Phạm Quốc Bảo's (last step).
+    let raises = &html[html.find("Step raises due").unwrap()..html.find("<caption>").unwrap()];
+    assert!(
+        raises.contains("Trần Đức Thắng") && raises.contains("2022-08-01"),
+        "{raises}"
+    );
+    assert!(
+        !raises.contains("Vũ Thị An") && !raises.contains("Phạm Quốc Bảo"),
+        "{raises}"
+    );
     let (status, html) = page(&hr, &app, "/hr/chart?office=HN-SONOIVU&on=2026-11-15").await;
     assert_eq!(status, 200);
     for text in [

@@ -16,6 +16,13 @@ use crate::{Decimal, Line, LineKind, PayError, Payslip, Result, pct_text, round_
 pub struct FrInput {
     #[serde(with = "crate::serde_date")]
     pub date: Date,
+    /// Corps, grade and échelon, as the career records them; the pay follows the index.
+    #[serde(default)]
+    pub corps: Option<String>,
+    #[serde(default)]
+    pub grade: Option<String>,
+    #[serde(default)]
+    pub echelon: Option<u32>,
     pub indice_majore: u32,
     /// Nouvelle bonification indiciaire, in points of indice majoré.
     #[serde(default)]
@@ -276,6 +283,9 @@ mod tests {
         .unwrap();
         let input = FrInput {
             date: time::macros::date!(2025 - 02 - 01),
+            corps: None,
+            grade: None,
+            echelon: None,
             indice_majore: 400,
             nbi_points: 0,
             residence_zone: 3,

@@ -1043,6 +1043,44 @@ impl Hr<'_> {
         .await
     }
 
+    /// Vietnamese step raises falling due between `from` and `until` (inclusive): the pay
+    /// situation in effect on `from`, its scale and step, held since the situation began.
+    /// A raise is a decision HR records as a new pay entry; this list says whose is due.
+    pub async fn raises_due(
+        &self,
+        office: OfficeId,
+        from: Date,
+        until: Date,
+    ) -> Result<Vec<(StaffRow, String, u32, Date)>> {
+        let staff: HashMap<StaffId, StaffRow> = self
+            .store
+            .staff_list(office)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let mut out = Vec::new();
+        for t in self.store.terms_on(office, "pay", from).await? {
+            let (Some(code), Some(step)) = (t.data["scale"].as_str(), t.data["step"].as_u64())
+            else {
+                continue;
+            };
+            let Ok(scale) = guichet_pay::vn::scale(code) else {
+                continue;
+            };
+            let step = u32::try_from(step).unwrap_or(u32::MAX);
+            if let (Some(due), Some(person)) = (
+                guichet_pay::vn::next_raise(scale, step, t.valid_from, 0),
+                staff.get(&t.staff_id),
+            ) && due <= until
+            {
+                out.push((person.clone(), scale.code.to_owned(), step + 1, due));
+            }
+        }
+        out.sort_by_key(|(_, _, _, due)| *due);
+        Ok(out)
+    }
+
     /// Open correction requests of an office's staff, oldest first.
     pub async fn open_corrections(&self, office: OfficeId) -> Result<Vec<(StaffRow, TermRow)>> {
         let staff: HashMap<StaffId, StaffRow> = self
@@ -1745,6 +1783,9 @@ fn pay_columns(country: Country) -> &'static [(&'static str, bool)] {
             ("dependants", true),
         ],
         Country::Fr => &[
+            ("corps", false),
+            ("grade", false),
+            ("echelon", true),
             ("indice_majore", true),
             ("nbi_points", true),
             ("residence_zone", true),

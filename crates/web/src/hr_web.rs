@@ -161,6 +161,12 @@ fn pay_summary(data: &Value) -> String {
     if let Some(p) = text("position_salary") {
         parts.push(format!("VTVL {p}"));
     }
+    if let Some(g) = text("grade") {
+        parts.push(match text("echelon") {
+            Some(e) => format!("{g}, éch. {e}"),
+            None => g,
+        });
+    }
     if let Some(im) = text("indice_majore") {
         parts.push(format!("IM {im}"));
     }
@@ -206,6 +212,8 @@ pub struct HrPage {
     pub vn: bool,
     pub columns: String,
     pub corrections: Vec<(String, String, String, String, String)>,
+    /// (staff id, name, scale, next step, due date) within three months of the date shown.
+    pub raises: Vec<(String, String, String, u32, String)>,
     pub error: Option<String>,
     pub report: Vec<hr::RowError>,
     pub notice: Option<String>,
@@ -286,6 +294,26 @@ async fn hr_page(
             .collect(),
         vn: office.country == Country::Vn,
         columns: hr::import_columns(office.country).join(","),
+        raises: if office.country == Country::Vn {
+            let until = guichet_pay::vn::add_months(day, 3).unwrap_or(day);
+            app.hr()
+                .raises_due(office.id, day, until)
+                .await
+                .map_err(|e| page_error(&tr, e))?
+                .into_iter()
+                .map(|(s, scale, step, due)| {
+                    (
+                        s.id.to_string(),
+                        format!("{} {}", s.family_name, s.given_name),
+                        scale,
+                        step,
+                        due.to_string(),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         corrections: app
             .hr()
             .open_corrections(office.id)
@@ -336,6 +364,9 @@ fn pay_from_form(country: Country, form: &FormData) -> Option<Value> {
             ("dependants", true),
         ],
         Country::Fr => &[
+            ("corps", false),
+            ("grade", false),
+            ("echelon", true),
             ("indice_majore", true),
             ("nbi_points", true),
             ("residence_zone", true),
