@@ -750,6 +750,27 @@ async fn who_may_see_what(db: Db) {
     )
     .await;
     assert_eq!(status, 422, "answered once");
+    // Their own payslips: listed on their record, readable and printable by them only.
+    let (_, html) = page(&agent, &app, "/hr/me").await;
+    let runs = app.rt.store.payroll_runs(o.id).await.unwrap();
+    assert!(html.contains(&format!("/hr/me/payslips/{}", runs[0].id)) && html.contains("2026-10"));
+    let (status, html) = page(&agent, &app, &format!("/hr/me/payslips/{}", runs[0].id)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Lê Thị Hoa") && html.contains("Social insurance (BHXH)"));
+    let r = agent
+        .get(app.url(&format!("/hr/me/payslips/{}/pdf", runs[0].id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+    // Not someone else's run (the préfecture's), and not the office's payroll page.
+    let fr = office(&app, "FR-PREF-33").await;
+    let fr_run = &app.rt.store.payroll_runs(fr.id).await.unwrap()[0];
+    let (status, _) = page(&agent, &app, &format!("/hr/me/payslips/{}", fr_run.id)).await;
+    assert_eq!(status, 404);
+    let (status, _) = page(&agent, &app, &format!("/hr/payroll/{}", runs[0].id)).await;
+    assert_eq!(status, 403);
     // Their record prints as a PDF (after form 2C); another person's does not.
     let r = agent
         .get(app.url("/hr/me/record.pdf?on=2026-11-15"))

@@ -2308,6 +2308,26 @@ macro_rules! sql_store {
                 row.as_ref().map(payroll_from_row).transpose()
             }
 
+            async fn payslips_of(&self, staff: guichet_core::StaffId) -> Result<Vec<(guichet_store::PayrollRunRow, guichet_store::PayslipRow)>> {
+                let slips = sqlx::query("SELECT * FROM payslips WHERE staff_id = $1")
+                    .bind(staff.as_uuid())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                let mut out = Vec::with_capacity(slips.len());
+                for row in &slips {
+                    let slip = payslip_from_row(row)?;
+                    let run = sqlx::query("SELECT * FROM payroll_runs WHERE id = $1")
+                        .bind(slip.run_id.as_uuid())
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(map_err)?;
+                    out.push((payroll_from_row(&run)?, slip));
+                }
+                out.sort_by(|a, b| b.0.month.cmp(&a.0.month));
+                Ok(out)
+            }
+
             async fn payslips(&self, run: guichet_core::PayrollId) -> Result<Vec<guichet_store::PayslipRow>> {
                 let rows = sqlx::query("SELECT * FROM payslips WHERE run_id = $1 ORDER BY staff_id")
                     .bind(run.as_uuid())

@@ -471,6 +471,33 @@ pub async fn hr_effective_dates_and_payroll(store: Arc<dyn Store>) {
         store.payroll_run(r1.id).await.unwrap().unwrap().month,
         "2026-10"
     );
+    let r2 = PayrollRunRow {
+        id: PayrollId(uid(45_002)),
+        month: "2026-11".into(),
+        ..r1.clone()
+    };
+    store
+        .save_payroll(&r2, vec![slip(&r2, &a, 8_200_000)], &created("pay"))
+        .await
+        .unwrap();
+    let mine: Vec<(String, i64)> = store
+        .payslips_of(a.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(r, s)| (r.month, s.gross))
+        .collect();
+    assert_eq!(
+        mine,
+        vec![
+            ("2026-11".to_owned(), 8_200_000),
+            ("2026-10".to_owned(), 8_100_000)
+        ]
+    );
+    assert!(
+        store.payslips_of(b.id).await.unwrap().is_empty(),
+        "b was recomputed out of October"
+    );
 
     // A person linked to an account finds their record.
     let u = user(7, "an", vec![]);

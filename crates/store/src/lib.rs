@@ -492,6 +492,11 @@ pub trait Store: Send + Sync + 'static {
     async fn payroll_runs(&self, office: OfficeId) -> Result<Vec<PayrollRunRow>>;
     async fn payroll_run(&self, id: guichet_core::PayrollId) -> Result<Option<PayrollRunRow>>;
     async fn payslips(&self, run: guichet_core::PayrollId) -> Result<Vec<PayslipRow>>;
+    /// One person's payslips with their runs, newest month first.
+    async fn payslips_of(
+        &self,
+        staff: guichet_core::StaffId,
+    ) -> Result<Vec<(PayrollRunRow, PayslipRow)>>;
 
     async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
     async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;

@@ -918,6 +918,8 @@ pub struct PersonPage {
     pub positions: Vec<(String, String)>,
     pub statuses: Vec<(String, String)>,
     pub vn: bool,
+    /// Own record only: (run id, month, state, net).
+    pub payslips: Vec<(String, String, String, String)>,
     pub error: Option<String>,
     pub notice: Option<String>,
 }
@@ -1034,6 +1036,23 @@ async fn person_page(
             .map(|s| ((*s).to_owned(), status_label(&tr, s)))
             .collect(),
         vn: office.country == Country::Vn,
+        payslips: if own {
+            app.store
+                .payslips_of(id)
+                .await?
+                .into_iter()
+                .map(|(r, s)| {
+                    (
+                        r.id.to_string(),
+                        r.month.clone(),
+                        tr.t(&format!("hr-run-{}", r.state)),
+                        money(office.country, s.net),
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         error,
         notice,
     })
@@ -1692,19 +1711,22 @@ pub struct SlipPage {
     pub locked: bool,
     pub run: String,
     pub staff: String,
+    pub own: bool,
     pub name: String,
     pub number: String,
     pub slip: SlipView,
 }
 
-pub async fn slip(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path((id, staff)): Path<(String, String)>,
+/// A payslip page; `own`: seen by the person it pays (links stay under `/hr/me`).
+async fn slip_page(
+    app: &App,
+    ctx: &Ctx,
+    run: &guichet_store::PayrollRunRow,
+    office: &Office,
+    staff: StaffId,
+    own: bool,
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
-    let (run, office) = run_of(&app, &ctx, &id).await?;
-    let staff = staff_id(&staff)?;
     let s = app
         .store
         .payslips(run.id)
@@ -1720,31 +1742,32 @@ pub async fn slip(
     Ok(render_with(
         StatusCode::OK,
         SlipPage {
-            chrome: Chrome::new(&ctx),
+            chrome: Chrome::new(ctx),
             office_name: office.name.clone(),
             month: run.month.clone(),
             locked: run.state == "locked",
             run: run.id.to_string(),
             staff: staff.to_string(),
+            own,
             name: format!("{} {}", p.family_name, p.given_name),
             number: p.number.clone(),
             slip: slip_view(
                 &tr,
                 office.country,
-                &hr::payslip_json(&run, &s).map_err(|e| page_error(&tr, e))?,
+                &hr::payslip_json(run, &s).map_err(|e| page_error(&tr, e))?,
             ),
         },
     ))
 }
 
-pub async fn slip_pdf(
-    State(app): State<App>,
-    ctx: Ctx,
-    Path((id, staff)): Path<(String, String)>,
+async fn slip_pdf_of(
+    app: &App,
+    ctx: &Ctx,
+    run: &guichet_store::PayrollRunRow,
+    office: &Office,
+    staff: StaffId,
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
-    let (run, office) = run_of(&app, &ctx, &id).await?;
-    let staff = staff_id(&staff)?;
     let s = app
         .store
         .payslips(run.id)
@@ -1760,12 +1783,12 @@ pub async fn slip_pdf(
     let view = slip_view(
         &tr,
         office.country,
-        &hr::payslip_json(&run, &s).map_err(|e| page_error(&tr, e))?,
+        &hr::payslip_json(run, &s).map_err(|e| page_error(&tr, e))?,
     );
-    let today = today(&app, &office);
+    let today = today(app, office);
     let mut data = header_data(
         &tr,
-        &office,
+        office,
         &tr.t("hr-payslip"),
         &format!("{}/{}", run.month, p.number),
         today,
@@ -1798,6 +1821,72 @@ pub async fn slip_pdf(
         pdf,
         &format!("payslip-{}-{}", run.month, p.number),
     ))
+}
+
+pub async fn slip(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, staff)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (run, office) = run_of(&app, &ctx, &id).await?;
+    slip_page(&app, &ctx, &run, &office, staff_id(&staff)?, false).await
+}
+
+pub async fn slip_pdf(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((id, staff)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (run, office) = run_of(&app, &ctx, &id).await?;
+    slip_pdf_of(&app, &ctx, &run, &office, staff_id(&staff)?).await
+}
+
+/// One's own payslip of a run: the run must have paid the visitor's own record.
+async fn own_run(
+    app: &App,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(guichet_store::PayrollRunRow, Office, StaffId), PageError> {
+    ctx.authorize(Action::ViewOwnAccount)?;
+    let Some(user) = ctx.user.as_ref() else {
+        return Err(PageError::not_found());
+    };
+    let id: PayrollId = id.parse().map_err(|_| PageError::not_found())?;
+    for s in app.store.staff_of_user(user.id).await? {
+        if let Some((run, _)) = app
+            .store
+            .payslips_of(s.id)
+            .await?
+            .into_iter()
+            .find(|(r, _)| r.id == id)
+        {
+            let office = app
+                .store
+                .office(run.office_id)
+                .await?
+                .ok_or_else(PageError::not_found)?;
+            return Ok((run, office, s.id));
+        }
+    }
+    Err(PageError::not_found())
+}
+
+pub async fn own_slip(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (run, office, staff) = own_run(&app, &ctx, &id).await?;
+    slip_page(&app, &ctx, &run, &office, staff, true).await
+}
+
+pub async fn own_slip_pdf(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let (run, office, staff) = own_run(&app, &ctx, &id).await?;
+    slip_pdf_of(&app, &ctx, &run, &office, staff).await
 }
 
 // ------------------------------------------------------------------ parameters

@@ -219,6 +219,8 @@ pub fn router(app: App) -> Router {
         .route("/hr/staff/{id}/corrections/{term}", post(hr_web::close_correction))
         .route("/hr/me", get(hr_web::me))
         .route("/hr/me/record.pdf", get(hr_web::me_pdf))
+        .route("/hr/me/payslips/{run}", get(hr_web::own_slip))
+        .route("/hr/me/payslips/{run}/pdf", get(hr_web::own_slip_pdf))
         .route("/hr/me/correction", post(hr_web::request_correction))
         .route("/hr/payroll", get(hr_web::payroll).post(hr_web::compute_payroll))
         .route("/hr/payroll/{id}", get(hr_web::run))

@@ -103,3 +103,5 @@ CREATE TABLE payslips (
     breakdown  TEXT NOT NULL,
     PRIMARY KEY (run_id, staff_id)
 );
+-- A person's own payslips.
+CREATE INDEX payslips_staff ON payslips (staff_id);
