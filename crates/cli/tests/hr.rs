@@ -600,6 +600,46 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
         assignments[1].valid_to,
         Some(time::macros::date!(2027 - 01 - 01))
     );
+    // A pay situation with other allowances typed as text.
+    let (status, _, html) = post(
+        &hr,
+        &app,
+        &format!("/hr/staff/{}/terms", an.id),
+        &[
+            ("kind", "pay"),
+            ("from", "2027-02-01"),
+            ("pay_staff_kind", "cong_chuc"),
+            ("pay_scale", "A1"),
+            ("pay_step", "7"),
+            ("pay_leadership_coefficient", "0.6"),
+            ("pay_allowances", "trach_nhiem=0.2; an_trua=730000 đ"),
+            ("pay_dependants", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{html}");
+    let (_, html) = page(&hr, &app, &format!("/hr/staff/{}?on=2027-02-01", an.id)).await;
+    assert!(
+        html.contains("trach_nhiem=0.2; an_trua=730000 đ"),
+        "summary shows the allowances"
+    );
+    assert!(html.contains("468.000 ₫"), "0.2 × 2,340,000 on the payslip");
+    let (status, _, html) = post(
+        &hr,
+        &app,
+        &format!("/hr/staff/{}/terms", an.id),
+        &[
+            ("kind", "pay"),
+            ("from", "2027-03-01"),
+            ("pay_staff_kind", "cong_chuc"),
+            ("pay_scale", "A1"),
+            ("pay_step", "7"),
+            ("pay_allowances", "trach_nhiem"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("is not name=coefficient"), "{html}");
     // October is locked: computing it again is refused and changes nothing.
     let runs = app.rt.store.payroll_runs(o.id).await.unwrap();
     let october = runs.iter().find(|r| r.month == "2026-10").unwrap().clone();

@@ -107,6 +107,63 @@ pub fn compute_pay(
         .map_err(pay_error)
 }
 
+/// Other allowances written as text in a form or an import cell: `name=0.2` (a coefficient)
+/// or `name=500000` with a unit `đ` (an amount), separated by `;`. Written back the same way.
+pub fn parse_allowances(text: &str) -> std::result::Result<Value, String> {
+    let mut out = Vec::new();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, value)) = part.split_once('=') else {
+            return Err(format!("{part:?} is not name=coefficient or name=amount đ"));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if name.is_empty() {
+            return Err(format!("{part:?} has no name"));
+        }
+        match value.strip_suffix('đ').map(str::trim) {
+            Some(amount) => match amount.replace(['.', ' '], "").parse::<i64>() {
+                Ok(a) if a >= 0 => out.push(json!({"name": name, "amount": a})),
+                _ => return Err(format!("{value:?} is not an amount in đồng")),
+            },
+            None => match guichet_pay::Decimal::parse(value) {
+                Ok(d) if d.mantissa >= 0 => {
+                    out.push(json!({"name": name, "coefficient": d.to_string()}))
+                }
+                _ => return Err(format!("{value:?} is not a coefficient")),
+            },
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+pub fn allowances_text(v: &Value) -> String {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| {
+            let name = a["name"].as_str().unwrap_or_default();
+            match (&a["coefficient"], &a["amount"]) {
+                (Value::String(c), _) => format!("{name}={c}"),
+                (Value::Number(c), _) => format!("{name}={c}"),
+                (_, Value::Number(n)) => format!("{name}={n} đ"),
+                _ => name.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Turns text allowances of a form or import into the pay input's list.
+fn normalise_pay(data: &mut Value) -> std::result::Result<(), String> {
+    if let Some(text) = data
+        .get("allowances")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    {
+        data["allowances"] = parse_allowances(&text)?;
+    }
+    Ok(())
+}
+
 /// Checks a pay situation that starts on `from`: it must compute on that day, or on the first
 /// day pay can be computed at all when the career entry is older than the parameters.
 pub fn check_pay(
@@ -749,17 +806,15 @@ impl Hr<'_> {
                 }
             }
             if let Some(pay) = &p.pay {
-                match check_pay(office.country, pay, from, params) {
-                    Ok(_) => terms.push(self.term_row(
-                        office,
-                        staff_id,
-                        "pay",
-                        from,
-                        "",
-                        "",
-                        pay.clone(),
-                    )),
-                    Err(e) => err("pay", e.to_string()),
+                let mut pay = pay.clone();
+                match normalise_pay(&mut pay) {
+                    Err(e) => err("allowances", e),
+                    Ok(()) => match check_pay(office.country, &pay, from, params) {
+                        Ok(_) => {
+                            terms.push(self.term_row(office, staff_id, "pay", from, "", "", pay))
+                        }
+                        Err(e) => err("pay", e.to_string()),
+                    },
                 }
             }
         }
@@ -901,7 +956,10 @@ impl Hr<'_> {
 
     /// Adds a career term. For an assignment, status or pay, the term in effect on `from` that
     /// has no end is ended on that day, so the new one follows it.
-    pub async fn add_term(&self, actor: &Actor, staff: StaffId, t: NewTerm) -> Result<TermRow> {
+    pub async fn add_term(&self, actor: &Actor, staff: StaffId, mut t: NewTerm) -> Result<TermRow> {
+        if t.kind == "pay" {
+            normalise_pay(&mut t.data).map_err(|e| invalid("hr-pay", e))?;
+        }
         let person = self
             .store
             .staff_member(staff)
@@ -1275,6 +1333,7 @@ impl Hr<'_> {
                         .as_ref()
                         .map(|t| match &t.data[pay] {
                             Value::Null => String::new(),
+                            v @ Value::Array(_) => allowances_text(v),
                             Value::String(v) => v.clone(),
                             v => v.to_string(),
                         })
@@ -1780,6 +1839,7 @@ fn pay_columns(country: Country) -> &'static [(&'static str, bool)] {
             ("coefficient", false),
             ("leadership_coefficient", false),
             ("last_step_since", false),
+            ("allowances", false),
             ("dependants", true),
         ],
         Country::Fr => &[
@@ -1835,6 +1895,35 @@ mod tests {
             locked_by: None,
             sources: serde_json::to_string(sources).unwrap(),
         }
+    }
+
+    #[test]
+    fn allowances_read_and_write_as_text() {
+        let v = parse_allowances("responsibility=0.2; area = 0.30 ;meals=730.000 đ").unwrap();
+        assert_eq!(
+            v,
+            json!([{"name": "responsibility", "coefficient": "0.2"}, {"name": "area", "coefficient": "0.30"}, {"name": "meals", "amount": 730000}])
+        );
+        assert_eq!(
+            allowances_text(&v),
+            "responsibility=0.2; area=0.30; meals=730000 đ"
+        );
+        assert_eq!(parse_allowances(&allowances_text(&v)).unwrap(), v);
+        assert_eq!(parse_allowances("").unwrap(), json!([]));
+        for bad in ["responsibility", "=0.2", "x=abc", "x=-1", "x=12,5 đ"] {
+            assert!(parse_allowances(bad).is_err(), "{bad}");
+        }
+        // The pay input takes them as they are.
+        let p = Parameters::builtin();
+        let slip = compute_pay(
+            Country::Vn,
+            &json!({"staff_kind": "cong_chuc", "scale": "A1", "step": 1, "allowances": v}),
+            time::macros::date!(2025 - 05 - 01),
+            &p,
+        )
+        .unwrap();
+        assert_eq!(slip.amount("allowance:responsibility"), 468_000);
+        assert_eq!(slip.amount("allowance:meals"), 730_000);
     }
 
     #[test]

@@ -158,6 +158,9 @@ fn pay_summary(data: &Value) -> String {
     if let Some(l) = text("leadership_coefficient") {
         parts.push(format!("PCCV {l}"));
     }
+    if data["allowances"].as_array().is_some_and(|a| !a.is_empty()) {
+        parts.push(hr::allowances_text(&data["allowances"]));
+    }
     if let Some(p) = text("position_salary") {
         parts.push(format!("VTVL {p}"));
     }
@@ -361,6 +364,7 @@ fn pay_from_form(country: Country, form: &FormData) -> Option<Value> {
             ("scale", false),
             ("step", true),
             ("leadership_coefficient", false),
+            ("allowances", false),
             ("dependants", true),
         ],
         Country::Fr => &[

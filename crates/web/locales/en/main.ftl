@@ -929,3 +929,5 @@ hr-due = Due on
 hr-corps = Corps
 hr-grade = Grade
 hr-echelon = Échelon (step)
+hr-allowances = Other allowances
+hr-allowances-hint = name=coefficient or name=amount đ, separated by semicolons, e.g. responsibility=0.2; meals=730000 đ

@@ -929,3 +929,5 @@ hr-due = Dû le
 hr-corps = Corps
 hr-grade = Grade
 hr-echelon = Échelon
+hr-allowances = Autres indemnités
+hr-allowances-hint = nom=coefficient ou nom=montant đ, séparés par des points-virgules, p. ex. responsibility=0.2; meals=730000 đ

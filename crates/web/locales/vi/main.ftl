@@ -929,3 +929,5 @@ hr-due = Đến hạn ngày
 hr-corps = Ngạch (corps)
 hr-grade = Hạng (grade)
 hr-echelon = Bậc (échelon)
+hr-allowances = Phụ cấp khác
+hr-allowances-hint = tên=hệ số hoặc tên=số tiền đ, cách nhau bằng dấu chấm phẩy, ví dụ trach_nhiem=0.2; an_trua=730000 đ
