@@ -81,6 +81,11 @@ fn rate_of(base: i64, bp: i64) -> i64 {
 
 pub fn compute(input: &FrInput, params: &Parameters) -> Result<Payslip> {
     let date = input.date;
+    if input.nbi_points > 1000 || input.children > 30 {
+        return Err(PayError::Invalid(
+            "at most 1000 NBI points and 30 children".into(),
+        ));
+    }
     if input.indice_majore == 0 || input.indice_majore > 5000 {
         return Err(PayError::Invalid(format!(
             "indice majoré {} is not a plausible index",
@@ -167,7 +172,7 @@ pub fn compute(input: &FrInput, params: &Parameters) -> Result<Payslip> {
             if cents < 0 {
                 return Err(PayError::Invalid("bonuses may not be negative".into()));
             }
-            cents
+            crate::check_amount(cents, "bonuses")?
         }
         None => 0,
     };

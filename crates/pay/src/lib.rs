@@ -44,6 +44,20 @@ pub enum PayError {
 
 pub type Result<T> = std::result::Result<T, PayError>;
 
+/// The largest amount an input may give, in minor units (a thousand billion đồng, ten
+/// billion euros): far above any pay, and low enough that no sum of lines can overflow.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
+/// Refuses an amount outside `0..=MAX_AMOUNT`.
+pub(crate) fn check_amount(v: i64, what: &str) -> Result<i64> {
+    if !(0..=MAX_AMOUNT).contains(&v) {
+        return Err(PayError::Invalid(format!(
+            "{what} {v} is out of range (0 to {MAX_AMOUNT})"
+        )));
+    }
+    Ok(v)
+}
+
 /// Divides, rounding to the nearest integer with halves away from zero.
 pub fn round_div(numerator: i128, denominator: i128) -> i64 {
     let (n, d) = if denominator < 0 {

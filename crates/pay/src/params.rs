@@ -377,6 +377,18 @@ impl Parameters {
                 name.code()
             )));
         }
+        let limit = if is_rate {
+            10_000
+        } else {
+            crate::MAX_AMOUNT / 1000
+        };
+        if value > limit {
+            return Err(PayError::Invalid(format!(
+                "{} {value} is not plausible (at most {limit} {})",
+                name.code(),
+                name.unit()
+            )));
+        }
         if source.trim().is_empty() {
             return Err(PayError::Invalid(format!(
                 "a value of {} needs its legal reference",

@@ -282,6 +282,13 @@ fn hundredths(d: Option<Decimal>, what: &str) -> Result<i64> {
     if v < 0 {
         return Err(PayError::Invalid(format!("{what} may not be negative")));
     }
+    // No coefficient of any Vietnamese table comes near 100.
+    if v > 10_000 {
+        return Err(PayError::Invalid(format!(
+            "{what} {} is not a plausible coefficient",
+            Decimal::new(v, 2)
+        )));
+    }
     Ok(v)
 }
 
@@ -309,6 +316,11 @@ fn coef_text(h: i64) -> String {
 
 pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
     let date = input.date;
+    if input.dependants > 50 || input.allowances.len() > 50 {
+        return Err(PayError::Invalid(
+            "at most 50 dependants and 50 allowances".into(),
+        ));
+    }
     let (base, base_src) = params.value(ParamName::VnBaseSalary, date)?;
     let base_src = format!("base salary {base} đ: {base_src}");
     let mut lines = Vec::new();
@@ -430,6 +442,7 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
             if amount <= 0 {
                 return Err(PayError::Invalid("position_salary must be positive".into()));
             }
+            crate::check_amount(amount, "position_salary")?;
             if input.scale.is_some()
                 || input.coefficient.is_some()
                 || input.leadership_coefficient.is_some()
@@ -462,7 +475,7 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
                     Some(base),
                 )
             }
-            (None, Some(v)) if v >= 0 => (v, None, None),
+            (None, Some(v)) if v >= 0 => (crate::check_amount(v, &a.name)?, None, None),
             _ => {
                 return Err(PayError::Invalid(format!(
                     "allowance {:?} needs a coefficient or a non-negative amount",
