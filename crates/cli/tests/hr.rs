@@ -883,6 +883,11 @@ async fn who_may_see_what(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // The legal parameters: HR, auditors and sysadmins read them; a front-desk agent does not.
+    let (status, _) = page(&agent, &app, "/hr/parameters").await;
+    assert_eq!(status, 403);
+    let (status, _) = page(&auditor, &app, "/hr/parameters").await;
+    assert_eq!(status, 200);
     // Only a system administrator enters pay parameters.
     let hr = app.client_as("an.vu").await;
     let (status, _, _) = post(

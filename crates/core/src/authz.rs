@@ -144,6 +144,8 @@ pub enum Action {
     ManageStaff { office: OfficeId },
     /// Enter new values of legal pay parameters (base salary, point value…).
     ManagePayParameters,
+    /// Read the legal pay parameters (anyone who works with staff, audits or runs the system).
+    ViewPayParameters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -210,6 +212,9 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
         }
         Action::ManageStaff { office } => p.has_role_in(Role::OfficeAdmin, office),
         Action::ManagePayParameters => p.has_role(Role::Sysadmin),
+        Action::ViewPayParameters => {
+            p.has_role(Role::Sysadmin) || p.has_role(Role::OfficeAdmin) || p.has_role(Role::Auditor)
+        }
     };
     if allowed {
         Ok(())

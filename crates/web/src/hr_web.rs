@@ -1916,19 +1916,7 @@ pub struct ParamsPage {
 
 async fn params_page(app: &App, ctx: &Ctx, error: Option<String>) -> Result<ParamsPage, PageError> {
     let tr = ctx.tr();
-    // Anyone who works with staff or runs the system may read the legal parameters.
-    let allowed = ctx.authorize(Action::ManagePayParameters).is_ok()
-        || ctx.principal().is_some_and(|p| {
-            p.grants.iter().any(|g| {
-                matches!(
-                    g.role,
-                    guichet_core::authz::Role::OfficeAdmin | guichet_core::authz::Role::Auditor
-                )
-            })
-        });
-    if !allowed {
-        ctx.authorize(Action::ManagePayParameters)?;
-    }
+    ctx.authorize(Action::ViewPayParameters)?;
     let params = app
         .hr()
         .parameters()
