@@ -10,7 +10,7 @@ use guichet_services::records::{PackageFormat, Records};
 
 use crate::Runtime;
 
-fn cli_actor() -> Actor {
+pub(crate) fn cli_actor() -> Actor {
     Actor {
         id: None,
         name: "cli".into(),

@@ -6,17 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use guichet_pay::Parameters;
-use guichet_services::dossier::Actor;
 use guichet_services::hr::Hr;
 
 use crate::Runtime;
-
-fn cli_actor() -> Actor {
-    Actor {
-        id: None,
-        name: "cli".into(),
-    }
-}
+use crate::archive_cmd::cli_actor;
 
 pub fn hr(rt: &Runtime) -> Hr<'_> {
     Hr {

@@ -1256,17 +1256,7 @@ impl Hr<'_> {
         Ok(rows
             .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
             .map(|r| {
-                let mut pay = serde_json::Map::new();
-                for (c, numeric) in pay_columns(country) {
-                    let v = col(&r, c);
-                    if !v.is_empty() {
-                        let value = match (numeric, v.parse::<i64>()) {
-                            (true, Ok(n)) => json!(n),
-                            _ => json!(v),
-                        };
-                        pay.insert((*c).into(), value);
-                    }
-                }
+                let pay = pay_from_fields(country, |c| col(&r, c));
                 NewPerson {
                     number: col(&r, "number"),
                     family_name: col(&r, "family_name"),
@@ -1283,7 +1273,7 @@ impl Hr<'_> {
                     unit_code: col(&r, "unit"),
                     position_code: col(&r, "position"),
                     status: col(&r, "status"),
-                    pay: (!pay.is_empty()).then_some(Value::Object(pay)),
+                    pay,
                 }
             })
             .collect())
@@ -1829,8 +1819,26 @@ pub fn import_columns(country: Country) -> Vec<&'static str> {
     c
 }
 
-/// Pay columns of an import and whether they hold integers.
-fn pay_columns(country: Country) -> &'static [(&'static str, bool)] {
+/// The pay situation from the pay fields of an import row or a form (`get` gives a field's
+/// text, empty when absent); `None` when no field is filled in.
+pub fn pay_from_fields(country: Country, get: impl Fn(&str) -> String) -> Option<Value> {
+    let mut pay = serde_json::Map::new();
+    for (name, integer) in pay_columns(country) {
+        let v = get(name).trim().to_owned();
+        if v.is_empty() {
+            continue;
+        }
+        let value = match (integer, v.parse::<i64>()) {
+            (true, Ok(n)) => json!(n),
+            _ => json!(v),
+        };
+        pay.insert((*name).into(), value);
+    }
+    (!pay.is_empty()).then_some(Value::Object(pay))
+}
+
+/// Pay fields of an import or a form and whether they hold integers.
+pub fn pay_columns(country: Country) -> &'static [(&'static str, bool)] {
     match country {
         Country::Vn => &[
             ("staff_kind", false),

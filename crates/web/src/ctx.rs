@@ -62,6 +62,17 @@ impl Ctx {
             .as_ref()
             .map_or_else(|| "anonymous".to_owned(), |u| format!("user:{}", u.id))
     }
+
+    /// The visitor as the services name who acted.
+    pub fn service_actor(&self) -> guichet_services::dossier::Actor {
+        match &self.user {
+            Some(u) => guichet_services::dossier::Actor::user(u),
+            None => guichet_services::dossier::Actor {
+                id: None,
+                name: "anonymous".into(),
+            },
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {

@@ -22,7 +22,7 @@ use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
 use crate::i18n::Tr;
-use crate::one_stop::{offices_where, page_error, service_message};
+use crate::one_stop::{office_by_code, page_error, service_message};
 use crate::pages::{Chrome, render_with};
 use guichet_services::hr::hr_templates as guichet_documents_templates;
 
@@ -40,16 +40,6 @@ fn invalid(key: &'static str, detail: impl Into<String>) -> guichet_services::Se
     guichet_services::ServiceError::Invalid {
         key,
         detail: detail.into(),
-    }
-}
-
-fn actor(ctx: &Ctx) -> guichet_services::dossier::Actor {
-    guichet_services::dossier::Actor {
-        id: ctx.user.as_ref().map(|u| u.id),
-        name: ctx
-            .user
-            .as_ref()
-            .map_or_else(|| "anonymous".into(), |u| u.display_name.clone()),
     }
 }
 
@@ -89,39 +79,22 @@ pub fn money(country: Country, minor: i64) -> String {
     }
 }
 
-/// The office named by `code` if the visitor may `action` in it, else the first such office.
+/// The office named by `code` if the visitor may `action` in it, else the first such office,
+/// with the (code, name) choices.
 async fn office_for(
     app: &App,
     ctx: &Ctx,
     code: &str,
     action: impl Fn(OfficeId) -> Action,
 ) -> Result<(Office, Vec<(String, String)>), PageError> {
-    let offices = offices_where(app, ctx, &action).await?;
-    let chosen = offices
-        .iter()
-        .find(|o| o.code == code)
-        .or(offices.first())
-        .cloned();
-    match chosen {
-        Some(o) => Ok((
-            o,
-            offices
-                .iter()
-                .map(|o| (o.code.clone(), o.name.clone()))
-                .collect(),
-        )),
-        None => {
-            ctx.authorize(action(OfficeId(uuid::Uuid::nil())))?;
-            Err(PageError::not_found())
-        }
-    }
-}
-
-async fn office_by_code(app: &App, code: &str) -> Result<Office, PageError> {
-    app.store
-        .office_by_code(code)
-        .await?
-        .ok_or_else(PageError::not_found)
+    let (office, offices) = crate::records_web::office_for(app, ctx, code, action).await?;
+    Ok((
+        office,
+        offices
+            .iter()
+            .map(|o| (o.code.clone(), o.name.clone()))
+            .collect(),
+    ))
 }
 
 fn term_summary(tr: &Tr, t: &TermRow) -> String {
@@ -357,40 +330,10 @@ pub async fn staff(
 
 /// The pay fields of a form as the stored pay situation (`None` when all are empty).
 fn pay_from_form(country: Country, form: &FormData) -> Option<Value> {
-    let mut pay = serde_json::Map::new();
-    let fields: &[(&str, bool)] = match country {
-        Country::Vn => &[
-            ("staff_kind", false),
-            ("scale", false),
-            ("step", true),
-            ("leadership_coefficient", false),
-            ("allowances", false),
-            ("dependants", true),
-        ],
-        Country::Fr => &[
-            ("corps", false),
-            ("grade", false),
-            ("echelon", true),
-            ("indice_majore", true),
-            ("nbi_points", true),
-            ("residence_zone", true),
-            ("children", true),
-            ("bonuses", false),
-        ],
-    };
-    for (name, integer) in fields {
-        let v = form.text(&format!("pay_{name}")).trim().to_owned();
-        if v.is_empty() {
-            continue;
-        }
-        let value = match (integer, v.parse::<i64>()) {
-            (true, Ok(n)) => json!(n),
-            _ => json!(v),
-        };
-        pay.insert((*name).into(), value);
-    }
-    let has_base = pay.contains_key("scale") || pay.contains_key("indice_majore");
-    (has_base).then_some(Value::Object(pay))
+    let pay = hr::pay_from_fields(country, |name| form.text(&format!("pay_{name}")))?;
+    // The selects always send a value: without a scale or an index nothing was entered.
+    let has_base = pay.get("scale").is_some() || pay.get("indice_majore").is_some();
+    has_base.then_some(pay)
 }
 
 fn report_message(tr: &Tr, report: &hr::ImportReport) -> String {
@@ -429,7 +372,7 @@ pub async fn add_person(
     };
     match app
         .hr()
-        .add_people(&actor(&ctx), office.id, vec![person])
+        .add_people(&ctx.service_actor(), office.id, vec![person])
         .await
     {
         Ok(r) if r.errors.is_empty() => {
@@ -468,7 +411,11 @@ pub async fn import(
         ));
     };
     let result = match hr::Hr::read_people(office.country, &file.name, &file.content) {
-        Ok(people) => app.hr().add_people(&actor(&ctx), office.id, people).await,
+        Ok(people) => {
+            app.hr()
+                .add_people(&ctx.service_actor(), office.id, people)
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -513,7 +460,7 @@ pub async fn close_correction(
     ctx.authorize(Action::ManageStaff { office: office.id })?;
     match app
         .hr()
-        .close_correction(&actor(&ctx), staff, term, &form.text("answer"))
+        .close_correction(&ctx.service_actor(), staff, term, &form.text("answer"))
         .await
     {
         Ok(()) => Ok(
@@ -757,7 +704,7 @@ pub async fn add_unit(
         Ok(from) => app
             .hr()
             .put_unit(
-                &actor(&ctx),
+                &ctx.service_actor(),
                 office.id,
                 NewUnit {
                     code: form.text("code"),
@@ -804,7 +751,7 @@ pub async fn add_position(
                 Ok(position_pay) => app
                     .hr()
                     .put_position(
-                        &actor(&ctx),
+                        &ctx.service_actor(),
                         office.id,
                         NewPosition {
                             code: form.text("code"),
@@ -1117,7 +1064,7 @@ pub async fn add_term(
         };
         app.hr()
             .add_term(
-                &actor(&ctx),
+                &ctx.service_actor(),
                 id,
                 NewTerm {
                     kind: kind.clone(),
@@ -1199,7 +1146,7 @@ pub async fn request_correction(
     };
     match app
         .hr()
-        .request_correction(&actor(&ctx), s.id, &form.text("text"))
+        .request_correction(&ctx.service_actor(), s.id, &form.text("text"))
         .await
     {
         Ok(_) => Ok(Redirect::to("/hr/me?notice=requested").into_response()),
@@ -1519,7 +1466,7 @@ pub async fn compute_payroll(
     ctx.authorize(Action::ManageStaff { office: office.id })?;
     match app
         .hr()
-        .compute_payroll(&actor(&ctx), office.id, &form.text("month"))
+        .compute_payroll(&ctx.service_actor(), office.id, &form.text("month"))
         .await
     {
         Ok(run) => Ok(Redirect::to(&format!("/hr/payroll/{}", run.id)).into_response()),
@@ -1667,7 +1614,7 @@ pub async fn lock(
 ) -> Result<Response, PageError> {
     let (run, office) = run_of(&app, &ctx, &id).await?;
     ctx.authorize(Action::ManageStaff { office: office.id })?;
-    match app.hr().lock_payroll(&actor(&ctx), run.id).await {
+    match app.hr().lock_payroll(&ctx.service_actor(), run.id).await {
         Ok(()) => Ok(Redirect::to(&format!("/hr/payroll/{}", run.id)).into_response()),
         Err(e) => {
             let msg = service_message(&ctx.tr(), &e);
@@ -1984,7 +1931,13 @@ pub async fn add_parameter(
         let from = hr::parse_day(&form.text("from"), "from")?;
         let value = parse_param_value(name, &form.text("value"))?;
         app.hr()
-            .add_parameter(&actor(&ctx), name.code(), from, value, &form.text("source"))
+            .add_parameter(
+                &ctx.service_actor(),
+                name.code(),
+                from,
+                value,
+                &form.text("source"),
+            )
             .await
     }
     .await;

@@ -126,7 +126,7 @@ fn time_label(tr: &Tr, body: &ProcedureBody) -> String {
     }
 }
 
-async fn office_by_code(app: &App, code: &str) -> Result<Office, PageError> {
+pub(crate) async fn office_by_code(app: &App, code: &str) -> Result<Office, PageError> {
     app.store
         .office_by_code(code)
         .await?

@@ -22,7 +22,7 @@ use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
 use crate::i18n::Tr;
-use crate::one_stop::{fmt_time, offices_where, page_error, service_message};
+use crate::one_stop::{fmt_time, office_by_code, offices_where, page_error, service_message};
 use crate::pages::{Chrome, render_with};
 
 #[derive(serde::Deserialize, Default)]
@@ -99,7 +99,7 @@ fn row(tr: &Tr, r: &RecordRow) -> Row {
 }
 
 /// The office named by `code` if the visitor may `action` in it, else the first such office.
-async fn office_for(
+pub(crate) async fn office_for(
     app: &App,
     ctx: &Ctx,
     code: &str,
@@ -117,23 +117,6 @@ async fn office_for(
             ctx.authorize(action(guichet_core::OfficeId(uuid::Uuid::nil())))?;
             Err(PageError::not_found())
         }
-    }
-}
-
-async fn office_by_code(app: &App, code: &str) -> Result<Office, PageError> {
-    app.store
-        .office_by_code(code)
-        .await?
-        .ok_or_else(PageError::not_found)
-}
-
-fn actor(ctx: &Ctx) -> guichet_services::dossier::Actor {
-    guichet_services::dossier::Actor {
-        id: ctx.user.as_ref().map(|u| u.id),
-        name: ctx
-            .user
-            .as_ref()
-            .map_or_else(|| "anonymous".into(), |u| u.display_name.clone()),
     }
 }
 
@@ -334,7 +317,11 @@ pub async fn register(
             .map(|u| upload(u, None))
             .collect(),
     };
-    match app.records().register(&office, &actor(&ctx), input).await {
+    match app
+        .records()
+        .register(&office, &ctx.service_actor(), input)
+        .await
+    {
         Ok(r) => {
             let notice = tr.t1("records-registered", "label", record_label(&r));
             let page = records_page(&app, &ctx, &params, None, Some(notice)).await?;
@@ -607,7 +594,7 @@ pub async fn place_hold(
     app.records()
         .place_hold(
             &office,
-            &actor(&ctx),
+            &ctx.service_actor(),
             record,
             file,
             &form.text("reason"),
@@ -629,7 +616,7 @@ pub async fn release_hold(
     ctx.authorize(Action::GovernRecords { office: office.id })?;
     let id: HoldId = id.parse().map_err(|_| PageError::not_found())?;
     app.records()
-        .release_hold(&office, &actor(&ctx), id, &form.text("reason"))
+        .release_hold(&office, &ctx.service_actor(), id, &form.text("reason"))
         .await
         .map_err(|e| page_error(&tr, e))?;
     let back = form.text("back");
@@ -791,7 +778,7 @@ pub async fn add_class(
         .records()
         .put_class(
             &office,
-            &actor(&ctx),
+            &ctx.service_actor(),
             None,
             &form.text("code"),
             &form.text("title"),
@@ -820,7 +807,13 @@ pub async fn open_file(
         .unwrap_or(ClassId(uuid::Uuid::nil()));
     let outcome = app
         .records()
-        .open_file(&office, &actor(&ctx), class, &form.text("title"), None)
+        .open_file(
+            &office,
+            &ctx.service_actor(),
+            class,
+            &form.text("title"),
+            None,
+        )
         .await
         .map(|_| ());
     plan_result(&app, &ctx, &office, outcome).await
@@ -837,7 +830,7 @@ pub async fn close_file(
     let id: ArchiveFileId = id.parse().map_err(|_| PageError::not_found())?;
     let outcome = app
         .records()
-        .close_file(&office, &actor(&ctx), id, None)
+        .close_file(&office, &ctx.service_actor(), id, None)
         .await
         .map(|_| ());
     plan_result(&app, &ctx, &office, outcome).await
@@ -869,7 +862,7 @@ pub async fn export(
         .records()
         .export(
             &office,
-            &actor(&ctx),
+            &ctx.service_actor(),
             format,
             &files,
             app.archival_agency.clone(),
@@ -1049,7 +1042,7 @@ pub async fn propose(
     ctx.authorize(Action::ManageRecords { office: office.id })?;
     match app
         .records()
-        .propose_disposition(&office, &actor(&ctx), None)
+        .propose_disposition(&office, &ctx.service_actor(), None)
         .await
     {
         Ok(d) => Ok(Redirect::to(&format!("/records/disposition/{}", d.id)).into_response()),
@@ -1205,7 +1198,7 @@ pub async fn decide(
         .records()
         .decide_disposition(
             &office,
-            &actor(&ctx),
+            &ctx.service_actor(),
             did,
             approve,
             &reviewed,
@@ -1224,7 +1217,7 @@ pub async fn execute(
     let (did, office) = run_office(&app, &ctx, &id).await?;
     let outcome = app
         .records()
-        .execute_disposition(&office, &actor(&ctx), did)
+        .execute_disposition(&office, &ctx.service_actor(), did)
         .await
         .map(|_| ());
     run_outcome(&app, &ctx, &id, outcome).await
