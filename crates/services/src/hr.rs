@@ -329,6 +329,17 @@ impl Hr<'_> {
             .ok_or_else(|| ServiceError::NotFound(format!("office {id}")))
     }
 
+    /// An office's staff by id.
+    pub async fn staff_by_id(&self, office: OfficeId) -> Result<HashMap<StaffId, StaffRow>> {
+        Ok(self
+            .store
+            .staff_list(office)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect())
+    }
+
     /// The built-in pay parameters plus those entered by administrators.
     pub async fn parameters(&self) -> Result<Parameters> {
         let mut p = Parameters::builtin();
@@ -540,13 +551,7 @@ impl Hr<'_> {
             .into_iter()
             .filter(|u| in_effect(u.valid_from, u.valid_to, day))
             .collect();
-        let staff: HashMap<StaffId, StaffRow> = self
-            .store
-            .staff_list(office)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let staff = self.staff_by_id(office).await?;
         let mut by_unit: BTreeMap<String, Vec<(StaffRow, String)>> = BTreeMap::new();
         for t in self.store.terms_on(office, "assignment", day).await? {
             if let Some(s) = staff.get(&t.staff_id) {
@@ -1110,13 +1115,7 @@ impl Hr<'_> {
         from: Date,
         until: Date,
     ) -> Result<Vec<(StaffRow, String, u32, Date)>> {
-        let staff: HashMap<StaffId, StaffRow> = self
-            .store
-            .staff_list(office)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let staff = self.staff_by_id(office).await?;
         let mut out = Vec::new();
         for t in self.store.terms_on(office, "pay", from).await? {
             let (Some(code), Some(step)) = (t.data["scale"].as_str(), t.data["step"].as_u64())
@@ -1141,13 +1140,7 @@ impl Hr<'_> {
 
     /// Open correction requests of an office's staff, oldest first.
     pub async fn open_corrections(&self, office: OfficeId) -> Result<Vec<(StaffRow, TermRow)>> {
-        let staff: HashMap<StaffId, StaffRow> = self
-            .store
-            .staff_list(office)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let staff = self.staff_by_id(office).await?;
         let today = self.clock.now().date();
         let mut out: Vec<(StaffRow, TermRow)> = self
             .store
@@ -1354,13 +1347,7 @@ impl Hr<'_> {
         }
         if !problems.is_empty() {
             // Names only for the message, so the common path does not read the staff list.
-            let staff: HashMap<StaffId, StaffRow> = self
-                .store
-                .staff_list(office.id)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect();
+            let staff = self.staff_by_id(office.id).await?;
             let text: Vec<String> = problems
                 .iter()
                 .map(|(id, e)| match staff.get(id) {
@@ -1499,13 +1486,7 @@ impl Hr<'_> {
             .into_iter()
             .map(|s| (s.staff_id, s.net))
             .collect();
-        let staff: HashMap<StaffId, StaffRow> = self
-            .store
-            .staff_list(run.office_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let staff = self.staff_by_id(run.office_id).await?;
         let mut ids: Vec<StaffId> = before.keys().chain(now.keys()).copied().collect();
         ids.sort();
         ids.dedup();
@@ -1641,13 +1622,7 @@ impl Hr<'_> {
 
     /// A payroll as rows (one per person, main lines as columns), for CSV/XLSX export.
     pub async fn payroll_rows(&self, run: &PayrollRunRow) -> Result<Vec<Vec<String>>> {
-        let staff: HashMap<StaffId, StaffRow> = self
-            .store
-            .staff_list(run.office_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
+        let staff = self.staff_by_id(run.office_id).await?;
         let mut slips: Vec<(Option<&StaffRow>, Value)> = Vec::new();
         for s in self.store.payslips(run.id).await? {
             slips.push((staff.get(&s.staff_id), payslip_json(run, &s)?));

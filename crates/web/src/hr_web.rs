@@ -1540,13 +1540,11 @@ async fn run_page(
 ) -> Result<RunPage, PageError> {
     let tr = ctx.tr();
     let (run, office) = run_of(app, ctx, id).await?;
-    let staff: std::collections::HashMap<StaffId, guichet_store::StaffRow> = app
-        .store
-        .staff_list(office.id)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
+    let staff = app
+        .hr()
+        .staff_by_id(office.id)
+        .await
+        .map_err(|e| page_error(&tr, e))?;
     let mut lines: Vec<PayLine> = app
         .store
         .payslips(run.id)
