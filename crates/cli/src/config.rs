@@ -43,6 +43,9 @@ pub struct Config {
     pub outbox_interval_secs: u64,
     /// Requests running longer are answered 408.
     pub request_timeout_secs: u64,
+    /// A client that has not sent a request's headers within this time is disconnected
+    /// (slow-client protection).
+    pub header_timeout_secs: u64,
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `guichet=debug,info`.
     pub log: String,
     /// Extra Ed25519 public keys (hex) whose ledger checkpoints are trusted, e.g. of the
@@ -75,6 +78,7 @@ impl Default for Config {
             virus_scan_command: Vec::new(),
             outbox_interval_secs: 5,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
             log: "info".into(),
             trusted_keys: Vec::new(),
             archive_copies: Vec::new(),

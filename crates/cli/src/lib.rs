@@ -201,6 +201,7 @@ impl Runtime {
             body_limit: self.config.body_limit_bytes,
             upload_limit: self.config.upload_limit_bytes,
             request_timeout: std::time::Duration::from_secs(self.config.request_timeout_secs),
+            header_timeout: std::time::Duration::from_secs(self.config.header_timeout_secs.max(1)),
         };
         Ok(AppState::new(
             guichet_web::Services {

@@ -140,6 +140,9 @@ impl Files {
         if content.is_empty() {
             return Err(invalid("file-empty", "the file is empty"));
         }
+        if !content_matches(&ext, &content) {
+            return Err(invalid("file-content", ext));
+        }
         if let Verdict::Infected(what) = self.scanner.scan(&content).await? {
             return Err(invalid("file-infected", what));
         }
@@ -313,5 +316,56 @@ impl Files {
             )));
         }
         Ok(content)
+    }
+}
+
+/// Whether the bytes are what the file's extension says (ASVS 12.2.1: the type is checked on
+/// the content, not only the name). Formats with a signature must carry it; formats without
+/// one (text, CSV, XML) must not be a recognisable binary such as an executable or archive.
+pub fn content_matches(ext: &str, content: &[u8]) -> bool {
+    let detected = infer::get(content).map(|t| t.extension());
+    let expected: &[&str] = match ext {
+        "pdf" => &["pdf"],
+        "jpg" | "jpeg" => &["jpg"],
+        "png" => &["png"],
+        "gif" => &["gif"],
+        "webp" => &["webp"],
+        "tif" | "tiff" => &["tif"],
+        "zip" => &["zip"],
+        // Office documents are zip containers; `infer` names the kind when it can see it.
+        "docx" => &["docx", "zip"],
+        "xlsx" => &["xlsx", "zip"],
+        "odt" => &["odt", "zip"],
+        "ods" => &["ods", "zip"],
+        "doc" | "xls" => &["doc", "xls", "msi"],
+        _ => return detected.is_none(),
+    };
+    detected.is_some_and(|d| expected.contains(&d))
+}
+
+#[cfg(test)]
+mod content_tests {
+    use super::content_matches;
+
+    #[test]
+    fn file_contents_must_match_their_extension() {
+        assert!(content_matches("pdf", b"%PDF-1.7\n% scan\n"));
+        assert!(content_matches("png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
+        assert!(content_matches("jpg", b"\xff\xd8\xff\xe0\0\x10JFIF\0"));
+        assert!(content_matches("jpeg", b"\xff\xd8\xff\xe0\0\x10JFIF\0"));
+        assert!(content_matches(
+            "csv",
+            "họ tên;ngày\nThu;1990-04-12\n".as_bytes()
+        ));
+        // An executable or an archive under an innocent name.
+        let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff";
+        assert!(!content_matches("pdf", exe));
+        assert!(!content_matches("csv", exe));
+        assert!(!content_matches(
+            "png",
+            b"PK\x03\x04\x14\x00\x00\x00\x08\x00"
+        ));
+        assert!(!content_matches("jpg", b"%PDF-1.7\n"));
+        assert!(!content_matches("pdf", b"just some text"));
     }
 }

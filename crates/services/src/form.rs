@@ -850,6 +850,11 @@ pub fn message(lang: Language, code: &str, arg: &str) -> String {
         ("file-type", Vi) => "Loại tệp không được chấp nhận. Các loại được phép: {}.",
         ("file-type", Fr) => "Type de fichier refusé. Types acceptés : {}.",
         ("file-type", En) => "This type of file is not accepted. Allowed: {}.",
+        ("file-content", Vi) => "Nội dung tệp không phải là tệp {} như tên tệp cho biết.",
+        ("file-content", Fr) => {
+            "Le contenu du fichier n’est pas celui d’un fichier {} comme son nom l’indique."
+        }
+        ("file-content", En) => "The file's content is not a {} file, as its name says.",
         ("file-infected", Vi) => "Tệp bị từ chối vì phát hiện mã độc ({}).",
         ("file-infected", Fr) => "Fichier refusé : un logiciel malveillant a été détecté ({}).",
         ("file-infected", En) => "The file was refused: malware was found ({}).",

@@ -4,7 +4,6 @@
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use guichet_accounts::AccountError;
 use guichet_accounts::offices::{NewOffice, create_office as create_office_rule};
@@ -292,6 +291,7 @@ pub async fn readyz(State(app): State<App>) -> Response {
         crate::units_web::get_unit,
         crate::units_web::unit_lineage,
         crate::units_web::convert_address,
+        crate::units_web::convert_address_get,
         crate::one_stop_api::list_procedures,
         crate::one_stop_api::get_procedure,
         crate::one_stop_api::create_procedure,
@@ -375,79 +375,41 @@ pub async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such API endpoint")
 }
 
+route_table! {
+    /// The JSON API's routes, relative to `/api/v1`.
+    fn api_routes, API_ROUTES;
+    "/offices" => get(list_offices).post(create_office),
+    "/offices/{id}" => get(get_office),
+    "/me" => get(me),
+    "/ledger/streams" => get(ledger_streams),
+    "/units" => get(crate::units_web::list_units),
+    "/units/{unit}" => get(crate::units_web::get_unit),
+    "/units/{unit}/lineage" => get(crate::units_web::unit_lineage),
+    "/addresses/convert" => get(crate::units_web::convert_address_get).post(crate::units_web::convert_address),
+    "/procedures" => get(crate::one_stop_api::list_procedures),
+    "/procedures/{office}/{code}" => get(crate::one_stop_api::get_procedure),
+    "/procedures/{office}/{code}/draft" => put(crate::one_stop_api::save_draft),
+    "/procedures/{office}/{code}/publish" => post(crate::one_stop_api::publish),
+    "/procedures/{office}/{code}/unpublish" => post(crate::one_stop_api::unpublish),
+    "/offices/{office}/procedures" => post(crate::one_stop_api::create_procedure),
+    "/offices/{office}/webhooks" => post(crate::one_stop_api::create_webhook),
+    "/dossiers" => get(crate::one_stop_api::list_dossiers).post(crate::one_stop_api::file_dossier),
+    "/dossiers/{id}" => get(crate::one_stop_api::get_dossier),
+    "/dossiers/{id}/answers" => put(crate::one_stop_api::save_answers),
+    "/dossiers/{id}/submit" => post(crate::one_stop_api::submit),
+    "/dossiers/{id}/actions" => post(crate::one_stop_api::take_step),
+    "/dossiers/{id}/messages" => get(crate::one_stop_api::list_messages).post(crate::one_stop_api::post_message),
+    "/dossier-states" => get(crate::one_stop_api::states),
+    "/dossiers/{id}/documents" => get(crate::documents_web::api_dossier_documents),
+    "/documents/{id}/verification" => get(crate::documents_web::api_verify),
+    "/offices/{office}/stats" => get(crate::stats_web::api_stats),
+    "/records" => get(crate::records_web::api_records),
+    "/offices/{office}/staff" => get(crate::hr_web::api_staff),
+    "/pay/compute" => post(crate::hr_web::api_pay),
+    "/records/{id}" => get(crate::records_web::api_record),
+    "/openapi.json" => get(openapi_json),
+}
+
 pub fn router() -> Router<App> {
-    Router::new()
-        .route("/offices", get(list_offices).post(create_office))
-        .route("/offices/{id}", get(get_office))
-        .route("/me", get(me))
-        .route("/ledger/streams", get(ledger_streams))
-        .route("/units", get(crate::units_web::list_units))
-        .route("/units/{unit}", get(crate::units_web::get_unit))
-        .route("/units/{unit}/lineage", get(crate::units_web::unit_lineage))
-        .route(
-            "/addresses/convert",
-            get(crate::units_web::convert_address_get).post(crate::units_web::convert_address),
-        )
-        .route("/procedures", get(crate::one_stop_api::list_procedures))
-        .route(
-            "/procedures/{office}/{code}",
-            get(crate::one_stop_api::get_procedure),
-        )
-        .route(
-            "/procedures/{office}/{code}/draft",
-            axum::routing::put(crate::one_stop_api::save_draft),
-        )
-        .route(
-            "/procedures/{office}/{code}/publish",
-            axum::routing::post(crate::one_stop_api::publish),
-        )
-        .route(
-            "/procedures/{office}/{code}/unpublish",
-            axum::routing::post(crate::one_stop_api::unpublish),
-        )
-        .route(
-            "/offices/{office}/procedures",
-            axum::routing::post(crate::one_stop_api::create_procedure),
-        )
-        .route(
-            "/offices/{office}/webhooks",
-            axum::routing::post(crate::one_stop_api::create_webhook),
-        )
-        .route(
-            "/dossiers",
-            get(crate::one_stop_api::list_dossiers).post(crate::one_stop_api::file_dossier),
-        )
-        .route("/dossiers/{id}", get(crate::one_stop_api::get_dossier))
-        .route(
-            "/dossiers/{id}/answers",
-            axum::routing::put(crate::one_stop_api::save_answers),
-        )
-        .route(
-            "/dossiers/{id}/submit",
-            axum::routing::post(crate::one_stop_api::submit),
-        )
-        .route(
-            "/dossiers/{id}/actions",
-            axum::routing::post(crate::one_stop_api::take_step),
-        )
-        .route(
-            "/dossiers/{id}/messages",
-            get(crate::one_stop_api::list_messages).post(crate::one_stop_api::post_message),
-        )
-        .route("/dossier-states", get(crate::one_stop_api::states))
-        .route(
-            "/dossiers/{id}/documents",
-            get(crate::documents_web::api_dossier_documents),
-        )
-        .route(
-            "/documents/{id}/verification",
-            get(crate::documents_web::api_verify),
-        )
-        .route("/offices/{office}/stats", get(crate::stats_web::api_stats))
-        .route("/records", get(crate::records_web::api_records))
-        .route("/offices/{office}/staff", get(crate::hr_web::api_staff))
-        .route("/pay/compute", axum::routing::post(crate::hr_web::api_pay))
-        .route("/records/{id}", get(crate::records_web::api_record))
-        .route("/openapi.json", get(openapi_json))
-        .fallback(not_found)
+    api_routes(Router::new()).fallback(not_found)
 }

@@ -382,15 +382,10 @@ pub async fn templates(
 ) -> Result<Response, PageError> {
     ctx.authorize(Action::ViewAdmin)?;
     let tr = ctx.tr();
-    let offices =
-        crate::one_stop::offices_where(&app, &ctx, |office| Action::ManageProcedures { office })
-            .await?;
-    let office = offices
-        .iter()
-        .find(|o| o.code == p.office)
-        .or(offices.first())
-        .cloned()
-        .ok_or(PageError::new(StatusCode::FORBIDDEN, "error-403"))?;
+    let (office, offices) = crate::records_web::office_for(&app, &ctx, &p.office, |office| {
+        Action::ManageProcedures { office }
+    })
+    .await?;
     let mut rows = Vec::new();
     for kind in DocumentKind::ALL {
         rows.push(TemplateRow {
@@ -631,7 +626,7 @@ fn document_dto(doc: &DocumentRecord) -> DocumentDto {
 }
 
 /// Documents issued for a dossier.
-#[utoipa::path(get, path = "/dossiers/{id}/documents", tag = "documents",
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}/documents", tag = "documents",
     params(("id" = String, Path, description = "Dossier id")),
     responses((status = 200, description = "Issued documents, oldest first", body = Vec<DocumentDto>),
         (status = 401, description = "Not logged in", body = crate::error::Problem),
@@ -664,7 +659,7 @@ pub struct VerificationDto {
 }
 
 /// Verifies a document from its QR code (`s` is the signature the QR code carries). Public.
-#[utoipa::path(get, path = "/documents/{id}/verification", tag = "documents",
+#[utoipa::path(get, path = "/api/v1/documents/{id}/verification", tag = "documents",
     params(("id" = String, Path, description = "Document id"), ("s" = String, Query, description = "Signature from the QR code")),
     responses((status = 200, description = "The verdict", body = VerificationDto)))]
 pub async fn api_verify(

@@ -99,19 +99,10 @@ async fn page(
     error: Option<String>,
 ) -> Result<ExportsPage, PageError> {
     let tr = ctx.tr();
-    let offices =
-        crate::one_stop::offices_where(app, ctx, |office| Action::WorkInOffice { office }).await?;
-    let office = offices
-        .iter()
-        .find(|o| o.code == p.office)
-        .or(offices.first())
-        .cloned();
-    let Some(office) = office else {
-        ctx.authorize(Action::WorkInOffice {
-            office: guichet_core::OfficeId(uuid::Uuid::nil()),
-        })?;
-        return Err(PageError::not_found());
-    };
+    let (office, offices) = crate::records_web::office_for(app, ctx, &p.office, |office| {
+        Action::WorkInOffice { office }
+    })
+    .await?;
     let procs = app.store.list_procedures(Some(office.id)).await?;
     let chosen = procs.iter().find(|x| x.code == p.procedure);
     let mut procedures = Vec::new();

@@ -1973,7 +1973,7 @@ pub struct ApiStaffParams {
     pub on: Option<String>,
 }
 
-#[utoipa::path(get, path = "/offices/{office}/staff", tag = "hr",
+#[utoipa::path(get, path = "/api/v1/offices/{office}/staff", tag = "hr",
     params(("office" = String, Path, description = "Office code"), ApiStaffParams),
     responses((status = 200, description = "Everyone of the office as of the date, with the unit, job position and status then", body = Vec<StaffOnDto>),
         (status = 400, description = "Bad date", body = crate::error::Problem),
@@ -2026,7 +2026,7 @@ pub struct ApiPayParams {
     pub country: String,
 }
 
-#[utoipa::path(post, path = "/pay/compute", tag = "hr",
+#[utoipa::path(post, path = "/api/v1/pay/compute", tag = "hr",
     params(ApiPayParams),
     request_body(content = Object, description = "One person-month, as the input of `guichet pay compute` (see docs/hr.md)"),
     responses((status = 200, description = "The pay breakdown: gross, each line with its legal source, net", body = Object),

@@ -5,6 +5,26 @@
 //! the domain and render. Business rules live in domain crates, never here.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// Declares routes once, as data: a function adding them to a router and a table of
+/// (path, methods) that tests walk (the authorization matrix fails on a route it has no rule
+/// for). Each entry is `"path" => get(handler).post(handler)`.
+macro_rules! route_table {
+    (
+        $(#[$doc:meta])*
+        fn $adder:ident, $table:ident;
+        $($path:literal => $first:ident($first_handler:path) $(.$method:ident($handler:path))*,)*
+    ) => {
+        $(#[$doc])*
+        pub const $table: &[crate::RouteSpec] = &[
+            $(crate::RouteSpec { path: $path, methods: &[stringify!($first) $(, stringify!($method))*] },)*
+        ];
+
+        fn $adder(router: axum::Router<crate::App>) -> axum::Router<crate::App> {
+            router $(.route($path, axum::routing::$first($first_handler) $(.$method($handler))*))*
+        }
+    };
+}
+
 pub mod api;
 pub mod calendar_page;
 pub mod ctx;
@@ -22,14 +42,12 @@ pub mod records_web;
 pub mod stats_web;
 pub mod units_web;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Request, StatusCode};
-use axum::routing::{get, post};
 use guichet_accounts::Accounts;
 use guichet_core::{Clock, Entropy, Language};
 use guichet_ledger::{LedgerKey, TrustedKeys};
@@ -51,6 +69,8 @@ pub struct WebSettings {
     /// Largest multipart form (with its files) accepted, in bytes.
     pub upload_limit: usize,
     pub request_timeout: Duration,
+    /// Time a client has to send a request's headers before it is disconnected.
+    pub header_timeout: Duration,
 }
 
 impl Default for WebSettings {
@@ -61,6 +81,7 @@ impl Default for WebSettings {
             body_limit: 1024 * 1024,
             upload_limit: 20 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -165,96 +186,120 @@ impl AppState {
     }
 }
 
+/// One declared route: its path (axum syntax, `{param}`) and its methods in lower case.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub path: &'static str,
+    pub methods: &'static [&'static str],
+}
+
+/// Every route the application serves, with full paths (the API's under `/api/v1`).
+pub fn route_table() -> Vec<(String, &'static str)> {
+    let pages = PAGE_ROUTES.iter().map(|r| (r.path.to_owned(), r));
+    let api = api::API_ROUTES
+        .iter()
+        .map(|r| (format!("/api/v1{}", r.path), r));
+    pages
+        .chain(api)
+        .flat_map(|(path, r)| r.methods.iter().map(move |m| (path.clone(), *m)))
+        .collect()
+}
+
+route_table! {
+    /// The pages, the well-known documents and the health endpoints.
+    fn page_routes, PAGE_ROUTES;
+    "/" => get(pages::home),
+    "/login" => get(pages::login_form).post(pages::login),
+    "/logout" => post(pages::logout),
+    "/lang/{code}" => get(pages::switch_language),
+    "/admin" => get(pages::admin),
+    "/admin/offices" => post(pages::create_office),
+    "/admin/offices/{code}/calendar" => get(calendar_page::show).post(calendar_page::record),
+    "/admin/offices/{code}/calendar/remove" => post(calendar_page::remove),
+    "/ledger" => get(pages::ledger),
+    "/ledger/verify" => post(pages::verify_ledger),
+    "/static/app.css" => get(pages::stylesheet),
+    "/static/picker.js" => get(units_web::picker_js),
+    "/units" => get(units_web::units_page),
+    "/units/convert" => get(units_web::convert_page),
+    "/units/pick" => get(units_web::pick_page),
+    "/units/{unit}" => get(units_web::unit_page),
+    "/procedures" => get(one_stop::catalogue),
+    "/procedures/{office}/{code}" => get(one_stop::procedure_page),
+    "/procedures/{office}/{code}/start" => post(one_stop::start),
+    "/dossiers/{id}" => get(one_stop::show),
+    "/dossiers/{id}/edit" => get(one_stop::edit_form).post(one_stop::edit_save),
+    "/dossiers/{id}/review" => get(one_stop::review),
+    "/dossiers/{id}/submit" => post(one_stop::submit),
+    "/dossiers/{id}/step" => post(one_stop::take_step),
+    "/dossiers/{id}/messages" => post(one_stop::send_message),
+    "/dossiers/{id}/assign" => post(one_stop::assign),
+    "/files/{id}" => get(one_stop::download),
+    "/dossiers/{id}/postpone" => post(documents_web::postpone),
+    "/dossiers/{id}/rating" => post(documents_web::rate),
+    "/documents/{id}/revoke" => post(documents_web::revoke),
+    "/verify" => get(documents_web::verify_form).post(documents_web::verify_upload),
+    "/verify/{id}" => get(documents_web::verify_link),
+    "/admin/documents" => get(documents_web::templates),
+    "/admin/documents/{office}/{kind}" => get(documents_web::template_edit).post(documents_web::template_save),
+    "/stats" => get(stats_web::office_stats),
+    "/exports" => get(exports_web::exports_page).post(exports_web::start),
+    "/exports/{id}" => get(exports_web::job_page),
+    "/exports/{id}/download" => get(exports_web::download),
+    "/hr" => get(hr_web::staff),
+    "/hr/people" => post(hr_web::add_person),
+    "/hr/import" => post(hr_web::import),
+    "/hr/export" => get(hr_web::export),
+    "/hr/chart" => get(hr_web::chart),
+    "/hr/units" => post(hr_web::add_unit),
+    "/hr/positions" => post(hr_web::add_position),
+    "/hr/staff/{id}" => get(hr_web::person),
+    "/hr/staff/{id}/terms" => post(hr_web::add_term),
+    "/hr/staff/{id}/record.pdf" => get(hr_web::person_pdf),
+    "/hr/staff/{id}/corrections/{term}" => post(hr_web::close_correction),
+    "/hr/me" => get(hr_web::me),
+    "/hr/me/record.pdf" => get(hr_web::me_pdf),
+    "/hr/me/payslips/{run}" => get(hr_web::own_slip),
+    "/hr/me/payslips/{run}/pdf" => get(hr_web::own_slip_pdf),
+    "/hr/me/correction" => post(hr_web::request_correction),
+    "/hr/payroll" => get(hr_web::payroll).post(hr_web::compute_payroll),
+    "/hr/payroll/{id}" => get(hr_web::run),
+    "/hr/payroll/{id}/lock" => post(hr_web::lock),
+    "/hr/payroll/{id}/export" => get(hr_web::export_run),
+    "/hr/payroll/{id}/slip/{staff}" => get(hr_web::slip),
+    "/hr/payroll/{id}/slip/{staff}/pdf" => get(hr_web::slip_pdf),
+    "/hr/parameters" => get(hr_web::parameters).post(hr_web::add_parameter),
+    "/records" => get(records_web::records),
+    "/records/register" => post(records_web::register),
+    "/records/r/{id}" => get(records_web::record),
+    "/records/r/{id}/content" => get(records_web::record_content),
+    "/records/r/{id}/hold" => post(records_web::place_hold),
+    "/records/holds/{id}/release" => post(records_web::release_hold),
+    "/records/plan" => get(records_web::plan),
+    "/records/plan/classes" => post(records_web::add_class),
+    "/records/plan/files" => post(records_web::open_file),
+    "/records/files/{id}/close" => post(records_web::close_file),
+    "/records/export" => post(records_web::export),
+    "/records/disposition" => get(records_web::disposition).post(records_web::propose),
+    "/records/disposition/{id}" => get(records_web::run),
+    "/records/disposition/{id}/decide" => post(records_web::decide),
+    "/records/disposition/{id}/execute" => post(records_web::execute),
+    "/records/fixity" => get(records_web::fixity).post(records_web::run_fixity),
+    "/transparency/{office}" => get(stats_web::transparency),
+    "/my/dossiers" => get(one_stop::my_dossiers),
+    "/track" => get(one_stop::track_form).post(one_stop::track),
+    "/offices/{code}/dossiers" => get(one_stop::queue),
+    "/offices/{code}/dossiers/bulk" => post(one_stop::bulk),
+    "/offices/{code}/procedures" => get(procedures_admin::list).post(procedures_admin::create),
+    "/offices/{code}/procedures/{pcode}" => get(procedures_admin::edit).post(procedures_admin::save),
+    "/.well-known/guichet-keys" => get(api::keys),
+    "/healthz" => get(api::healthz),
+    "/readyz" => get(api::readyz),
+}
+
 pub fn router(app: App) -> Router {
     let settings = app.settings.clone();
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/lang/{code}", get(pages::switch_language))
-        .route("/admin", get(pages::admin))
-        .route("/admin/offices", post(pages::create_office))
-        .route("/admin/offices/{code}/calendar", get(calendar_page::show).post(calendar_page::record))
-        .route("/admin/offices/{code}/calendar/remove", post(calendar_page::remove))
-        .route("/ledger", get(pages::ledger))
-        .route("/ledger/verify", post(pages::verify_ledger))
-        .route("/static/app.css", get(pages::stylesheet))
-        .route("/static/picker.js", get(units_web::picker_js))
-        .route("/units", get(units_web::units_page))
-        .route("/units/convert", get(units_web::convert_page))
-        .route("/units/pick", get(units_web::pick_page))
-        .route("/units/{unit}", get(units_web::unit_page))
-        .route("/procedures", get(one_stop::catalogue))
-        .route("/procedures/{office}/{code}", get(one_stop::procedure_page))
-        .route("/procedures/{office}/{code}/start", post(one_stop::start))
-        .route("/dossiers/{id}", get(one_stop::show))
-        .route("/dossiers/{id}/edit", get(one_stop::edit_form).post(one_stop::edit_save))
-        .route("/dossiers/{id}/review", get(one_stop::review))
-        .route("/dossiers/{id}/submit", post(one_stop::submit))
-        .route("/dossiers/{id}/step", post(one_stop::take_step))
-        .route("/dossiers/{id}/messages", post(one_stop::send_message))
-        .route("/dossiers/{id}/assign", post(one_stop::assign))
-        .route("/files/{id}", get(one_stop::download))
-        .route("/dossiers/{id}/postpone", post(documents_web::postpone))
-        .route("/dossiers/{id}/rating", post(documents_web::rate))
-        .route("/documents/{id}/revoke", post(documents_web::revoke))
-        .route("/verify", get(documents_web::verify_form).post(documents_web::verify_upload))
-        .route("/verify/{id}", get(documents_web::verify_link))
-        .route("/admin/documents", get(documents_web::templates))
-        .route("/admin/documents/{office}/{kind}", get(documents_web::template_edit).post(documents_web::template_save))
-        .route("/stats", get(stats_web::office_stats))
-        .route("/exports", get(exports_web::exports_page).post(exports_web::start))
-        .route("/exports/{id}", get(exports_web::job_page))
-        .route("/exports/{id}/download", get(exports_web::download))
-        .route("/hr", get(hr_web::staff))
-        .route("/hr/people", post(hr_web::add_person))
-        .route("/hr/import", post(hr_web::import))
-        .route("/hr/export", get(hr_web::export))
-        .route("/hr/chart", get(hr_web::chart))
-        .route("/hr/units", post(hr_web::add_unit))
-        .route("/hr/positions", post(hr_web::add_position))
-        .route("/hr/staff/{id}", get(hr_web::person))
-        .route("/hr/staff/{id}/terms", post(hr_web::add_term))
-        .route("/hr/staff/{id}/record.pdf", get(hr_web::person_pdf))
-        .route("/hr/staff/{id}/corrections/{term}", post(hr_web::close_correction))
-        .route("/hr/me", get(hr_web::me))
-        .route("/hr/me/record.pdf", get(hr_web::me_pdf))
-        .route("/hr/me/payslips/{run}", get(hr_web::own_slip))
-        .route("/hr/me/payslips/{run}/pdf", get(hr_web::own_slip_pdf))
-        .route("/hr/me/correction", post(hr_web::request_correction))
-        .route("/hr/payroll", get(hr_web::payroll).post(hr_web::compute_payroll))
-        .route("/hr/payroll/{id}", get(hr_web::run))
-        .route("/hr/payroll/{id}/lock", post(hr_web::lock))
-        .route("/hr/payroll/{id}/export", get(hr_web::export_run))
-        .route("/hr/payroll/{id}/slip/{staff}", get(hr_web::slip))
-        .route("/hr/payroll/{id}/slip/{staff}/pdf", get(hr_web::slip_pdf))
-        .route("/hr/parameters", get(hr_web::parameters).post(hr_web::add_parameter))
-        .route("/records", get(records_web::records))
-        .route("/records/register", post(records_web::register))
-        .route("/records/r/{id}", get(records_web::record))
-        .route("/records/r/{id}/content", get(records_web::record_content))
-        .route("/records/r/{id}/hold", post(records_web::place_hold))
-        .route("/records/holds/{id}/release", post(records_web::release_hold))
-        .route("/records/plan", get(records_web::plan))
-        .route("/records/plan/classes", post(records_web::add_class))
-        .route("/records/plan/files", post(records_web::open_file))
-        .route("/records/files/{id}/close", post(records_web::close_file))
-        .route("/records/export", post(records_web::export))
-        .route("/records/disposition", get(records_web::disposition).post(records_web::propose))
-        .route("/records/disposition/{id}", get(records_web::run))
-        .route("/records/disposition/{id}/decide", post(records_web::decide))
-        .route("/records/disposition/{id}/execute", post(records_web::execute))
-        .route("/records/fixity", get(records_web::fixity).post(records_web::run_fixity))
-        .route("/transparency/{office}", get(stats_web::transparency))
-        .route("/my/dossiers", get(one_stop::my_dossiers))
-        .route("/track", get(one_stop::track_form).post(one_stop::track))
-        .route("/offices/{code}/dossiers", get(one_stop::queue))
-        .route("/offices/{code}/dossiers/bulk", post(one_stop::bulk))
-        .route("/offices/{code}/procedures", get(procedures_admin::list).post(procedures_admin::create))
-        .route("/offices/{code}/procedures/{pcode}", get(procedures_admin::edit).post(procedures_admin::save))
-        .route("/.well-known/guichet-keys", get(api::keys))
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
+    page_routes(Router::new())
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), ctx::context))
@@ -271,16 +316,67 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, then lets requests in progress finish (up to 30 s).
+///
+/// Connections are served by hyper directly (not `axum::serve`) so that a client which does
+/// not send its request headers within `header_timeout` is disconnected: slow clients cannot
+/// hold connections open. Request bodies are bounded in time by the router's timeout layer.
 pub async fn serve(
     app: App,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::ServiceExt;
+
+    let header_timeout = app.settings.header_timeout;
+    let router = router(app);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service =
+            router
+                .clone()
+                .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(remote));
+                    request
+                });
+        let mut builder = Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        let connection = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            )
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // Errors here are clients going away or timing out; nothing to do.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(30)) => {}
+    }
+    Ok(())
 }

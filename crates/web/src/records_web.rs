@@ -98,7 +98,9 @@ fn row(tr: &Tr, r: &RecordRow) -> Row {
     }
 }
 
-/// The office named by `code` if the visitor may `action` in it, else the first such office.
+/// The office named by `code`, which the visitor must be allowed to `action` in (401/403
+/// otherwise, 404 when there is no such office); with no code, the first office the visitor
+/// may `action` in. Also returns every such office (for the office picker).
 pub(crate) async fn office_for(
     app: &App,
     ctx: &Ctx,
@@ -106,12 +108,16 @@ pub(crate) async fn office_for(
     action: impl Fn(guichet_core::OfficeId) -> Action,
 ) -> Result<(Office, Vec<Office>), PageError> {
     let offices = offices_where(app, ctx, &action).await?;
-    let chosen = offices
-        .iter()
-        .find(|o| o.code == code)
-        .or(offices.first())
-        .cloned();
-    match chosen {
+    if !code.is_empty() {
+        if let Some(o) = offices.iter().find(|o| o.code == code) {
+            return Ok((o.clone(), offices));
+        }
+        // Another office than the visitor's: refuse, rather than show a different one.
+        let named = crate::one_stop::office_by_code(app, code).await?;
+        ctx.authorize(action(named.id))?;
+        return Err(PageError::not_found());
+    }
+    match offices.first().cloned() {
         Some(o) => Ok((o, offices)),
         None => {
             ctx.authorize(action(guichet_core::OfficeId(uuid::Uuid::nil())))?;
@@ -1386,7 +1392,7 @@ pub struct ApiRecordsParams {
     pub year: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/records", tag = "records",
+#[utoipa::path(get, path = "/api/v1/records", tag = "records",
     params(ApiRecordsParams),
     responses((status = 200, description = "Records of the office: search hits, best first, or the register, newest first", body = Vec<RecordDto>),
         (status = 401, description = "Not logged in", body = crate::error::Problem),
@@ -1423,7 +1429,7 @@ pub async fn api_records(
     ))
 }
 
-#[utoipa::path(get, path = "/records/{id}", tag = "records",
+#[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records",
     params(("id" = String, Path, description = "Record id")),
     responses((status = 200, description = "The record (a tombstone once destroyed)", body = RecordDto),
         (status = 401, description = "Not logged in", body = crate::error::Problem),

@@ -281,19 +281,10 @@ pub async fn office_stats(
     ctx: Ctx,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, PageError> {
-    let mine = crate::one_stop::offices_where(&app, &ctx, |office| Action::WorkInOffice { office })
-        .await?;
-    let office = mine
-        .iter()
-        .find(|o| o.code == p.office)
-        .or(mine.first())
-        .cloned();
-    let Some(office) = office else {
-        ctx.authorize(Action::WorkInOffice {
-            office: guichet_core::OfficeId(uuid::Uuid::nil()),
-        })?;
-        return Err(PageError::not_found());
-    };
+    let (office, _) = crate::records_web::office_for(&app, &ctx, &p.office, |office| {
+        Action::WorkInOffice { office }
+    })
+    .await?;
     page(&app, &ctx, office, p, false).await
 }
 
@@ -325,7 +316,7 @@ pub struct StatsDto {
 }
 
 /// Public statistics of an office (the transparency page's numbers).
-#[utoipa::path(get, path = "/offices/{office}/stats", tag = "statistics",
+#[utoipa::path(get, path = "/api/v1/offices/{office}/stats", tag = "statistics",
     params(("office" = String, Path, description = "Office code"), StatsParams),
     responses((status = 200, description = "Monthly figures", body = StatsDto), (status = 404, description = "No such office")))]
 pub async fn api_stats(

@@ -372,6 +372,9 @@ pub async fn convert_address(
 }
 
 /// The same conversion as a GET, for links and quick checks.
+#[utoipa::path(get, path = "/api/v1/addresses/convert", tag = "units",
+    params(("address" = String, Query, description = "The address as written before the reform")),
+    responses((status = 200, description = "Converted (see `outcome`)"), (status = 422, description = "Not converted: `error` is too_short, unknown or ambiguous")))]
 pub async fn convert_address_get(
     State(app): State<App>,
     Query(req): Query<ConvertRequest>,

@@ -24,14 +24,20 @@ pub async fn fresh_url(db: Db, dir: &std::path::Path) -> Option<String> {
 }
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// `spawn_app` with settings changed by `configure`.
+pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_url(db, dir.path()).await?;
-    let config = Config {
+    let mut config = Config {
         data_dir: dir.path().to_owned(),
         database_url: url,
         default_language: "en".into(),
         ..Config::default()
     };
+    configure(&mut config);
     let rt = Runtime::open(config).await.unwrap();
     demo::load(&rt).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
