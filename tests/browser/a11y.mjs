@@ -123,6 +123,18 @@ async function main() {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
     });
 
+    // The auditor itself works: a page with known faults must show them.
+    {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      await p.setContent('<html><body><img src="x.png"><input type="text"><p style="color:#777;background:#888">faint</p></body></html>');
+      const found = (await axe(p)).map((v) => v.id);
+      for (const rule of ['html-has-lang', 'image-alt', 'label', 'color-contrast']) {
+        check(found.includes(rule), `axe-core reports ${rule} on a faulty page (found ${found.join(', ')})`);
+      }
+      await ctx.close();
+    }
+
     for (const [lang, locale] of Object.entries(LANGS)) {
       for (const { who, pages } of JOURNEYS) {
         // axe needs scripts: this context runs them (bypassing the CSP for axe alone).

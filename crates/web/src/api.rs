@@ -10,6 +10,7 @@ use guichet_accounts::offices::{NewOffice, create_office as create_office_rule};
 use guichet_core::OfficeId;
 use guichet_core::authz::{Action, Grant};
 use guichet_store::Office;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::{OpenApi, ToSchema};
 
@@ -123,7 +124,7 @@ pub async fn list_offices(State(app): State<App>) -> Result<Json<Vec<OfficeDto>>
 }
 
 #[utoipa::path(get, path = "/api/v1/offices/{id}", tag = "offices",
-    params(("id" = String, Path, description = "Office id (UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "Office id")),
     responses(
         (status = 200, description = "The office", body = OfficeDto),
         (status = 400, description = "Not a UUID", body = Problem, content_type = "application/problem+json"),
@@ -275,6 +276,7 @@ pub async fn readyz(State(app): State<App>) -> Response {
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&ProblemResponses),
     info(
         title = "guichet API",
         version = "1",
@@ -360,6 +362,74 @@ pub async fn readyz(State(app): State<App>) -> Response {
 )]
 pub struct ApiDoc;
 
+/// Every operation can answer these errors (the context middleware, the extractors and the
+/// authorization check are shared), always as RFC 9457 `application/problem+json`: the
+/// document says so once here instead of on each operation.
+struct ProblemResponses;
+
+const COMMON_PROBLEMS: &[(&str, &str)] = &[
+    ("400", "A parameter or the body is malformed"),
+    ("401", "Not logged in"),
+    ("403", "The caller may not do this"),
+    ("404", "No such resource, or one the caller may not see"),
+    ("405", "Method not allowed on this path"),
+    ("408", "The request took too long (a body sent too slowly)"),
+    ("413", "The body is too large"),
+    ("415", "The body is not JSON"),
+    ("422", "The body is well-formed but its content is invalid"),
+];
+
+impl utoipa::Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                // Documented errors are problem documents too.
+                for (status, response) in responses.iter_mut() {
+                    let RefOr::T(r) = response else { continue };
+                    if status.as_str() < "400" {
+                        continue;
+                    }
+                    let body = r
+                        .content
+                        .shift_remove("application/json")
+                        .unwrap_or_else(|| {
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("Problem")))
+                                .build()
+                                .into()
+                        });
+                    r.content.entry(PROBLEM.to_owned()).or_insert(body);
+                }
+                for (status, description) in COMMON_PROBLEMS {
+                    responses.entry((*status).to_owned()).or_insert_with(|| {
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(*description)
+                                .content(
+                                    PROBLEM,
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("Problem")))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                    });
+                }
+            }
+        }
+    }
+}
+
 pub async fn openapi_json() -> Response {
     match ApiDoc::openapi().to_json() {
         Ok(json) => (
@@ -412,4 +482,24 @@ route_table! {
 
 pub fn router() -> Router<App> {
     api_routes(Router::new()).fallback(not_found)
+}
+
+/// Reads an integer that a JSON client may write as `15` or `15.0`: JSON Schema's `integer`
+/// (which the API document promises) allows both, serde's `i64` only the first.
+pub fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}")))
+}
+
+/// `integral` for an optional field.
+pub fn integral_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    #[derive(serde::Deserialize)]
+    struct Wrap(#[serde(deserialize_with = "integral")] i64);
+    Ok(Option::<Wrap>::deserialize(d)?.map(|Wrap(n)| n))
 }

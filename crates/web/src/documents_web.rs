@@ -627,7 +627,7 @@ fn document_dto(doc: &DocumentRecord) -> DocumentDto {
 
 /// Documents issued for a dossier.
 #[utoipa::path(get, path = "/api/v1/dossiers/{id}/documents", tag = "documents",
-    params(("id" = String, Path, description = "Dossier id")),
+    params(("id" = uuid::Uuid, Path, description = "Dossier id")),
     responses((status = 200, description = "Issued documents, oldest first", body = Vec<DocumentDto>),
         (status = 401, description = "Not logged in", body = crate::error::Problem),
         (status = 403, description = "Not allowed", body = crate::error::Problem),
@@ -660,13 +660,20 @@ pub struct VerificationDto {
 
 /// Verifies a document from its QR code (`s` is the signature the QR code carries). Public.
 #[utoipa::path(get, path = "/api/v1/documents/{id}/verification", tag = "documents",
-    params(("id" = String, Path, description = "Document id"), ("s" = String, Query, description = "Signature from the QR code")),
-    responses((status = 200, description = "The verdict", body = VerificationDto)))]
+    params(("id" = String, Path, description = "Document id (anything else is a forgery)"), ("s" = String, Query, description = "Signature from the QR code", min_length = 1)),
+    responses((status = 200, description = "The verdict", body = VerificationDto), (status = 400, description = "No signature given")))]
 pub async fn api_verify(
     State(app): State<App>,
     Path(id): Path<String>,
     Query(p): Query<VerifyParams>,
 ) -> Result<axum::Json<VerificationDto>, crate::error::ApiError> {
+    if p.s.is_empty() {
+        return Err(crate::error::ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing-signature",
+            "s: the signature the QR code carries is required",
+        ));
+    }
     let verdict = match id.parse::<DocumentId>() {
         Ok(id) => documents::verify_by_id(&*app.store, id, &p.s).await?,
         Err(_) => Verdict::Forged("not a document id".into()),

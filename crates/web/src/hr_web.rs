@@ -1970,6 +1970,7 @@ pub struct StaffOnDto {
 pub struct ApiStaffParams {
     /// The date (YYYY-MM-DD); today in the office when left out.
     #[serde(default)]
+    #[param(format = Date)]
     pub on: Option<String>,
 }
 
@@ -2023,6 +2024,7 @@ pub async fn api_staff(
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 pub struct ApiPayParams {
     /// `vn` or `fr`.
+    #[param(pattern = "^(vn|fr)$")]
     pub country: String,
 }
 

@@ -88,6 +88,7 @@ pub struct CatalogueParams {
     pub topic: String,
     /// `information`, `partial` or `full`.
     #[serde(default)]
+    #[param(pattern = "^(information|partial|full)?$")]
     pub level: String,
 }
 
@@ -99,6 +100,13 @@ pub async fn list_procedures(
     ctx: Ctx,
     Query(p): Query<CatalogueParams>,
 ) -> Result<Json<Vec<ProcedureSummaryDto>>, ApiError> {
+    if !p.level.is_empty() && ServiceLevel::parse(&p.level).is_none() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-level",
+            "level is information, partial or full",
+        ));
+    }
     let entries = procedure::catalogue(&*app.store).await?;
     let office = entries
         .iter()
@@ -113,13 +121,6 @@ pub async fn list_procedures(
         topic: Some(p.topic).filter(|t| !t.is_empty()),
         level: ServiceLevel::parse(&p.level),
     };
-    if !p.level.is_empty() && q.level.is_none() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad-level",
-            "level is information, partial or full",
-        ));
-    }
     Ok(Json(
         procedure::search(&entries, &q, ctx.lang)
             .iter()
@@ -367,7 +368,8 @@ pub struct DossierDto {
     /// Steps the caller may take now.
     pub allowed_steps: Vec<String>,
     /// The answers (absent in lists).
-    #[schema(value_type = Object)]
+    #[serde(skip_serializing_if = "Value::is_null")]
+    #[schema(value_type = Object, required = false)]
     pub answers: Value,
     /// The tracking secret: returned once, by the call that submits.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -487,6 +489,7 @@ pub struct FileDossierDto {
     #[serde(default = "yes")]
     pub submit: bool,
     /// The form version the answers were written for; a newer published version is a 409.
+    #[serde(default, deserialize_with = "crate::api::integral_opt")]
     pub form_version: Option<i64>,
 }
 
@@ -577,9 +580,14 @@ pub struct ListParams {
     /// `due` (default), `newest` or `oldest`.
     #[serde(default)]
     pub sort: String,
+    /// Page number from 0 (50 per page).
     #[serde(default)]
+    #[param(maximum = 10000)]
     pub page: u32,
 }
+
+/// The last page a list may ask for (half a million dossiers at 50 a page).
+const MAX_PAGE: u32 = 10_000;
 
 #[derive(Debug, serde::Serialize, ToSchema)]
 pub struct DossierListDto {
@@ -596,6 +604,13 @@ pub async fn list_dossiers(
     ctx: Ctx,
     Query(p): Query<ListParams>,
 ) -> Result<Json<DossierListDto>, ApiError> {
+    if p.page > MAX_PAGE {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-page",
+            format!("page is at most {MAX_PAGE}"),
+        ));
+    }
     let me = ctx.user.as_ref().map(|u| u.id);
     let query = if p.office.is_empty() {
         ctx.authorize(Action::ViewOwnAccount)?;
@@ -710,7 +725,7 @@ async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<DossierRecord, ApiError>
 }
 
 /// One dossier with its answers.
-#[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", params(("id" = String, Path)), responses((status = 200, body = DossierDto), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = DossierDto), (status = 404, body = crate::error::Problem)))]
 pub async fn get_dossier(
     State(app): State<App>,
     ctx: Ctx,
@@ -724,6 +739,7 @@ pub async fn get_dossier(
 pub struct AnswersDto {
     #[schema(value_type = Object)]
     pub answers: Value,
+    #[serde(deserialize_with = "crate::api::integral")]
     pub rev: i64,
 }
 
@@ -736,7 +752,7 @@ pub struct DraftSavedDto {
 }
 
 /// Saves a draft's answers.
-#[utoipa::path(put, path = "/api/v1/dossiers/{id}/answers", tag = "dossiers", params(("id" = String, Path)), request_body = AnswersDto,
+#[utoipa::path(put, path = "/api/v1/dossiers/{id}/answers", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = AnswersDto,
     responses((status = 200, body = DraftSavedDto), (status = 409, body = crate::error::Problem)))]
 pub async fn save_answers(
     State(app): State<App>,
@@ -774,11 +790,12 @@ pub async fn save_answers(
 
 #[derive(Debug, serde::Deserialize, ToSchema)]
 pub struct RevDto {
+    #[serde(deserialize_with = "crate::api::integral")]
     pub rev: i64,
 }
 
 /// Submits a draft; the answer carries the code and the tracking secret.
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/submit", tag = "dossiers", params(("id" = String, Path)), request_body = RevDto,
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/submit", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = RevDto,
     responses((status = 200, body = DossierDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn submit(
     State(app): State<App>,
@@ -802,6 +819,7 @@ pub async fn submit(
 pub struct StepDto {
     /// receive, request_correction, resubmit, approve, reject, close, withdraw, hand_over.
     pub step: String,
+    #[serde(deserialize_with = "crate::api::integral")]
     pub rev: i64,
     #[serde(default)]
     pub reason: String,
@@ -811,7 +829,7 @@ pub struct StepDto {
 }
 
 /// Takes a step of the state machine.
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/actions", tag = "dossiers", params(("id" = String, Path)), request_body = StepDto,
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/actions", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = StepDto,
     responses((status = 200, body = DossierDto), (status = 409, body = crate::error::Problem, description = "Illegal transition or stale revision"), (status = 422, body = crate::error::Problem)))]
 pub async fn take_step(
     State(app): State<App>,
@@ -875,7 +893,7 @@ pub struct MessageDto {
 }
 
 /// The messages of a dossier (agents also see internal notes).
-#[utoipa::path(get, path = "/api/v1/dossiers/{id}/messages", tag = "dossiers", params(("id" = String, Path)), responses((status = 200, body = [MessageDto])))]
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}/messages", tag = "dossiers", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = [MessageDto])))]
 pub async fn list_messages(
     State(app): State<App>,
     ctx: Ctx,
@@ -915,7 +933,7 @@ pub struct NewMessageDto {
 }
 
 /// Writes a message on a dossier.
-#[utoipa::path(post, path = "/api/v1/dossiers/{id}/messages", tag = "dossiers", params(("id" = String, Path)), request_body = NewMessageDto,
+#[utoipa::path(post, path = "/api/v1/dossiers/{id}/messages", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = NewMessageDto,
     responses((status = 201, body = DossierDto), (status = 422, body = crate::error::Problem)))]
 pub async fn post_message(
     State(app): State<App>,

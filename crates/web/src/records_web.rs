@@ -1430,7 +1430,7 @@ pub async fn api_records(
 }
 
 #[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records",
-    params(("id" = String, Path, description = "Record id")),
+    params(("id" = uuid::Uuid, Path, description = "Record id")),
     responses((status = 200, description = "The record (a tombstone once destroyed)", body = RecordDto),
         (status = 401, description = "Not logged in", body = crate::error::Problem),
         (status = 403, description = "Not allowed", body = crate::error::Problem),

@@ -28,9 +28,11 @@ pub struct StatsParams {
     pub procedure: String,
     /// First month, `YYYY-MM`; default: five months before `to`.
     #[serde(default)]
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2]))?$")]
     pub from: String,
     /// Last month, `YYYY-MM`; default: this month.
     #[serde(default)]
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2]))?$")]
     pub to: String,
 }
 

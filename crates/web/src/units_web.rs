@@ -122,16 +122,20 @@ impl UnitDto {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct UnitsQuery {
     /// `vn` or `fr`.
+    #[param(pattern = "^\\s*([vV][nN]|[fF][rR])?\\s*$")]
     pub country: Option<String>,
     /// YYYY-MM-DD; default today. `all` searches every date.
+    #[param(pattern = "^(|all|[0-9]{4}-[0-9]{2}-[0-9]{2})$")]
     pub at: Option<String>,
     /// Name or code; accents and case do not matter.
     pub q: Option<String>,
     /// Only this level.
+    #[param(pattern = "^(province|district|region|department|commune)?$")]
     pub level: Option<String>,
     /// Children of this unit (when no `q`).
     pub parent: Option<String>,
-    /// At most this many results (default 50, at most 500).
+    /// At most this many results (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
 }
 
@@ -169,7 +173,17 @@ pub async fn list_units(
             )
         })?),
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let limit = match q.limit {
+        None => 50,
+        Some(n @ 1..=500) => n,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-limit",
+                "limit is 1 to 500",
+            ));
+        }
+    };
     let shown = |u: &Unit| at.unwrap_or(u.valid_from);
     if let Some(query) = q.q.as_deref().filter(|s| !s.trim().is_empty()) {
         let m = reg
@@ -213,6 +227,7 @@ pub async fn list_units(
 pub struct AtQuery {
     /// YYYY-MM-DD. Without it: the version in force today, or the last one for a unit that
     /// no longer exists.
+    #[param(pattern = "^(|all|[0-9]{4}-[0-9]{2}-[0-9]{2})$")]
     pub at: Option<String>,
 }
 
@@ -247,7 +262,7 @@ fn version_at<'a>(
 }
 
 /// One unit: the version in force on `at`, every version, and how many units it contains.
-#[utoipa::path(get, path = "/api/v1/units/{unit}", tag = "units", params(("unit" = String, Path, description = "Unit reference, e.g. VN-P-01"), AtQuery),
+#[utoipa::path(get, path = "/api/v1/units/{unit}", tag = "units", params(("unit" = String, Path, description = "Unit reference, e.g. VN-P-01", pattern = "^\\s*([Vv][Nn]-[PpDdCc]|[Ff][Rr]-([RrDdCc]|[Cc][DdAa]|[Aa][Mm]))-[0-9A-Za-z]{1,6}\\s*$"), AtQuery),
     responses((status = 200, body = UnitDetailDto), (status = 400, description = "Bad reference or date"), (status = 404, description = "No such unit, or not in force on that date")))]
 pub async fn get_unit(
     State(app): State<App>,
@@ -307,7 +322,7 @@ fn link_dtos(reg: &Registry, links: Vec<guichet_units::LinkView<'_>>) -> Vec<Lin
 }
 
 /// The lineage of every version of a unit: what it came from and what it became.
-#[utoipa::path(get, path = "/api/v1/units/{unit}/lineage", tag = "units", params(("unit" = String, Path, description = "Unit reference")),
+#[utoipa::path(get, path = "/api/v1/units/{unit}/lineage", tag = "units", params(("unit" = String, Path, description = "Unit reference", pattern = "^\\s*([Vv][Nn]-[PpDdCc]|[Ff][Rr]-([RrDdCc]|[Cc][DdAa]|[Aa][Mm]))-[0-9A-Za-z]{1,6}\\s*$")),
     responses((status = 200, body = [VersionLineageDto]), (status = 404, description = "No such unit")))]
 pub async fn unit_lineage(
     State(app): State<App>,
@@ -330,7 +345,10 @@ pub async fn unit_lineage(
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 pub struct ConvertRequest {
-    /// "Phường X, Quận Y, Thành phố Z" as written before 1 July 2025 (street first is fine).
+    /// "Phường X, Quận Y, Thành phố Z" as written before 1 July 2025 (street first is fine):
+    /// parts separated by commas.
+    #[schema(pattern = ",")]
+    #[param(pattern = ",")]
     pub address: String,
 }
 
@@ -373,7 +391,7 @@ pub async fn convert_address(
 
 /// The same conversion as a GET, for links and quick checks.
 #[utoipa::path(get, path = "/api/v1/addresses/convert", tag = "units",
-    params(("address" = String, Query, description = "The address as written before the reform")),
+    params(("address" = String, Query, description = "The address as written before the reform, parts separated by commas", pattern = ",")),
     responses((status = 200, description = "Converted (see `outcome`)"), (status = 422, description = "Not converted: `error` is too_short, unknown or ambiguous")))]
 pub async fn convert_address_get(
     State(app): State<App>,
