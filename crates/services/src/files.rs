@@ -140,11 +140,12 @@ impl Files {
         if content.is_empty() {
             return Err(invalid("file-empty", "the file is empty"));
         }
-        if !content_matches(&ext, &content) {
-            return Err(invalid("file-content", ext));
-        }
         if let Verdict::Infected(what) = self.scanner.scan(&content).await? {
             return Err(invalid("file-infected", what));
+        }
+        // After the scan, so malware is reported (and ledgered) as such whatever its name.
+        if !content_matches(&ext, &content) {
+            return Err(invalid("file-content", ext));
         }
         let sha256 = hex::encode(Sha256::digest(&content));
         let key = format!("uploads/{}/{}", &id.to_string()[..8], id);
@@ -240,7 +241,7 @@ impl Files {
     }
 
     /// Checks, stores and records an upload (metadata row and `file.uploaded` ledger entry in
-    /// one transaction). Returns `Invalid` (file-type, file-too-big, file-empty, file-infected)
+    /// one transaction). Returns `Invalid` (file-type, file-too-big, file-empty, file-infected, file-content)
     /// for a refused file, which then leaves nothing behind in the database.
     #[allow(clippy::too_many_arguments)]
     pub async fn upload(
