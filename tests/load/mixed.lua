@@ -138,7 +138,8 @@ function response(status, headers, body)
     to_answer[#to_answer + 1] = { id = id, rev = rev }
     return
   end
-  if body:find('id="dossier-code"', 1, true) then
+  -- The receipt (only a successful submission shows the tracking secret).
+  if body:find('id="tracking-secret"', 1, true) then
     local code_id = body:match('href="/dossiers/([0-9a-f%-]+)"')
     filed = filed + 1
     if code_id and #submitted < 1000 then submitted[#submitted + 1] = code_id end
