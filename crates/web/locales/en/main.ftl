@@ -367,6 +367,7 @@ svc-answers-too-big = The answers are too long.
 svc-calendar = The deadline cannot be computed with the office calendar.
 svc-file-empty = The file is empty.
 svc-file-infected = The file was refused: malware was found.
+svc-file-content = The file's content is not what its name says.
 svc-file-too-big = The file is too big.
 svc-file-type = This type of file is not accepted.
 svc-form-schema = The form is not valid.

@@ -367,6 +367,7 @@ svc-answers-too-big = Les réponses sont trop longues.
 svc-calendar = L’échéance ne peut pas être calculée avec le calendrier du service.
 svc-file-empty = Le fichier est vide.
 svc-file-infected = Fichier refusé : un logiciel malveillant a été détecté.
+svc-file-content = Le contenu du fichier ne correspond pas à son nom.
 svc-file-too-big = Le fichier est trop volumineux.
 svc-file-type = Ce type de fichier n’est pas accepté.
 svc-form-schema = Le formulaire n’est pas valide.

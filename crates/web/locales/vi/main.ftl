@@ -367,6 +367,7 @@ svc-answers-too-big = Nội dung khai quá dài.
 svc-calendar = Không tính được hạn theo lịch làm việc của cơ quan.
 svc-file-empty = Tệp rỗng.
 svc-file-infected = Tệp bị từ chối vì phát hiện mã độc.
+svc-file-content = Nội dung tệp không đúng với loại tệp như tên tệp cho biết.
 svc-file-too-big = Tệp quá lớn.
 svc-file-type = Loại tệp không được chấp nhận.
 svc-form-schema = Tờ khai không hợp lệ.
