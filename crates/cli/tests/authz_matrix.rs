@@ -1220,8 +1220,6 @@ async fn every_route_answers_every_role_as_ruled() {
         differences.len(),
         differences.join("\n")
     );
-    let _ = &app.dir;
-    let _ = Db::Postgres;
 }
 
 /// The OpenAPI document describes exactly the API routes that exist (so clients and the
