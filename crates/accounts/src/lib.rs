@@ -1,14 +1,19 @@
-//! Local accounts: argon2id password hashes, login sessions, login rate limiting.
-//! Every login, logout, failed login and account creation is a ledger entry written in the
-//! same transaction as the change (failed logins: on their own).
+//! Accounts and sign-in: argon2id password hashes and the password policy, login sessions
+//! and their stages, TOTP second factors with recovery codes, login rate limiting, and
+//! OpenID Connect login (`oidc`). Every login, logout, failed login, second-factor change and
+//! account creation is a ledger entry written in the same transaction as the change (failed
+//! attempts: on their own).
 //!
-//! Invariant: only the SHA-256 of a session token is stored; the token itself exists only in
-//! the user's cookie.
+//! Invariants: only the SHA-256 of a session token (and of a recovery code) is stored; a
+//! session acts for its user only in the `Active` stage; a TOTP time step is accepted once.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod calendar;
 mod limiter;
 pub mod offices;
+pub mod oidc;
+pub mod password;
+pub mod second_factor;
 
 use std::sync::Arc;
 
@@ -18,11 +23,29 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use guichet_core::authz::{Grant, Principal};
 use guichet_core::{Clock, Entropy, IdGen, SessionId, UserId};
 use guichet_ledger::{Event, SYSTEM_STREAM};
-use guichet_store::{Audit, Session, Store, StoreError, User};
+use guichet_store::{Audit, Session, SessionStage, Store, StoreError, User};
 use sha2::{Digest, Sha256};
 use time::Duration;
 
 pub use limiter::LoginLimiter;
+pub use password::{BreachedList, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+
+/// Who is asking: an IP address (rate limits, the ledger) and the browser's name (the
+/// session list).
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub address: String,
+    pub user_agent: String,
+}
+
+/// How a session is being opened.
+#[derive(Debug, Clone)]
+pub struct SessionOpening {
+    pub method: &'static str,
+    pub provider: Option<String>,
+    pub assurance: Option<String>,
+    pub id_token: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -70,12 +93,11 @@ pub struct Accounts {
     entropy: Arc<dyn Entropy>,
     limiter: LoginLimiter,
     session_ttl: Duration,
+    breached: BreachedList,
     /// A real hash of a random password, verified when the username is unknown so that a
     /// failed login takes the same time whether or not the account exists.
     decoy_hash: String,
 }
-
-pub const MIN_PASSWORD_CHARS: usize = 10;
 
 fn argon2() -> Argon2<'static> {
     // Argon2id, m=19 MiB, t=2, p=1: the OWASP recommendation, and the crate's default.
@@ -110,8 +132,20 @@ impl Accounts {
             entropy,
             limiter: LoginLimiter::default(),
             session_ttl,
+            breached: BreachedList::shipped(),
             decoy_hash,
         }
+    }
+
+    /// Uses `list` (the shipped list plus the operator's) for the password policy.
+    pub fn with_breached_list(mut self, list: BreachedList) -> Self {
+        self.breached = list;
+        self
+    }
+
+    /// Checks a new password against the policy (length, username, breached list).
+    pub fn check_password(&self, password: &str, username: &str) -> Result<()> {
+        password::check(password, username, &self.breached)
     }
 
     pub fn hash_password(&self, password: &str) -> Result<String> {
@@ -127,12 +161,7 @@ impl Accounts {
                 "a username has 3 to 64 characters: lowercase letters, digits, '.', '_', '-', '@'",
             ));
         }
-        if new.password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(invalid(
-                "invalid-password",
-                format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
-            ));
-        }
+        self.check_password(&new.password, &username)?;
         if new.display_name.trim().is_empty() {
             return Err(invalid("invalid-display-name", "the display name is empty"));
         }
@@ -183,7 +212,15 @@ impl Accounts {
 
     /// Checks the password and opens a session. `client` identifies the requester for rate
     /// limiting and the ledger (an IP address).
-    pub async fn login(&self, username: &str, password: &str, client: &str) -> Result<LoggedIn> {
+    /// The session starts in the `SecondFactor` stage when the user has a TOTP factor, in
+    /// `Enrol` when an office they work for requires one they do not have yet.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        from: &ClientInfo,
+    ) -> Result<LoggedIn> {
+        let client = from.address.as_str();
         let now = self.clock.now();
         let username = username.trim().to_lowercase();
         let key = format!("{username}|{client}");
@@ -209,6 +246,55 @@ impl Accounts {
             return Err(AccountError::BadCredentials);
         };
         self.limiter.succeeded(&key);
+        let stage = self.stage_after_password(&user).await?;
+        self.open_session(
+            user,
+            stage,
+            &SessionOpening {
+                method: "password",
+                provider: None,
+                assurance: None,
+                id_token: None,
+            },
+            from,
+        )
+        .await
+    }
+
+    /// What a correct password leads to for `user`.
+    async fn stage_after_password(&self, user: &User) -> Result<SessionStage> {
+        if self
+            .store
+            .second_factor(user.id)
+            .await?
+            .is_some_and(|f| f.confirmed_at.is_some())
+        {
+            return Ok(SessionStage::SecondFactor);
+        }
+        if self.second_factor_required(user).await? {
+            return Ok(SessionStage::Enrol);
+        }
+        Ok(SessionStage::Active)
+    }
+
+    /// Whether an office `user` works for requires a second factor.
+    pub async fn second_factor_required(&self, user: &User) -> Result<bool> {
+        let strict = self.store.offices_requiring_second_factor().await?;
+        Ok(user
+            .grants
+            .iter()
+            .any(|g| g.office.is_some_and(|o| strict.contains(&o))))
+    }
+
+    /// Opens a session for `user` (after a password or an OpenID login) and records it.
+    pub async fn open_session(
+        &self,
+        user: User,
+        stage: SessionStage,
+        how: &SessionOpening,
+        from: &ClientInfo,
+    ) -> Result<LoggedIn> {
+        let now = self.clock.now();
         let mut raw = [0u8; 32];
         self.entropy.fill(&mut raw);
         let token = hex::encode(raw);
@@ -222,6 +308,13 @@ impl Accounts {
             user_id: user.id,
             created_at: now,
             expires_at: now + self.session_ttl,
+            stage,
+            method: how.method.to_owned(),
+            provider: how.provider.clone(),
+            assurance: how.assurance.clone(),
+            id_token: how.id_token.clone(),
+            client: from.address.chars().take(64).collect(),
+            user_agent: from.user_agent.chars().take(200).collect(),
         };
         let event = Event {
             stream: SYSTEM_STREAM.into(),
@@ -229,7 +322,14 @@ impl Accounts {
             action: "auth.login".into(),
             object_type: "session".into(),
             object_id: session.id.to_string(),
-            payload: serde_json::json!({"username": user.username, "client": client}),
+            payload: serde_json::json!({
+                "username": user.username,
+                "client": from.address,
+                "method": how.method,
+                "provider": how.provider,
+                "assurance": how.assurance,
+                "stage": stage.code(),
+            }),
         };
         self.store
             .create_session(&session, &Audit::one(now, event))
@@ -239,6 +339,66 @@ impl Accounts {
             session,
             user,
         })
+    }
+
+    /// A user's live sessions, newest first.
+    pub async fn sessions(&self, user: UserId) -> Result<Vec<Session>> {
+        Ok(self.store.sessions_of(user, self.clock.now()).await?)
+    }
+
+    /// Ends one of `user`'s sessions (from the session list); `NotFound` if it is not theirs.
+    pub async fn revoke_session(&self, user: UserId, id: SessionId) -> Result<()> {
+        let mine = self.sessions(user).await?;
+        if !mine.iter().any(|s| s.id == id) {
+            return Err(AccountError::Store(StoreError::NotFound(format!(
+                "session {id}"
+            ))));
+        }
+        let event = Event {
+            stream: SYSTEM_STREAM.into(),
+            actor: format!("user:{user}"),
+            action: "auth.session_revoked".into(),
+            object_type: "session".into(),
+            object_id: id.to_string(),
+            payload: serde_json::json!({}),
+        };
+        self.store
+            .delete_session(id, &Audit::one(self.clock.now(), event))
+            .await?;
+        Ok(())
+    }
+
+    /// Changes a password: the current one must be right, the new one must pass the policy;
+    /// every other session of the user ends.
+    pub async fn change_password(
+        &self,
+        user: &User,
+        current: &str,
+        new: &str,
+        keep: SessionId,
+    ) -> Result<()> {
+        if !verify(current, &user.password_hash) {
+            return Err(AccountError::BadCredentials);
+        }
+        self.check_password(new, &user.username)?;
+        let hash = self.hash_password(new)?;
+        let event = Event {
+            stream: SYSTEM_STREAM.into(),
+            actor: format!("user:{}", user.id),
+            action: "auth.password_changed".into(),
+            object_type: "user".into(),
+            object_id: user.id.to_string(),
+            payload: serde_json::json!({"other_sessions_ended": true}),
+        };
+        self.store
+            .set_password_hash(
+                user.id,
+                &hash,
+                Some(keep),
+                &Audit::one(self.clock.now(), event),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn record_failure(&self, username: &str, client: &str, reason: &str) -> Result<()> {

@@ -26,12 +26,14 @@ pub fn bench_procedure() -> ProcedureBody {
         help: Text::default(),
         required: true,
         show_if: None,
+        prefill: None,
     };
     let choice = |v: &str| Choice {
         value: v.into(),
         label: t(v),
     };
     ProcedureBody {
+        identification: None,
         name: t("Bench: business-household registration"),
         description: Text::default(),
         level: ServiceLevel::Full,
@@ -281,12 +283,16 @@ async fn one_backend(
     let app = rt.app().await?;
     let server = tokio::spawn(guichet_web::serve(app, listener, std::future::pending()));
     let accounts = rt.accounts();
+    let bench_client = guichet_accounts::ClientInfo {
+        address: "bench".into(),
+        user_agent: String::new(),
+    };
     let citizen = accounts
-        .login("thu.pham", demo::DEMO_PASSWORD, "bench")
+        .login("thu.pham", demo::DEMO_PASSWORD, &bench_client)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let agent = accounts
-        .login("lan.nguyen", demo::DEMO_PASSWORD, "bench")
+        .login("lan.nguyen", demo::DEMO_PASSWORD, &bench_client)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let client = reqwest::Client::builder()

@@ -59,6 +59,13 @@ pub struct Config {
     pub archival_agency_name: String,
     /// How often `serve` captures new dossier documents as records.
     pub records_interval_secs: u64,
+    /// A local list of breached passwords refused for new passwords, besides the common ones
+    /// shipped with guichet: one plain password or SHA-1 hex digest (`HASH` or `HASH:COUNT`,
+    /// the Have I Been Pwned format) per line. Empty: the shipped list only.
+    pub breached_passwords_file: String,
+    /// OpenID Connect providers citizens and businesses log in with (FranceConnect-like,
+    /// VNeID-like); see docs/identity.md. Each one's redirect URI is `PUBLIC_URL/auth/callback`.
+    pub oidc_providers: Vec<guichet_accounts::oidc::ProviderConfig>,
 }
 
 impl Default for Config {
@@ -85,6 +92,8 @@ impl Default for Config {
             archival_agency: "ARCHIVES".into(),
             archival_agency_name: "Archives service".into(),
             records_interval_secs: 30,
+            breached_passwords_file: String::new(),
+            oidc_providers: Vec::new(),
         }
     }
 }
@@ -166,6 +175,9 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("default_language: {e}"))?;
         if config.session_hours <= 0 || config.session_hours > 24 * 30 {
             bail!("session_hours must be between 1 and 720");
+        }
+        for p in &config.oidc_providers {
+            p.check().map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         Ok(config)
     }

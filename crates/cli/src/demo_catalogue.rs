@@ -24,6 +24,7 @@ fn field(key: &str, kind: FieldKind, label: Text, required: bool) -> Field {
         help: Text::default(),
         required,
         show_if: None,
+        prefill: None,
     }
 }
 
@@ -73,6 +74,7 @@ pub fn birth_extract() -> ProcedureBody {
         equals: Some("other".into()),
     });
     ProcedureBody {
+        identification: None,
         name: t(
             "Cấp bản sao trích lục khai sinh",
             "Copie d’extrait d’acte de naissance",
@@ -120,16 +122,19 @@ pub fn birth_extract() -> ProcedureBody {
                     t("Họ, chữ đệm, tên", "Nom et prénoms", "Full name"),
                     true,
                 ),
-                field(
-                    "cccd",
-                    FieldKind::Identifier { id: "cccd".into() },
-                    t(
-                        "Số định danh cá nhân (CCCD)",
-                        "Numéro d’identification (CCCD)",
-                        "Personal identification number (CCCD)",
-                    ),
-                    true,
-                ),
+                Field {
+                    prefill: Some("cccd".into()),
+                    ..field(
+                        "cccd",
+                        FieldKind::Identifier { id: "cccd".into() },
+                        t(
+                            "Số định danh cá nhân (CCCD)",
+                            "Numéro d’identification (CCCD)",
+                            "Personal identification number (CCCD)",
+                        ),
+                        true,
+                    )
+                },
                 field(
                     "phone",
                     FieldKind::Phone,
@@ -247,6 +252,7 @@ pub fn birth_extract() -> ProcedureBody {
 /// Đăng ký thành lập hộ kinh doanh (registration of a business household).
 pub fn business_household() -> ProcedureBody {
     ProcedureBody {
+        identification: None,
         name: t(
             "Đăng ký thành lập hộ kinh doanh",
             "Immatriculation d’un ménage d’entreprise (hộ kinh doanh)",
@@ -474,6 +480,7 @@ pub fn vehicle_registration() -> ProcedureBody {
         equals: Some("used".into()),
     });
     ProcedureBody {
+        identification: None,
         name: t(
             "Đề nghị cấp giấy chứng nhận đăng ký xe (Pháp)",
             "Demande de certificat d’immatriculation",
@@ -522,24 +529,33 @@ pub fn vehicle_registration() -> ProcedureBody {
                     t("Chủ xe", "Titulaire", "Owner"),
                     false,
                 ),
-                field(
-                    "last_name",
-                    FieldKind::ShortText { max_len: Some(80) },
-                    t("Họ", "Nom", "Last name"),
-                    true,
-                ),
-                field(
-                    "first_names",
-                    FieldKind::ShortText { max_len: Some(120) },
-                    t("Tên", "Prénoms", "First names"),
-                    true,
-                ),
-                field(
-                    "birth_date",
-                    FieldKind::Date { past_only: true },
-                    t("Ngày sinh", "Date de naissance", "Date of birth"),
-                    true,
-                ),
+                Field {
+                    prefill: Some("family_name".into()),
+                    ..field(
+                        "last_name",
+                        FieldKind::ShortText { max_len: Some(80) },
+                        t("Họ", "Nom", "Last name"),
+                        true,
+                    )
+                },
+                Field {
+                    prefill: Some("given_name".into()),
+                    ..field(
+                        "first_names",
+                        FieldKind::ShortText { max_len: Some(120) },
+                        t("Tên", "Prénoms", "First names"),
+                        true,
+                    )
+                },
+                Field {
+                    prefill: Some("birthdate".into()),
+                    ..field(
+                        "birth_date",
+                        FieldKind::Date { past_only: true },
+                        t("Ngày sinh", "Date de naissance", "Date of birth"),
+                        true,
+                    )
+                },
                 field(
                     "nir",
                     FieldKind::Identifier { id: "nir".into() },
@@ -642,6 +658,7 @@ pub fn vehicle_registration() -> ProcedureBody {
 /// Information only: filed at the counter.
 pub fn civil_servant_exam_info() -> ProcedureBody {
     ProcedureBody {
+        identification: None,
         name: t(
             "Đăng ký dự thi tuyển công chức",
             "Inscription au concours de la fonction publique (Hà Nội)",

@@ -69,6 +69,7 @@ impl Runtime {
         entropy: Arc<dyn Entropy>,
         reference_data: bool,
     ) -> anyhow::Result<Runtime> {
+        guichet_accounts::oidc::install_tls_provider();
         OsEntropy::check()
             .map_err(|e| anyhow::anyhow!("the operating system has no random source: {e}"))?;
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
@@ -182,11 +183,41 @@ impl Runtime {
     }
 
     pub fn accounts(&self) -> Arc<Accounts> {
-        Arc::new(Accounts::new(
+        let accounts = Accounts::new(
             self.store.clone(),
             self.clock.clone(),
             self.entropy.clone(),
             time::Duration::hours(self.config.session_hours),
+        );
+        let file = self.config.breached_passwords_file.trim();
+        if file.is_empty() {
+            return Arc::new(accounts);
+        }
+        match guichet_accounts::BreachedList::with_file(std::path::Path::new(file)) {
+            Ok(list) => Arc::new(accounts.with_breached_list(list)),
+            Err(e) => {
+                // The shipped list still applies; the operator sees why theirs does not.
+                tracing::error!("breached_passwords_file {file}: {e}");
+                Arc::new(accounts)
+            }
+        }
+    }
+
+    /// OpenID Connect login over `accounts`, with the configured providers.
+    pub fn openid(
+        &self,
+        accounts: Arc<Accounts>,
+    ) -> anyhow::Result<Arc<guichet_accounts::oidc::OpenId>> {
+        Ok(Arc::new(
+            guichet_accounts::oidc::OpenId::new(
+                accounts,
+                self.store.clone(),
+                self.clock.clone(),
+                self.entropy.clone(),
+                &self.config.public_url(),
+                self.config.oidc_providers.clone(),
+            )
+            .map_err(|e| anyhow::anyhow!("oidc_providers: {e}"))?,
         ))
     }
 
@@ -203,10 +234,12 @@ impl Runtime {
             request_timeout: std::time::Duration::from_secs(self.config.request_timeout_secs),
             header_timeout: std::time::Duration::from_secs(self.config.header_timeout_secs.max(1)),
         };
+        let accounts = self.accounts();
         Ok(AppState::new(
             guichet_web::Services {
                 store: self.store.clone(),
-                accounts: self.accounts(),
+                openid: self.openid(accounts.clone())?,
+                accounts,
                 clock: self.clock.clone(),
                 entropy: self.entropy.clone(),
                 ledger_key: self.key.clone(),

@@ -46,6 +46,77 @@ const RULES: &[(&str, &str, &str, &str, &str)] = &[
     // Logging in: each user with their own password; the anonymous column with a wrong one.
     ("post", "/login", "-++++++++", "/login", "{self_login}"),
     ("post", "/logout", "+++++++++", "/logout", ""),
+    // The second step of a login exists only for a session waiting for it: everyone else is
+    // sent to the login page.
+    ("get", "/login/code", "---------", "/login/code", ""),
+    (
+        "post",
+        "/login/code",
+        "---------",
+        "/login/code",
+        "code=123456",
+    ),
+    // OpenID Connect (no provider in this app: unknown providers are refused for everyone;
+    // a callback without state is a bad request whoever sends it).
+    (
+        "get",
+        "/auth/oidc/{provider}",
+        "---------",
+        "/auth/oidc/nosuch",
+        "",
+    ),
+    (
+        "get",
+        "/auth/callback",
+        "+++++++++",
+        "/auth/callback?code=x",
+        "",
+    ),
+    ("get", "/account", "-++++++++", "/account", ""),
+    (
+        "post",
+        "/account/password",
+        "-++++++++",
+        "/account/password",
+        "current=wrong&new=a&again=b",
+    ),
+    // Nobody ends a session that is not theirs (an unknown one here; sign_in.rs tries another
+    // person's).
+    (
+        "post",
+        "/account/sessions/{id}/revoke",
+        "---------",
+        "/account/sessions/0190f000-0000-7000-8000-000000000000/revoke",
+        "",
+    ),
+    (
+        "get",
+        "/account/second-factor",
+        "-++++++++",
+        "/account/second-factor",
+        "",
+    ),
+    (
+        "post",
+        "/account/second-factor",
+        "-++++++++",
+        "/account/second-factor",
+        "code=000000",
+    ),
+    (
+        "post",
+        "/account/second-factor/disable",
+        "-++++++++",
+        "/account/second-factor/disable",
+        "",
+    ),
+    (
+        "post",
+        "/account/offices/{code}/second-factor",
+        "-----+-+-",
+        "/account/offices/HN-HOANKIEM/second-factor",
+        "",
+    ),
     ("get", "/lang/{code}", "+++++++++", "/lang/en", ""),
     ("get", "/admin", "-----+-+-", "/admin", ""),
     (

@@ -390,7 +390,12 @@ impl Desk<'_> {
 
     /// Starts a draft for `applicant` on the published version of a procedure.
     pub async fn start(&self, applicant: &User, filing: &Filing) -> Result<DossierRecord> {
-        let d = self.new_dossier(filing, applicant, Map::new());
+        let mut answers = Map::new();
+        crate::identity::lock(
+            &mut answers,
+            &crate::identity::verified_fields(self.store, applicant.id, &filing.body.form).await?,
+        );
+        let d = self.new_dossier(filing, applicant, answers);
         let actor = Actor::user(applicant);
         let event = self.event(
             &filing.office,
@@ -429,6 +434,11 @@ impl Desk<'_> {
         }
         let office = self.office_of(d).await?;
         let body = self.body_of_dossier(d).await?;
+        let mut answers = answers;
+        crate::identity::lock(
+            &mut answers,
+            &crate::identity::verified_fields(self.store, applicant.id, &body.form).await?,
+        );
         let problems = form::validate(
             &body.form,
             &Value::Object(answers.clone()),
@@ -544,8 +554,15 @@ impl Desk<'_> {
                 to: procedure.published_version,
             });
         }
-        let answers = self.validate_for_submission(d, &d.answers, lang).await?;
         let filing = self.filing(&procedure).await?;
+        let mut given = d.answers.as_object().cloned().unwrap_or_default();
+        crate::identity::lock(
+            &mut given,
+            &crate::identity::verified_fields(self.store, applicant.id, &filing.body.form).await?,
+        );
+        let answers = self
+            .validate_for_submission(d, &Value::Object(given), lang)
+            .await?;
         let mut next = d.clone();
         next.answers = Value::Object(answers);
         next.rev = expected_rev + 1;
@@ -621,9 +638,14 @@ impl Desk<'_> {
                 return Ok((existing, None));
             }
         }
+        let mut given = answers.as_object().cloned().unwrap_or_default();
+        crate::identity::lock(
+            &mut given,
+            &crate::identity::verified_fields(self.store, applicant.id, &filing.body.form).await?,
+        );
         let checked = form::validate(
             &filing.body.form,
-            answers,
+            &Value::Object(given),
             &self.check(lang, Mode::Submit, &filing.office),
         )
         .map_err(ServiceError::Form)?;
@@ -707,11 +729,18 @@ impl Desk<'_> {
             }
             Step::RequestCorrection => next.paused_on = Some(today),
             Step::Resubmit => {
-                let answers = input
+                let mut given = input
                     .answers
                     .clone()
-                    .map(Value::Object)
-                    .unwrap_or_else(|| d.answers.clone());
+                    .unwrap_or_else(|| d.answers.as_object().cloned().unwrap_or_default());
+                if let Some(applicant) = d.applicant_id {
+                    crate::identity::lock(
+                        &mut given,
+                        &crate::identity::verified_fields(self.store, applicant, &body.form)
+                            .await?,
+                    );
+                }
+                let answers = Value::Object(given);
                 next.answers =
                     Value::Object(self.validate_for_submission(d, &answers, lang).await?);
                 if let (Some(due), Some(paused)) = (d.due_date, d.paused_on) {

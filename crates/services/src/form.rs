@@ -189,6 +189,10 @@ pub struct Field {
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub show_if: Option<ShowIf>,
+    /// An identity attribute (`given_name`, `birthdate`, `siret`…) that fills this field
+    /// from the applicant's verified identity; the applicant cannot change it then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -274,6 +278,42 @@ fn check_fields(fields: &[Field], top: bool) -> Result<(), SchemaError> {
                     format!(
                         "show_if names {:?}, which is not an earlier field",
                         cond.field
+                    ),
+                ));
+            }
+        }
+        if let Some(attribute) = &f.prefill {
+            if !top {
+                return Err(schema_error(
+                    &f.key,
+                    "only top-level fields can be prefilled",
+                ));
+            }
+            if !guichet_accounts::oidc::ATTRIBUTES.contains(&attribute.as_str()) {
+                return Err(schema_error(
+                    &f.key,
+                    format!(
+                        "prefill {attribute:?} is not an identity attribute ({})",
+                        guichet_accounts::oidc::ATTRIBUTES.join(", ")
+                    ),
+                ));
+            }
+            let fits = match &f.kind {
+                FieldKind::Date { .. } => attribute == "birthdate",
+                FieldKind::Identifier { id } => id == attribute,
+                FieldKind::Email => attribute == "email",
+                FieldKind::ShortText { .. } => !matches!(attribute.as_str(), "birthdate"),
+                FieldKind::SingleChoice { .. } | FieldKind::Dropdown { .. } => {
+                    attribute == "gender"
+                }
+                _ => false,
+            };
+            if !fits {
+                return Err(schema_error(
+                    &f.key,
+                    format!(
+                        "a {} field cannot be prefilled with {attribute:?}",
+                        f.kind.code()
                     ),
                 ));
             }

@@ -14,6 +14,7 @@ pub mod exports;
 pub mod files;
 pub mod form;
 pub mod hr;
+pub mod identity;
 pub mod outbox;
 pub mod procedure;
 pub mod records;

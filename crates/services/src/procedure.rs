@@ -114,6 +114,10 @@ pub struct ProcedureBody {
     pub result: Text,
     #[serde(default)]
     pub form: FormSchema,
+    /// The lowest identity assurance (eIDAS level, vouched for by an OpenID provider) an
+    /// applicant must have logged in with to file; `None`: any login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identification: Option<guichet_accounts::oidc::Assurance>,
 }
 
 impl ProcedureBody {

@@ -33,6 +33,7 @@ fn f(key: &str, kind: FieldKind, required: bool) -> Field {
         help: Text::default(),
         required,
         show_if: None,
+        prefill: None,
     }
 }
 

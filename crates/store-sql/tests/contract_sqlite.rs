@@ -21,7 +21,7 @@ async fn lean_ledger_reader_matches_generic_decoding() {
     let lean = guichet_store::Store::ledger_entries(&store, "system", 0, 100)
         .await
         .unwrap();
-    assert_eq!(lean.len(), 9);
+    assert_eq!(lean.len(), 12);
     assert_eq!(
         lean,
         store.read_ledger_generic("system", 0, 100).await.unwrap()

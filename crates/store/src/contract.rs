@@ -7,13 +7,17 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use guichet_core::authz::{Grant, Role};
-use guichet_core::{OfficeId, SessionId, UserId};
+use guichet_core::{OfficeId, UserId};
 use guichet_ledger::{BreakKind, Event, LedgerKey, SYSTEM_STREAM, TrustedKeys};
 use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
 
 pub use crate::contract_hr::hr_effective_dates_and_payroll;
+pub use crate::contract_identity::{
+    identity_links_are_unique_and_atomic, pending_logins_are_taken_once,
+    second_factors_accept_each_code_once, sessions_list_change_stage_and_end_on_password_change,
+};
 use crate::verify::verify_store;
 use crate::{Audit, Country, Office, Session, Store, StoreError, TABLES, User};
 
@@ -162,11 +166,9 @@ pub async fn sessions_expire_and_are_deleted(store: Arc<dyn Store>) {
     let u = user(1, "lan", vec![]);
     store.create_user(&u, &created("u")).await.unwrap();
     let session = Session {
-        id: SessionId(uid(50)),
         token_hash: [9; 32],
-        user_id: u.id,
         created_at: T0,
-        expires_at: T0 + time::Duration::hours(8),
+        ..crate::contract_identity::session(50, u.id, crate::SessionStage::Active)
     };
     store
         .create_session(&session, &created("login"))
@@ -519,13 +521,13 @@ pub async fn fill(store: &dyn Store) {
     );
     store.create_user(&u, &created("u")).await.unwrap();
     let s = Session {
-        id: SessionId(uid(60)),
         token_hash: [1; 32],
-        user_id: u.id,
         created_at: T0,
         expires_at: datetime!(2026-11-25 17:00:00.123456 UTC),
+        ..crate::contract_identity::session(60, u.id, crate::SessionStage::Active)
     };
     store.create_session(&s, &created("login")).await.unwrap();
+    crate::contract_identity::fill_identity(store, a.id, u.id).await;
     crate::contract_hr::fill_hr(store, a.id, u.id).await;
     let o = crate::CalendarOverride {
         id: uid(80),
@@ -957,6 +959,10 @@ macro_rules! contract_suite {
             records_numbering_holds_and_destruction,
             uncaptured_sources_are_offered_once,
             hr_effective_dates_and_payroll,
+            pending_logins_are_taken_once,
+            identity_links_are_unique_and_atomic,
+            second_factors_accept_each_code_once,
+            sessions_list_change_stage_and_end_on_password_change,
             every_table_is_in_the_backup);
         $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused, backup_restores_documents_and_exports, backup_restores_records);
     };

@@ -10,8 +10,10 @@
 pub mod backup;
 pub mod contract;
 mod contract_hr;
+mod contract_identity;
 mod documents;
 mod hr;
+mod identity;
 mod one_stop;
 mod records;
 mod tables;
@@ -33,6 +35,7 @@ pub use hr::{
     EXCLUSIVE_TERMS, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow,
     StaffWrite, TermRow, in_effect,
 };
+pub use identity::{IdentityLink, PendingLogin, SecondFactor, TakenLogin};
 pub use one_stop::{
     CodeRequest, DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite,
     FileRecord, MessageRecord, OutboxRecord, ProcedureRecord, ProcedureVersionRecord,
@@ -141,6 +144,48 @@ pub struct Session {
     pub user_id: UserId,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    pub stage: SessionStage,
+    /// `password` or `oidc`.
+    pub method: String,
+    /// The OpenID provider of an `oidc` session.
+    pub provider: Option<String>,
+    /// The assurance level the provider vouched for (`low`, `substantial`, `high`).
+    pub assurance: Option<String>,
+    /// The ID token, sent back to the provider on logout (`id_token_hint`).
+    pub id_token: Option<String>,
+    /// Where the login came from (an IP address) and the browser it named.
+    pub client: String,
+    pub user_agent: String,
+}
+
+/// How far a login has gone. Only an `Active` session acts for its user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStage {
+    Active,
+    /// The password was right; the TOTP code (or a recovery code) is still due.
+    SecondFactor,
+    /// The office's policy requires a second factor the person has not set up yet: the
+    /// session may only enrol one.
+    Enrol,
+}
+
+impl SessionStage {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionStage::Active => "active",
+            SessionStage::SecondFactor => "second_factor",
+            SessionStage::Enrol => "enrol",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "active" => SessionStage::Active,
+            "second_factor" => SessionStage::SecondFactor,
+            "enrol" => SessionStage::Enrol,
+            _ => return None,
+        })
+    }
 }
 
 /// A day an authority decided for an office's calendar.
@@ -215,6 +260,79 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> Result<Option<Session>>;
     async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()>;
+    /// A user's live sessions, newest first.
+    async fn sessions_of(&self, user: UserId, now: OffsetDateTime) -> Result<Vec<Session>>;
+    /// Moves a session to another stage (after the second factor, or once enrolled).
+    async fn set_session_stage(
+        &self,
+        id: SessionId,
+        stage: SessionStage,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Replaces a user's password hash; with `end_other_sessions`, every session of the user
+    /// but `keep` ends in the same transaction.
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: Option<SessionId>,
+        audit: &Audit,
+    ) -> Result<()>;
+
+    // ---- sign-in beyond passwords
+    /// Offices whose staff must use a second factor.
+    async fn offices_requiring_second_factor(&self) -> Result<Vec<OfficeId>>;
+    async fn set_office_second_factor(
+        &self,
+        office: OfficeId,
+        required: bool,
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn save_pending_login(&self, login: &PendingLogin) -> Result<()>;
+    /// Takes a pending login once, atomically: a second take of the same state is
+    /// `AlreadyUsed`, so a replayed callback cannot open a session.
+    async fn take_pending_login(
+        &self,
+        state_hash: &Hash,
+        now: OffsetDateTime,
+    ) -> Result<TakenLogin>;
+    async fn identity_link(&self, provider: &str, subject: &str) -> Result<Option<IdentityLink>>;
+    async fn identity_links_of(&self, user: UserId) -> Result<Vec<IdentityLink>>;
+    /// Inserts a link (creating `new_user` first, in the same transaction, when given) or
+    /// updates the attributes and assurance of the link with the same id. A provider identity
+    /// already linked to another account is a `Conflict`.
+    async fn put_identity_link(
+        &self,
+        link: &IdentityLink,
+        new_user: Option<&User>,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn delete_identity_link(&self, id: Uuid, audit: &Audit) -> Result<()>;
+    async fn second_factor(&self, user: UserId) -> Result<Option<SecondFactor>>;
+    /// Inserts or replaces the user's second factor; `recovery_codes` (SHA-256 hashes) replace
+    /// the old ones when not empty.
+    async fn put_second_factor(
+        &self,
+        factor: &SecondFactor,
+        recovery_codes: &[Hash],
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Removes the second factor and its recovery codes.
+    async fn delete_second_factor(&self, user: UserId, audit: &Audit) -> Result<()>;
+    /// Accepts a TOTP time step once: records it and returns true only when it is later than
+    /// the last step accepted (checked and written atomically).
+    async fn accept_totp_step(&self, user: UserId, step: i64, audit: &Audit) -> Result<bool>;
+    /// Uses a recovery code once; false when it is unknown or already used.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        code_hash: &Hash,
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<bool>;
+    /// How many recovery codes the user has left.
+    async fn recovery_codes_left(&self, user: UserId) -> Result<i64>;
 
     /// The shipped admin-unit dataset each country was last loaded from.
     async fn unit_datasets(&self) -> Result<Vec<UnitDataset>>;

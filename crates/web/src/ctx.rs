@@ -19,7 +19,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use guichet_core::Language;
 use guichet_core::authz::{Action, Denied, Principal, Role, authorize};
-use guichet_store::{Session, User};
+use guichet_store::{Session, SessionStage, User};
 use hmac::{KeyInit, Mac};
 
 use crate::error::{ApiError, PageError};
@@ -37,6 +37,9 @@ pub struct Ctx {
     pub lang: Language,
     pub user: Option<User>,
     pub session: Option<Session>,
+    /// A login not finished yet (second factor due, or one to set up): the visitor is
+    /// anonymous everywhere else.
+    pub pending: Option<(Session, User)>,
     /// The token to put in forms' `csrf` field.
     pub csrf: String,
     pub path: String,
@@ -175,21 +178,40 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
         }
     };
 
-    let (user, session) = match jar.get(SESSION_COOKIE) {
+    let (user, session, pending) = match jar.get(SESSION_COOKIE) {
         Some(token) => match app.accounts.session(token).await {
-            Ok(Some((s, u))) => (Some(u), Some(s)),
-            Ok(None) => (None, None),
+            Ok(Some((s, u))) if s.stage == SessionStage::Active => (Some(u), Some(s), None),
+            Ok(Some((s, u))) => (None, None, Some((s, u))),
+            Ok(None) => (None, None, None),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup failed");
-                (None, None)
+                (None, None, None)
             }
         },
-        None => (None, None),
+        None => (None, None, None),
     };
+    // A login half done leads to its next step from any page (assets and logout aside).
+    if let Some((s, _)) = &pending {
+        let next_step = match s.stage {
+            SessionStage::SecondFactor => "/login/code",
+            _ => "/account/second-factor",
+        };
+        let free = path == next_step
+            || path == "/logout"
+            || path.starts_with("/static/")
+            || path.starts_with("/lang/")
+            || is_api(&path)
+            || path == "/healthz"
+            || path == "/readyz";
+        if !free && parts.method == Method::GET {
+            return axum::response::Redirect::to(next_step).into_response();
+        }
+    }
     let ctx = Ctx {
         lang,
         user,
         session,
+        pending,
         csrf: csrf_token(&app, &csrf_cookie),
         path: path.clone(),
         client,
@@ -323,15 +345,14 @@ fn finish(
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "same-origin"),
         ("x-frame-options", "DENY"),
-        (
-            "content-security-policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        ),
     ] {
         headers
             .entry(name)
             .or_insert(HeaderValue::from_static(value));
     }
+    headers
+        .entry("content-security-policy")
+        .or_insert(app.csp.clone());
     if app.settings.secure_cookies {
         headers
             .entry("strict-transport-security")

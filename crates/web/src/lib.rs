@@ -25,6 +25,7 @@ macro_rules! route_table {
     };
 }
 
+pub mod account_web;
 pub mod api;
 pub mod calendar_page;
 pub mod ctx;
@@ -107,6 +108,11 @@ pub struct AppState {
     /// Parsed bodies of published procedure versions (immutable, so cached).
     pub versions: Arc<guichet_services::procedure::VersionCache>,
     pub settings: WebSettings,
+    /// OpenID Connect login (no providers configured: no buttons, every start refused).
+    pub openid: Arc<guichet_accounts::oidc::OpenId>,
+    /// The Content-Security-Policy of every response; `form-action` also names the OpenID
+    /// providers' origins, since logging out redirects a form post there.
+    pub(crate) csp: axum::http::HeaderValue,
     pub(crate) csrf_key: [u8; 32],
 }
 
@@ -126,6 +132,27 @@ pub struct Services {
     pub archive: guichet_services::records::ArchiveStorage,
     pub search: Option<Arc<guichet_records::search::SearchIndex>>,
     pub archival_agency: guichet_records::package::Agency,
+    pub openid: Arc<guichet_accounts::oidc::OpenId>,
+}
+
+/// The policy with `form-action` widened to `origins`.
+fn content_security_policy(origins: &[String]) -> axum::http::HeaderValue {
+    let mut form_action = String::from("'self'");
+    for o in origins {
+        // Origins come from parsed issuer URLs; anything odd is left out rather than trusted.
+        if o.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":/.-[]".contains(c))
+        {
+            form_action.push(' ');
+            form_action.push_str(o);
+        }
+    }
+    axum::http::HeaderValue::from_str(&format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action {form_action}; base-uri 'none'"
+    ))
+    .unwrap_or(axum::http::HeaderValue::from_static(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ))
 }
 
 impl AppState {
@@ -164,8 +191,10 @@ impl AppState {
             archive,
             search,
             archival_agency,
+            openid,
         } = services;
         let csrf_key = ledger_key.derive_secret("csrf");
+        let csp = content_security_policy(&openid.origins());
         Arc::new(Self {
             store,
             accounts,
@@ -181,6 +210,8 @@ impl AppState {
             archival_agency,
             versions: Arc::default(),
             settings,
+            openid,
+            csp,
             csrf_key,
         })
     }
@@ -234,6 +265,15 @@ route_table! {
     "/" => get(pages::home),
     "/login" => get(pages::login_form).post(pages::login),
     "/logout" => post(pages::logout),
+    "/login/code" => get(account_web::code_form).post(account_web::code_submit),
+    "/auth/oidc/{provider}" => get(account_web::oidc_start),
+    "/auth/callback" => get(account_web::oidc_callback),
+    "/account" => get(account_web::account),
+    "/account/password" => post(account_web::change_password),
+    "/account/sessions/{id}/revoke" => post(account_web::revoke_session),
+    "/account/second-factor" => get(account_web::second_factor_page).post(account_web::second_factor_confirm),
+    "/account/second-factor/disable" => post(account_web::second_factor_disable),
+    "/account/offices/{code}/second-factor" => post(account_web::office_policy),
     "/lang/{code}" => get(pages::switch_language),
     "/admin" => get(pages::admin),
     "/admin/offices" => post(pages::create_office),

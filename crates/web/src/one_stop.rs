@@ -340,6 +340,14 @@ pub async fn start(
     let p = procedure_of(&app, &office, &code).await?;
     let d = desk(&app);
     let filing = d.filing(&p).await.map_err(|e| page_error(&tr, e))?;
+    if !identified_enough(&ctx, &filing.body) {
+        return Ok(identification_needed(
+            &app,
+            &ctx,
+            &filing.body,
+            &format!("/procedures/{}/{}", office.code, p.code),
+        ));
+    }
     let draft = d
         .start(&user, &filing)
         .await
@@ -394,6 +402,9 @@ pub struct FieldView {
     pub input_type: &'static str,
     pub inputmode: &'static str,
     pub autocomplete: &'static str,
+    /// The provider that vouched for this (prefilled, locked) value; empty when none.
+    pub verified_from: String,
+    pub verified_display: String,
 }
 
 impl FieldView {
@@ -513,6 +524,8 @@ fn field_view(
         rows: Vec::new(),
         text: String::new(),
         input_type: "text",
+        verified_from: String::new(),
+        verified_display: String::new(),
         inputmode: "text",
         autocomplete: "off",
     };
@@ -663,11 +676,62 @@ pub struct FormPage {
     pub notice: Option<String>,
 }
 
+/// Whether the visitor's login meets the procedure's identification level (an OpenID login
+/// the provider vouched for at that eIDAS level or higher).
+pub(crate) fn identified_enough(ctx: &Ctx, body: &ProcedureBody) -> bool {
+    match body.identification {
+        None => true,
+        Some(level) => ctx
+            .session
+            .as_ref()
+            .and_then(|s| s.assurance.as_deref())
+            .and_then(guichet_accounts::oidc::Assurance::parse)
+            .is_some_and(|a| a >= level),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "identification_needed.html")]
+pub struct IdentificationPage {
+    pub chrome: Chrome,
+    pub level: String,
+    pub level_code: String,
+    pub next: String,
+    pub providers: Vec<(String, String)>,
+}
+
+/// Asks the visitor to log in through a provider at the procedure's level.
+pub(crate) fn identification_needed(
+    app: &App,
+    ctx: &Ctx,
+    body: &ProcedureBody,
+    next: &str,
+) -> Response {
+    let level = body.identification.map(|a| a.code()).unwrap_or("low");
+    render_with(
+        StatusCode::FORBIDDEN,
+        IdentificationPage {
+            chrome: Chrome::new(ctx),
+            level: ctx.tr().t(&format!("assurance-{level}")),
+            level_code: level.to_owned(),
+            next: next.to_owned(),
+            providers: app
+                .openid
+                .buttons()
+                .into_iter()
+                .map(|b| (b.id, b.name))
+                .collect(),
+        },
+    )
+}
+
 pub(crate) struct Loaded {
     pub(crate) d: DossierRecord,
     pub(crate) office: Office,
     procedure: ProcedureRecord,
     pub(crate) body: std::sync::Arc<ProcedureBody>,
+    /// Prefilled fields the applicant's verified identity vouches for (locked in the form).
+    pub(crate) verified: std::collections::BTreeMap<String, guichet_services::identity::Verified>,
 }
 
 pub(crate) async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {
@@ -696,11 +760,18 @@ pub(crate) async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageE
         .body_of_dossier(&d)
         .await
         .map_err(|e| page_error(&tr, e))?;
+    let verified = match d.applicant_id {
+        Some(applicant) => {
+            guichet_services::identity::verified_fields(&*app.store, applicant, &body.form).await?
+        }
+        None => Default::default(),
+    };
     Ok(Loaded {
         d,
         office,
         procedure,
         body,
+        verified,
     })
 }
 
@@ -730,7 +801,25 @@ fn form_page(
         correcting: l.d.state == DState::AwaitingApplicant.code(),
         correction_reason: reason,
         multipart: l.body.form.has_files(),
-        fields: field_views(&vc, &l.body.form.fields, answers, ""),
+        fields: field_views(&vc, &l.body.form.fields, answers, "")
+            .into_iter()
+            .map(|mut f| {
+                if let Some(v) = l.verified.get(&f.name) {
+                    f.verified_from = app
+                        .openid
+                        .provider_name(&v.provider)
+                        .unwrap_or(&v.provider)
+                        .to_owned();
+                    f.value.clone_from(&v.value);
+                    f.verified_display = f
+                        .options
+                        .iter()
+                        .find(|o| o.0 == v.value)
+                        .map_or_else(|| v.value.clone(), |o| o.1.clone());
+                }
+                f
+            })
+            .collect(),
         errors: error_links(&l.body.form, errors, ctx.lang),
         notice,
     }
@@ -1207,6 +1296,14 @@ pub async fn submit(
         return Ok(
             Redirect::to(&format!("/dossiers/{}?notice=already-submitted", l.d.id)).into_response(),
         );
+    }
+    if !identified_enough(&ctx, &l.body) {
+        return Ok(identification_needed(
+            &app,
+            &ctx,
+            &l.body,
+            &format!("/dossiers/{}/review", l.d.id),
+        ));
     }
     match desk(&app).submit(&user, &l.d, rev, ctx.lang).await {
         Ok((d, secret)) => Ok(render_with(

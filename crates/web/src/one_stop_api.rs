@@ -532,6 +532,9 @@ pub async fn file_dossier(
             ));
         }
     }
+    if !crate::one_stop::identified_enough(&ctx, &filing.body) {
+        return Err(identification_required(&filing.body));
+    }
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -811,6 +814,10 @@ pub async fn submit(
         .user
         .clone()
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in"))?;
+    let body = desk(&app).body_of_dossier(&d).await?;
+    if !crate::one_stop::identified_enough(&ctx, &body) {
+        return Err(identification_required(&body));
+    }
     let (stored, secret) = desk(&app).submit(&user, &d, r.rev, ctx.lang).await?;
     Ok(Json(dossier_dto(&app, &ctx, &stored, Some(secret)).await?))
 }
@@ -1096,4 +1103,16 @@ pub async fn create_webhook(
         }),
     )
         .into_response())
+}
+
+/// The procedure asks for an OpenID login at a level this session does not have.
+fn identification_required(body: &guichet_services::procedure::ProcedureBody) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "identification-required",
+        format!(
+            "this procedure needs a login through an identity provider at level {} or higher",
+            body.identification.map(|a| a.code()).unwrap_or("low")
+        ),
+    )
 }

@@ -218,9 +218,19 @@ pub struct LoginPage {
     pub chrome: Chrome,
     pub error: Option<String>,
     pub username: String,
+    /// OpenID providers: (id, button label).
+    pub providers: Vec<(String, String)>,
+    /// Local path to come back to after an OpenID login.
+    pub next: String,
 }
 
-pub async fn login_form(ctx: Ctx) -> Response {
+#[derive(serde::Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(State(app): State<App>, ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
     if ctx.user.is_some() {
         return Redirect::to("/").into_response();
     }
@@ -230,8 +240,18 @@ pub async fn login_form(ctx: Ctx) -> Response {
             chrome: Chrome::new(&ctx),
             error: None,
             username: String::new(),
+            providers: providers(&app),
+            next: percent_encode(&guichet_accounts::oidc::safe_return(&q.next)),
         },
     )
+}
+
+fn providers(app: &App) -> Vec<(String, String)> {
+    app.openid
+        .buttons()
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -242,21 +262,34 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(State(app): State<App>, ctx: Ctx, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let tr = ctx.tr();
     let page = |error: String| LoginPage {
         chrome: Chrome::new(&ctx),
         error: Some(error),
         username: form.username.clone(),
+        providers: providers(&app),
+        next: "/".into(),
     };
+    let from = crate::account_web::client_info(&ctx, &headers);
     match app
         .accounts
-        .login(&form.username, &form.password, &ctx.client)
+        .login(&form.username, &form.password, &from)
         .await
     {
         Ok(done) => {
             let ttl = (done.session.expires_at - done.session.created_at).whole_seconds();
-            let mut response = Redirect::to("/").into_response();
+            let next = match done.session.stage {
+                guichet_store::SessionStage::Active => "/",
+                guichet_store::SessionStage::SecondFactor => "/login/code",
+                guichet_store::SessionStage::Enrol => "/account/second-factor",
+            };
+            let mut response = Redirect::to(next).into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
                 cookie(&app, SESSION_COOKIE, &done.token, ttl),
@@ -280,14 +313,24 @@ pub async fn login(State(app): State<App>, ctx: Ctx, Form(form): Form<LoginForm>
     }
 }
 
+/// Ends the session; one opened through an OpenID provider that offers RP-initiated logout
+/// goes on to the provider, which comes back to the home page.
 pub async fn logout(State(app): State<App>, ctx: Ctx) -> Result<Response, PageError> {
-    if let Some(session) = &ctx.session {
+    let session = ctx
+        .session
+        .clone()
+        .or_else(|| ctx.pending.clone().map(|(s, _)| s));
+    let mut target = "/?notice=logged-out".to_owned();
+    if let Some(session) = &session {
         app.accounts
             .logout(session)
             .await
             .map_err(|e| PageError::internal(&e))?;
+        if let Some(url) = app.openid.logout_url(session).await {
+            target = url;
+        }
     }
-    let mut response = Redirect::to("/?notice=logged-out").into_response();
+    let mut response = Redirect::to(&target).into_response();
     response
         .headers_mut()
         .append(header::SET_COOKIE, cookie(&app, SESSION_COOKIE, "", 0));

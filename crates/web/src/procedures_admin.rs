@@ -117,6 +117,7 @@ pub async fn create(
     let office = office_for_admin(&app, &ctx, &code).await?;
     let tr = ctx.tr();
     let body = ProcedureBody {
+        identification: None,
         name: text3(&form, "name"),
         description: Text::default(),
         level: ServiceLevel::parse(&form.text("level")).unwrap_or(ServiceLevel::Full),
@@ -184,6 +185,9 @@ pub struct EditPage {
     pub json: String,
     pub kinds: Vec<&'static str>,
     pub versions: Vec<(i64, String)>,
+    pub prefill_attributes: Vec<&'static str>,
+    pub identification: String,
+    pub assurance_options: Vec<(&'static str, String)>,
 }
 
 async fn edit_page(
@@ -265,9 +269,18 @@ async fn edit_page(
         documents,
         fields,
         json: serde_json::to_string_pretty(&body.form).unwrap_or_default(),
+        identification: body
+            .identification
+            .map(|a| a.code().to_owned())
+            .unwrap_or_default(),
         body,
         kinds: KINDS.to_vec(),
         versions,
+        prefill_attributes: guichet_accounts::oidc::ATTRIBUTES.to_vec(),
+        assurance_options: guichet_accounts::oidc::Assurance::ALL
+            .iter()
+            .map(|a| (a.code(), ctx.tr().t(&format!("assurance-{}", a.code()))))
+            .collect(),
     })
 }
 
@@ -433,6 +446,7 @@ fn new_field(form: &FormData) -> Result<Field, String> {
         help: text3(form, "help"),
         required: form.get("required").is_some(),
         show_if,
+        prefill: Some(form.text("prefill").trim().to_owned()).filter(|s| !s.is_empty()),
     })
 }
 
@@ -499,6 +513,8 @@ pub async fn save(
             body.result = text3(&form, "result");
             body.legal_basis = form.text("legal_basis").trim().to_owned();
             body.level = ServiceLevel::parse(&form.text("level")).unwrap_or(body.level);
+            body.identification =
+                guichet_accounts::oidc::Assurance::parse(&form.text("identification"));
             body.processing_time = form.text("processing_time").trim().parse().unwrap_or(0);
             body.time_unit = if form.text("time_unit") == "calendar_months" {
                 TimeUnit::CalendarMonths
