@@ -56,12 +56,12 @@ async function waitUp(base, server) {
 
 /// The pages each visitor can reach; `{…}` parts are found by following links.
 const JOURNEYS = [
-  { who: null, pages: ['/', '/procedures', '/procedures?q=trich+luc', '/procedures/HN-HOANKIEM/HT-TRICHLUC-KS', '/procedures/FR-PREF-33/CERFA-13750', '/login', '/track', '/verify', '/transparency/HN-HOANKIEM', '/units', '/units/VN-P-01', '/units/convert', '/no-such-page'] },
-  { who: 'thu.pham', pages: ['/', '/my/dossiers', '{dossier}', '{draft}/edit'] },
+  { who: null, pages: ['/', '/procedures', '/procedures?q=trich+luc', '/procedures/HN-HOANKIEM/HT-TRICHLUC-KS', '/procedures/FR-PREF-33/CERFA-13750', '/login', '/track', '/verify', '/transparency/HN-HOANKIEM', '/units', '/units/VN-P-01', '/units/convert', '/no-such-page', '/auth/oidc/no-such-provider'] },
+  { who: 'thu.pham', pages: ['/', '/my/dossiers', '{dossier}', '{draft}/edit', '/account'] },
   { who: 'lan.nguyen', pages: ['/offices/HN-HOANKIEM/dossiers', '{queue-dossier}', '/stats?office=HN-HOANKIEM', '/exports?office=HN-HOANKIEM', '/records?office=HN-HOANKIEM', '/records/plan?office=HN-HOANKIEM', '{record}'] },
-  { who: 'minh.tran', pages: ['/admin', '/admin/offices/HN-HOANKIEM/calendar', '/offices/HN-HOANKIEM/procedures', '/offices/HN-HOANKIEM/procedures/HT-TRICHLUC-KS', '/admin/documents', '/records/disposition?office=HN-HOANKIEM', '/records/fixity?office=HN-HOANKIEM'] },
+  { who: 'minh.tran', pages: ['/admin', '/admin/offices/HN-HOANKIEM/calendar', '/offices/HN-HOANKIEM/procedures', '/offices/HN-HOANKIEM/procedures/HT-TRICHLUC-KS', '/admin/documents', '/records/disposition?office=HN-HOANKIEM', '/records/fixity?office=HN-HOANKIEM', '/account'] },
   { who: 'an.vu', pages: ['/hr?office=HN-SONOIVU', '/hr/chart?office=HN-SONOIVU', '/hr/payroll?office=HN-SONOIVU', '/hr/parameters', '{staff}', '{run}'] },
-  { who: 'hoa.le', pages: ['/hr/me'] },
+  { who: 'hoa.le', pages: ['/hr/me', '/account/second-factor'] },
   { who: 'kiem.tran', pages: ['/ledger'] },
 ];
 

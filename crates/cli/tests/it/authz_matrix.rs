@@ -11,13 +11,11 @@
 //! state makes a repeated action harmless (a refused transition still proves access).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::support::{Db, TestApp, client, csrf_of, spawn_app};
 use regex::Regex;
 use reqwest::Method;
-use support::{Db, TestApp, client, csrf_of, spawn_app};
 
 /// The visitors, in the order of the columns of `RULES`.
 const ROLES: &[(&str, Option<&str>)] = &[

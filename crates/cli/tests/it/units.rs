@@ -2,9 +2,7 @@
 //! data comes from the store each backend loaded at migrate time.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
-use support::{Db, client, spawn_app};
+use crate::support::{Db, client, spawn_app};
 
 on_both_backends!(
     unit_pages_browse_search_and_show_history_in_three_languages,
@@ -14,7 +12,7 @@ on_both_backends!(
     units_are_loaded_once_ledgered_and_in_the_backup_tables,
 );
 
-async fn get(app: &support::TestApp, path: &str, lang: &str) -> (u16, String) {
+async fn get(app: &crate::support::TestApp, path: &str, lang: &str) -> (u16, String) {
     let r = client()
         .get(app.url(path))
         .header("accept-language", lang)
@@ -24,7 +22,7 @@ async fn get(app: &support::TestApp, path: &str, lang: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-async fn json(app: &support::TestApp, path: &str) -> (u16, serde_json::Value) {
+async fn json(app: &crate::support::TestApp, path: &str) -> (u16, serde_json::Value) {
     let r = client().get(app.url(path)).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap())

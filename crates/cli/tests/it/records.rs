@@ -6,15 +6,13 @@
 //! accent-insensitive and scoped to the reader's offices.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::{Db, TestApp};
 use guichet_services::records::{PackageFormat, Records};
 use guichet_store::{RecordQuery, RecordRow};
 use reqwest::multipart::{Form, Part};
-use support::{Db, TestApp};
 
 on_both_backends!(
     demo_shows_registers_plan_disposition_with_hold_and_exports,
@@ -131,7 +129,7 @@ async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
 }
 
 async fn demo_shows_registers_plan_disposition_with_hold_and_exports(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let admin = app.client_as("minh.tran").await;
@@ -250,7 +248,7 @@ async fn demo_shows_registers_plan_disposition_with_hold_and_exports(db: Db) {
         403
     );
     assert_eq!(
-        support::client()
+        crate::support::client()
             .get(app.url("/records"))
             .send()
             .await
@@ -286,12 +284,12 @@ fn registration_from(
 }
 
 async fn registration_numbers_and_refusals(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let agent = app.client_as("lan.nguyen").await;
     let (_, html) = page(&agent, &app, "/records?office=HN-HOANKIEM").await;
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let before = all_records(&app, "HN-HOANKIEM").await;
     let max_out = |rows: &[RecordRow]| {
         rows.iter()
@@ -504,7 +502,7 @@ async fn registration_numbers_and_refusals(db: Db) {
     let r = other
         .post(app.url("/records/register"))
         .multipart(registration_form(
-            &support::csrf_of(&html),
+            &crate::support::csrf_of(&html),
             "outgoing",
             "",
             "x",
@@ -516,7 +514,7 @@ async fn registration_numbers_and_refusals(db: Db) {
 }
 
 async fn fixity_repairs_a_corrupted_and_a_deleted_copy(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let p = parts(&app).await;
@@ -614,7 +612,7 @@ async fn fixity_repairs_a_corrupted_and_a_deleted_copy(db: Db) {
     let (status, html) = page(&auditor, &app, "/records/fixity").await;
     assert_eq!(status, 200);
     assert!(html.contains("copy-a"));
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = auditor
         .post(app.url("/records/fixity"))
         .form(&[("csrf", csrf.as_str())])
@@ -632,7 +630,7 @@ async fn fixity_repairs_a_corrupted_and_a_deleted_copy(db: Db) {
 }
 
 async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let admin = app.client_as("minh.tran").await;
@@ -642,7 +640,7 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
     let held = hold.record_id.unwrap();
     // Release the demo hold: the letter becomes destroyable.
     let (_, html) = page(&admin, &app, "/records/disposition?office=HN-HOANKIEM").await;
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = admin
         .post(app.url(&format!("/records/holds/{}/release", hold.id)))
         .form(&[
@@ -656,7 +654,7 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
     assert_eq!(r.status(), 303);
     // The records officer proposes; she may not approve.
     let (_, html) = page(&agent, &app, "/records/disposition?office=HN-HOANKIEM").await;
-    let acsrf = support::csrf_of(&html);
+    let acsrf = crate::support::csrf_of(&html);
     let r = agent
         .post(app.url("/records/disposition"))
         .form(&[("csrf", acsrf.as_str()), ("office", "HN-HOANKIEM")])
@@ -739,7 +737,7 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
 }
 
 async fn packages_round_trip_into_another_instance(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let p = parts(&app).await;
@@ -856,8 +854,9 @@ async fn packages_round_trip_into_another_instance(db: Db) {
                 .any(|c| c.code == "03.02" && c.retention_years == Some(5))
         );
     }
-    // Into an instance whose register already used those numbers: refused, nothing imported.
-    let other = support::spawn_app(db).await.unwrap();
+    // Into an instance whose register already used those numbers (its own demo, loaded anew:
+    // other record ids, the same numbers): refused, nothing imported.
+    let other = crate::support::spawn_app_loading_demo(db).await.unwrap();
     let before = other.rt.store.count_records(None).await.unwrap();
     let q = parts(&other).await;
     let err = records(&other, &q)
@@ -909,7 +908,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
 /// An instance with only the office HN-HOANKIEM.
 async fn empty_instance(db: Db) -> (guichet::Runtime, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let url = support::fresh_url(db, dir.path()).await.unwrap();
+    let url = crate::support::fresh_url(db, dir.path()).await.unwrap();
     let config = guichet::Config {
         data_dir: dir.path().to_owned(),
         database_url: url,
@@ -933,7 +932,7 @@ async fn empty_instance(db: Db) -> (guichet::Runtime, tempfile::TempDir) {
 }
 
 async fn search_is_accent_insensitive_and_scoped(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let admin = app.client_as("minh.tran").await;

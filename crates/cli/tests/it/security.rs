@@ -4,12 +4,10 @@
 //! clients (slowloris).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{Db, client, csrf_of, spawn_app, spawn_app_with};
 use reqwest::multipart::{Form, Part};
-use support::{Db, client, csrf_of, spawn_app, spawn_app_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
@@ -102,7 +100,7 @@ async fn behind_tls_hsts_is_sent_and_cookies_are_secure() {
 }
 
 /// A citizen's draft of the birth-extract procedure, its edit URL and the form's revision.
-async fn draft(app: &support::TestApp, c: &reqwest::Client) -> (String, String, String) {
+async fn draft(app: &crate::support::TestApp, c: &reqwest::Client) -> (String, String, String) {
     let html = c
         .get(app.url("/procedures/HN-HOANKIEM/HT-TRICHLUC-KS"))
         .send()
@@ -125,7 +123,7 @@ async fn draft(app: &support::TestApp, c: &reqwest::Client) -> (String, String, 
 }
 
 /// The draft's current revision (each save moves it on).
-async fn rev_of(app: &support::TestApp, c: &reqwest::Client, edit: &str) -> String {
+async fn rev_of(app: &crate::support::TestApp, c: &reqwest::Client, edit: &str) -> String {
     let html = c
         .get(app.url(edit))
         .send()

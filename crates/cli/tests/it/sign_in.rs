@@ -5,11 +5,9 @@
 //! `tests/browser/oidc.mjs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
+use crate::support::{Db, TestApp, client, csrf_of, spawn_app};
 use guichet::demo::DEMO_PASSWORD;
 use guichet_accounts::second_factor::code_at;
-use support::{Db, TestApp, client, csrf_of, spawn_app};
 
 fn secret_of(page: &str) -> String {
     let marker = "id=\"totp-secret\">";

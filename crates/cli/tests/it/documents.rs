@@ -5,15 +5,13 @@
 //! error is refused with its line; exports run in the background and an empty one is valid.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::Command;
 
+use crate::support::{Db, TestApp};
 use guichet_store::DossierQuery;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
-use support::{Db, TestApp};
 
 on_both_backends!(
     every_transition_issues_its_document_and_each_verifies,
@@ -82,11 +80,11 @@ async fn kinds(c: &reqwest::Client, app: &TestApp, dossier: &str) -> Vec<String>
 }
 
 async fn every_transition_issues_its_document_and_each_verifies(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let agent = app.client_as("lan.nguyen").await;
-    let anon = support::client();
+    let anon = crate::support::client();
     let states = by_state(&app).await;
     let expected: [(&str, &[&str]); 6] = [
         ("submitted", &[]),
@@ -178,7 +176,7 @@ async fn every_transition_issues_its_document_and_each_verifies(db: Db) {
         .await;
         assert_eq!(api["verdict"], "authentic");
         // The file, uploaded to the public verification page.
-        let csrf = support::csrf_of(
+        let csrf = crate::support::csrf_of(
             &anon
                 .get(app.url("/verify"))
                 .send()
@@ -226,12 +224,12 @@ async fn every_transition_issues_its_document_and_each_verifies(db: Db) {
 }
 
 async fn forged_altered_and_revoked_documents_say_so(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let agent = app.client_as("lan.nguyen").await;
     let admin = app.client_as("minh.tran").await;
-    let anon = support::client();
+    let anon = crate::support::client();
     let states = by_state(&app).await;
     let d = &states["approved"][0];
     let docs = json(
@@ -301,7 +299,7 @@ async fn forged_altered_and_revoked_documents_say_so(db: Db) {
     let upload = |bytes: Vec<u8>| {
         let (anon, app) = (&anon, &app);
         async move {
-            let csrf = support::csrf_of(
+            let csrf = crate::support::csrf_of(
                 &anon
                     .get(app.url("/verify"))
                     .send()
@@ -351,7 +349,7 @@ async fn forged_altered_and_revoked_documents_say_so(db: Db) {
         !html.contains(&format!("/documents/{id}/revoke")),
         "agents do not revoke"
     );
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = agent
         .post(app.url(&format!("/documents/{id}/revoke")))
         .form(&[("csrf", csrf.as_str()), ("reason", "x")])
@@ -368,7 +366,7 @@ async fn forged_altered_and_revoked_documents_say_so(db: Db) {
         .await
         .unwrap();
     assert!(html.contains(&format!("/documents/{id}/revoke")));
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = admin
         .post(app.url(&format!("/documents/{id}/revoke")))
         .form(&[("csrf", csrf.as_str()), ("reason", "")])
@@ -411,7 +409,7 @@ async fn forged_altered_and_revoked_documents_say_so(db: Db) {
 }
 
 async fn apology_rating_statistics_and_templates(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let agent = app.client_as("lan.nguyen").await;
@@ -440,7 +438,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         .text()
         .await
         .unwrap();
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let rev = d.rev.to_string();
     let same = guichet_services::form::iso(due);
     let r = agent
@@ -487,7 +485,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         .await
         .unwrap();
     assert!(html.contains(&format!("/dossiers/{}/rating", handed.id)));
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let rate = |id: String, score: &'static str| {
         let (citizen, app, csrf) = (&citizen, &app, csrf.clone());
         async move {
@@ -522,7 +520,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
     let today = guichet_services::dossier::local_time(office.country, app.rt.clock.now()).date();
     let month = guichet_services::stats::month_code(guichet_services::stats::month_start(today));
     let stats = json(
-        &support::client(),
+        &crate::support::client(),
         &app,
         &format!("/api/v1/offices/HN-HOANKIEM/stats?from={month}&to={month}"),
     )
@@ -553,7 +551,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         (Some(1), Some(4.0), Some(100.0))
     );
     assert_eq!(stats["months"][0]["month"], month.as_str());
-    let html = support::client()
+    let html = crate::support::client()
         .get(app.url("/transparency/HN-HOANKIEM"))
         .send()
         .await
@@ -586,7 +584,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         .text()
         .await
         .unwrap();
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let broken = "#import \"/lib.typ\": *\n#show: page-setup\n#data.nothing.here\n";
     let r = admin
         .post(app.url(path))
@@ -734,7 +732,7 @@ async fn wait_done(c: &reqwest::Client, app: &TestApp, job: &str) -> String {
 }
 
 async fn exports_run_in_the_background_and_empty_ones_are_valid(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let agent = app.client_as("lan.nguyen").await;
@@ -750,7 +748,7 @@ async fn exports_run_in_the_background_and_empty_ones_are_valid(db: Db) {
         html.contains("value=\"answers.full_name\""),
         "the column chooser lists the answers"
     );
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let start =
         |format: &'static str, procedure: &'static str, columns: &'static [&'static str]| {
             let (agent, app, csrf) = (&agent, &app, csrf.clone());

@@ -8,10 +8,9 @@
 //! `tests/browser/oidc.mjs`.)
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
+use crate::support::{Db, TestApp, client, csrf_of, spawn_app_with};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -24,7 +23,6 @@ use openidconnect::{
     Audience, AuthenticationContextClass, EmptyAdditionalClaims, IssuerUrl, JsonWebKeyId, Nonce,
     PrivateSigningKey, StandardClaims, SubjectIdentifier,
 };
-use support::{Db, TestApp, client, csrf_of, spawn_app_with};
 
 const KEY_1: &str = include_str!("fixtures/oidc-test-key-1.pem");
 const KEY_2: &str = include_str!("fixtures/oidc-test-key-2.pem");

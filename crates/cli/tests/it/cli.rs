@@ -2,8 +2,6 @@
 //! across backends, and its answers to bad input.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;

@@ -2,9 +2,7 @@
 //! fresh database and demo data, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
-use support::{Db, client, spawn_app};
+use crate::support::{Db, client, spawn_app};
 
 on_both_backends!(
     pages_speak_three_languages,
@@ -177,7 +175,7 @@ async fn login_logout_are_ledgered_and_need_csrf(db: Db) {
     assert!(home.contains("Signed in as Nguyễn Thị Lan"));
     assert!(home.contains("Agent (HN-HOANKIEM)"));
 
-    let csrf = support::csrf_of(&home);
+    let csrf = crate::support::csrf_of(&home);
     let r = c
         .post(app.url("/logout"))
         .form(&[("csrf", csrf.as_str())])
@@ -305,7 +303,7 @@ async fn sysadmin_creates_an_office_through_the_form(db: Db) {
         return;
     };
     let c = app.client_as("admin").await;
-    let csrf = support::csrf_of(
+    let csrf = crate::support::csrf_of(
         &c.get(app.url("/admin"))
             .send()
             .await
@@ -365,7 +363,7 @@ async fn sysadmin_creates_an_office_through_the_form(db: Db) {
     );
     // An agent cannot post the form even with a valid token.
     let agent = app.client_as("lan.nguyen").await;
-    let csrf = support::csrf_of(
+    let csrf = crate::support::csrf_of(
         &agent
             .get(app.url("/"))
             .send()
@@ -404,7 +402,7 @@ async fn auditor_verifies_the_ledger_in_the_browser(db: Db) {
         .unwrap();
     assert!(html.contains("HN-HOANKIEM") && html.contains("auth.login"));
     assert!(html.contains(&app.rt.key.public_hex()));
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = c
         .post(app.url("/ledger/verify"))
         .form(&[("csrf", csrf.as_str())])
@@ -741,7 +739,7 @@ async fn office_admin_records_calendar_days_with_their_legal_reference(db: Db) {
         html.contains("2025-01-29") && html.contains("Tết Nguyên Đán"),
         "Tết 2025 from the law"
     );
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let post = |day: &'static str, reference: &'static str| {
         c.post(&url)
             .form(&[

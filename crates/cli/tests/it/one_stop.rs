@@ -5,13 +5,11 @@
 //! revisions and form versions, double submissions, another office's dossier.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::{Db, TestApp};
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use support::{Db, TestApp};
 
 on_both_backends!(
     citizen_files_without_javascript_agent_corrects_and_approves,
@@ -88,7 +86,7 @@ async fn verify_ledger(app: &TestApp) {
 }
 
 async fn citizen_files_without_javascript_agent_corrects_and_approves(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let citizen = app.client_as("thu.pham").await;
@@ -101,7 +99,7 @@ async fn citizen_files_without_javascript_agent_corrects_and_approves(db: Db) {
         "{html}"
     );
     let (_, html) = page(&citizen, &app, "/procedures/HN-HOANKIEM/HT-TRICHLUC-KS").await;
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = citizen
         .post(app.url("/procedures/HN-HOANKIEM/HT-TRICHLUC-KS/start"))
         .form(&[("csrf", csrf.as_str())])
@@ -245,7 +243,7 @@ async fn citizen_files_without_javascript_agent_corrects_and_approves(db: Db) {
     );
 
     // Anyone with code and secret can follow it; a wrong secret finds nothing.
-    let anon = support::client();
+    let anon = crate::support::client();
     let anon_csrf = app.csrf(&anon).await;
     let r = anon
         .post(app.url("/track"))
@@ -281,7 +279,7 @@ async fn citizen_files_without_javascript_agent_corrects_and_approves(db: Db) {
         async move {
             let (_, html) = page(&agent, app, &format!("/dossiers/{id}")).await;
             let rev = value_of(&html, "rev");
-            let acsrf = support::csrf_of(&html);
+            let acsrf = crate::support::csrf_of(&html);
             let _ = csrf;
             agent
                 .post(app.url(&format!("/dossiers/{id}/step")))
@@ -379,7 +377,7 @@ async fn citizen_files_without_javascript_agent_corrects_and_approves(db: Db) {
 }
 
 async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let citizen = app.client_as("thu.pham").await;
@@ -546,7 +544,7 @@ async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
 }
 
 async fn dossiers_are_private_and_steps_follow_the_law(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let citizen = app.client_as("thu.pham").await;
@@ -602,7 +600,7 @@ async fn dossiers_are_private_and_steps_follow_the_law(db: Db) {
             .status(),
         404
     );
-    let anon = support::client();
+    let anon = crate::support::client();
     assert_eq!(
         anon.get(app.url(&format!("/api/v1/dossiers/{id}")))
             .send()
@@ -703,7 +701,7 @@ async fn dossiers_are_private_and_steps_follow_the_law(db: Db) {
 
     // The queue filters: received ones, assigned to me after a bulk assignment.
     let (_, html) = page(&agent, &app, "/offices/HN-HOANKIEM/dossiers?state=received").await;
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = agent
         .post(app.url("/offices/HN-HOANKIEM/dossiers/bulk"))
         .form(&[("csrf", csrf.as_str()), ("bulk", "assign_me"), ("id", id)])
@@ -724,7 +722,7 @@ async fn dossiers_are_private_and_steps_follow_the_law(db: Db) {
 }
 
 async fn published_versions_never_change_and_dossiers_keep_theirs(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let admin = app.client_as("minh.tran").await;
@@ -911,12 +909,12 @@ async fn published_versions_never_change_and_dossiers_keep_theirs(db: Db) {
 }
 
 async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let citizen = app.client_as("thu.pham").await;
     let (_, html) = page(&citizen, &app, "/procedures/HN-HOANKIEM/HT-TRICHLUC-KS").await;
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     let r = citizen
         .post(app.url("/procedures/HN-HOANKIEM/HT-TRICHLUC-KS/start"))
         .form(&[("csrf", csrf.as_str())])
@@ -1117,14 +1115,14 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
 }
 
 async fn office_admin_builds_and_publishes_a_form_without_javascript(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let admin = app.client_as("julien.bernard").await;
     let (status, html) = page(&admin, &app, "/offices/FR-PREF-33/procedures").await;
     assert_eq!(status, 200);
     assert!(html.contains("CERFA-13750"));
-    let csrf = support::csrf_of(&html);
+    let csrf = crate::support::csrf_of(&html);
     // A bad code is explained on the page; nothing is created.
     let bad = [
         ("csrf", csrf.as_str()),

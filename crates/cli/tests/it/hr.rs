@@ -4,12 +4,10 @@
 //! what; pay parameters, the simulator, the pay API and `guichet pay compute`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use std::path::Path;
 
+use crate::support::{Db, TestApp};
 use reqwest::multipart::{Form, Part};
-use support::{Db, TestApp};
 
 on_both_backends!(
     demo_has_staff_chart_and_payrolls,
@@ -45,7 +43,7 @@ async fn post(
 
 /// The CSRF token of a logged-in session (every page's logout form carries it).
 async fn csrf(c: &reqwest::Client, app: &TestApp) -> String {
-    support::csrf_of(&page(c, app, "/").await.1)
+    crate::support::csrf_of(&page(c, app, "/").await.1)
 }
 
 async fn office(app: &TestApp, code: &str) -> guichet_store::Office {
@@ -53,7 +51,7 @@ async fn office(app: &TestApp, code: &str) -> guichet_store::Office {
 }
 
 async fn demo_has_staff_chart_and_payrolls(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let hr = app.client_as("an.vu").await;
@@ -273,7 +271,7 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
 }
 
 async fn who_held_which_position_on_a_date(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let hr = app.client_as("an.vu").await;
@@ -373,7 +371,7 @@ fn nir(first13: &str) -> String {
 }
 
 async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let hr = app.client_as("julien.bernard").await;
@@ -497,7 +495,7 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
 }
 
 async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let hr = app.client_as("an.vu").await;
@@ -718,7 +716,7 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
 }
 
 async fn who_may_see_what(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let o = office(&app, "HN-SONOIVU").await;
@@ -870,7 +868,7 @@ async fn who_may_see_what(db: Db) {
     .await;
     assert_eq!(status, 403);
     // Anonymous visitors are sent to log in; the API answers 401.
-    let anon = support::client();
+    let anon = crate::support::client();
     let r = anon
         .get(app.url("/hr?office=HN-SONOIVU"))
         .send()
@@ -906,7 +904,7 @@ async fn who_may_see_what(db: Db) {
 }
 
 async fn parameters_simulator_and_pay_api(db: Db) {
-    let Some(app) = support::spawn_app(db).await else {
+    let Some(app) = crate::support::spawn_app(db).await else {
         return;
     };
     let sys = app.client_as("admin").await;
