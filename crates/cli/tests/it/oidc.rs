@@ -255,7 +255,13 @@ fn provider(issuer: &str) -> ProviderConfig {
 
 async fn setup(db: Db) -> Option<(TestApp, Shared)> {
     let (issuer, mock) = start_mock().await;
-    let app = spawn_app_with(db, |c| c.oidc_providers = vec![provider(&issuer)]).await?;
+    // Two providers at once: the mock, and a second one (same mock, another id and name).
+    let second = ProviderConfig {
+        id: "mockvn".into(),
+        name: "Mock VNeID".into(),
+        ..provider(&issuer)
+    };
+    let app = spawn_app_with(db, |c| c.oidc_providers = vec![provider(&issuer), second]).await?;
     Some((app, mock))
 }
 
@@ -333,6 +339,10 @@ async fn logs_in_links_and_prefills(db: Db) {
         .await
         .unwrap();
     assert!(page.contains("/auth/oidc/mockfc"), "{page}");
+    assert!(
+        page.contains("/auth/oidc/mockvn"),
+        "both providers offered: {page}"
+    );
 
     let state = begin(&app, &mock, &c, "?next=/procedures").await;
     let (status, _) = callback(&app, &c, &format!("?code=the-code&state={state}")).await;
@@ -684,7 +694,102 @@ async fn assurance_per_procedure(db: Db) {
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
 }
 
+/// A logged-in citizen links a provider identity to her own account (with the form token);
+/// the same identity cannot then be linked to anyone else.
+async fn links_an_identity_to_an_existing_account(db: Db) {
+    let Some((app, mock)) = setup(db).await else {
+        return;
+    };
+    mock.lock().unwrap().subject = "vn-sub-thu".into();
+    let thu = app.client_as("thu.pham").await;
+    let account = thu
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&account);
+    // Without the form token: refused (a cross-site link cannot start a link).
+    let r = thu
+        .get(app.url("/auth/oidc/mockfc?link=1&csrf=nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let state = begin(&app, &mock, &thu, &format!("?link=1&csrf={csrf}")).await;
+    let (status, _) = callback(&app, &thu, &format!("?code=c&state={state}")).await;
+    assert_eq!(status, 303);
+    let thu_id = app
+        .rt
+        .store
+        .user_by_username("thu.pham")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let link = app
+        .rt
+        .store
+        .identity_link("mockfc", "vn-sub-thu")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.user_id, thu_id, "linked to her account, no new one");
+    let account = thu
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        account.contains("Mock FranceConnect") && account.contains("1985-07-14"),
+        "{account}"
+    );
+    // Marie tries to link the same identity: refused, ledgered.
+    let marie = app.client_as("marie.dupont").await;
+    let page = marie
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let state = begin(
+        &app,
+        &mock,
+        &marie,
+        &format!("?link=1&csrf={}", csrf_of(&page)),
+    )
+    .await;
+    let (status, page) = callback(&app, &marie, &format!("?code=c&state={state}")).await;
+    assert_eq!(
+        (status, reason(&page).as_str()),
+        (403, "oidc-already-linked")
+    );
+    assert_eq!(last_rejection(&app).await["reason"], "oidc-already-linked");
+    // Logging in with it (anonymously) opens Thu's account.
+    let c = client();
+    let state = begin(&app, &mock, &c, "").await;
+    let (status, _) = callback(&app, &c, &format!("?code=c&state={state}")).await;
+    assert_eq!(status, 303);
+    let home = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Phạm"), "logged in as Thu: {home}");
+}
+
 on_both_backends!(
+    links_an_identity_to_an_existing_account,
     logs_in_links_and_prefills,
     bad_tokens_fail_closed,
     bad_requests_fail_closed,
