@@ -57,6 +57,10 @@ struct Mock {
     acr: Option<String>,
     subject: String,
     token_calls: usize,
+    /// Answer userinfo as a signed JWT (`application/jwt`), as FranceConnect v2 does.
+    userinfo_jwt: bool,
+    /// … signed with the wrong key.
+    userinfo_forged: bool,
 }
 
 type Shared = Arc<Mutex<Mock>>;
@@ -198,8 +202,16 @@ async fn token(State(m): State<Shared>) -> axum::response::Response {
 }
 
 async fn userinfo(State(m): State<Shared>) -> axum::response::Response {
-    let subject = m.lock().unwrap().subject.clone();
-    axum::Json(serde_json::json!({
+    let (subject, issuer, as_jwt, forged) = {
+        let m = m.lock().unwrap();
+        (
+            m.subject.clone(),
+            m.issuer.clone(),
+            m.userinfo_jwt,
+            m.userinfo_forged,
+        )
+    };
+    let claims = serde_json::json!({
         "sub": subject,
         "given_name": "Camille",
         "family_name": "Martin",
@@ -209,8 +221,31 @@ async fn userinfo(State(m): State<Shared>) -> axum::response::Response {
         "email": "camille.martin@example.fr",
         "email_verified": true,
         "siret": "73282932000075",
-    }))
-    .into_response()
+    });
+    if !as_jwt {
+        return axum::Json(claims).into_response();
+    }
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut payload = claims;
+    payload["iss"] = issuer.into();
+    payload["aud"] = "guichet".into();
+    let signing_input = format!(
+        "{}.{}",
+        b64.encode(r#"{"alg":"RS256","kid":"k1","typ":"JWT"}"#),
+        b64.encode(payload.to_string())
+    );
+    let signature = key(if forged { KEY_2 } else { KEY_1 }, "k1")
+        .sign(
+            &CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            signing_input.as_bytes(),
+        )
+        .unwrap();
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/jwt")],
+        format!("{signing_input}.{}", b64.encode(signature)),
+    )
+        .into_response()
 }
 
 async fn start_mock() -> (String, Shared) {
@@ -453,6 +488,45 @@ async fn logs_in_links_and_prefills(db: Db) {
         app.rt.store.identity_links_of(user.id).await.unwrap().len(),
         1
     );
+
+    // Userinfo answered as a signed JWT (FranceConnect v2): verified and read the same way.
+    mock.lock().unwrap().userinfo_jwt = true;
+    mock.lock().unwrap().subject = "fc-sub-jwt".into();
+    let cj = client();
+    let state = begin(&app, &mock, &cj, "").await;
+    let (status, page) = callback(&app, &cj, &format!("?code=jwt&state={state}")).await;
+    assert_eq!(status, 303, "{page}");
+    let jwt_link = app
+        .rt
+        .store
+        .identity_link("mockfc", "fc-sub-jwt")
+        .await
+        .unwrap()
+        .expect("linked from a JWT userinfo");
+    assert_eq!(jwt_link.attributes["family_name"], "Martin");
+    assert_eq!(jwt_link.attributes["birthdate"], "1985-07-14");
+    // A userinfo JWT with a forged signature: refused, no session.
+    mock.lock().unwrap().userinfo_forged = true;
+    mock.lock().unwrap().subject = "fc-sub-forged".into();
+    let cf = client();
+    let state = begin(&app, &mock, &cf, "").await;
+    let (status, page) = callback(&app, &cf, &format!("?code=forged&state={state}")).await;
+    assert_eq!(
+        (status, reason(&page).as_str()),
+        (502, "oidc-userinfo"),
+        "{page}"
+    );
+    assert!(
+        app.rt
+            .store
+            .identity_link("mockfc", "fc-sub-forged")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    mock.lock().unwrap().userinfo_forged = false;
+    mock.lock().unwrap().userinfo_jwt = false;
+    mock.lock().unwrap().subject = "fc-sub-0001".into();
 
     // Key rotation: a token signed with a key published after the metadata was cached.
     mock.lock().unwrap().rotated = true;
