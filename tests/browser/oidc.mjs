@@ -7,12 +7,14 @@
 // HMAC, independently of guichet's Rust implementation), logs out, and logs in again with
 // password + code. Then `guichet verify` passes on the ledger.
 //
+// With SCREENSHOTS_DIR=DIR, screenshots of the sign-in pages go to DIR (docs/screenshots/).
+//
 // Usage: node oidc.mjs [path/to/guichet]   (default: $CARGO_TARGET_DIR/debug/guichet)
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
@@ -23,6 +25,11 @@ const root = join(here, '..', '..');
 const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
 const bin = process.argv[2] || join(target, 'debug', 'guichet');
 const PASSWORD = 'guichet-demo-2026';
+const shots = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : null;
+
+async function shot(page, name) {
+  if (shots) await page.screenshot({ path: join(shots, name), fullPage: true });
+}
 const AGENT_NAME = 'Nguyễn Thị Lan';
 
 function check(cond, message) {
@@ -155,6 +162,7 @@ algorithms = ["RS256", "ES256", "PS256", "EdDSA"]
     const ctx = await browser.newContext({ locale: 'en-GB' });
     const page = await ctx.newPage();
     await page.goto(`${base}/login`);
+    await shot(page, 'login-providers-en.png');
     await click(page, '#login-demo-fc');
     check(page.url().startsWith(issuer), `at the provider: ${page.url()}`);
     await page.fill('input[name=login]', 'camille');
@@ -168,6 +176,7 @@ algorithms = ["RS256", "ES256", "PS256", "EdDSA"]
     await page.goto(`${base}/account`);
     const account = await page.textContent('main');
     check(account.includes('1985-07-14') && account.includes('FranceConnect (test)'), 'the account shows the verified identity');
+    await shot(page, 'account-verified-identity-en.png');
 
     // File the vehicle registration: verified fields are prefilled and locked.
     await page.goto(`${base}/procedures/FR-PREF-33/CERFA-13750`);
@@ -178,6 +187,7 @@ algorithms = ["RS256", "ES256", "PS256", "EdDSA"]
     check(verified.join(' ').includes('Martin') && verified.join(' ').includes('Camille'), 'names prefilled');
     check(verified.every((t) => t.includes('FranceConnect (test)')), 'each says where it came from');
     check(await page.locator('input[name=last_name][type=text]').count() === 0, 'the last name cannot be typed');
+    await shot(page, 'form-prefilled-en.png');
     await page.fill('#f-email', 'camille.martin@example.fr');
     await page.check('input[name=reason][value=new]');
     await page.fill('#f-vin', 'VF1AB000123456789');
@@ -219,6 +229,7 @@ algorithms = ["RS256", "ES256", "PS256", "EdDSA"]
     await agent.goto(`${base}/account`);
     await click(agent, 'a[href="/account/second-factor"]');
     check(await agent.locator('.qr svg').count() === 1, 'a QR code');
+    await shot(agent, 'second-factor-setup-en.png');
     const secret = (await agent.textContent('#totp-secret')).trim();
     const now = Math.floor(Date.now() / 1000);
     await agent.fill('#code', totp(secret, now));

@@ -275,6 +275,9 @@ pub struct AccountPage {
     pub recovery_left: i64,
     pub sessions: Vec<SessionView>,
     pub offices: Vec<OfficePolicyView>,
+    /// The password form is offered to sessions opened with the password (an account made by
+    /// an identity provider has none its owner knows).
+    pub password_login: bool,
 }
 
 fn when(t: time::OffsetDateTime) -> String {
@@ -402,6 +405,7 @@ async fn account_page(
         },
         sessions,
         offices,
+        password_login: ctx.session.as_ref().is_none_or(|s| s.method == "password"),
     })
 }
 

@@ -1056,3 +1056,4 @@ password-too-short = A password has at least 10 characters.
 password-too-long = A password has at most 128 characters.
 password-has-username = The password must not contain the username.
 password-breached = This password appears in lists of breached passwords; choose another.
+account-password-not-used = You logged in through an identity provider: this account’s password is not used here.

@@ -1056,3 +1056,4 @@ password-too-short = Un mot de passe a au moins 10 caractères.
 password-too-long = Un mot de passe a au plus 128 caractères.
 password-has-username = Le mot de passe ne doit pas contenir l’identifiant.
 password-breached = Ce mot de passe figure dans des listes de mots de passe divulgués ; choisissez-en un autre.
+account-password-not-used = Vous êtes connecté par un fournisseur d’identité : le mot de passe de ce compte ne sert pas ici.

@@ -1056,3 +1056,4 @@ password-too-short = Mật khẩu có ít nhất 10 ký tự.
 password-too-long = Mật khẩu có tối đa 128 ký tự.
 password-has-username = Mật khẩu không được chứa tên đăng nhập.
 password-breached = Mật khẩu này nằm trong danh sách mật khẩu bị lộ; hãy chọn mật khẩu khác.
+account-password-not-used = Bạn đăng nhập qua nhà cung cấp định danh: mật khẩu của tài khoản này không được dùng ở đây.
