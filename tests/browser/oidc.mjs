@@ -16,35 +16,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
 import Provider from 'oidc-provider';
+import { check, freePort, PASSWORD } from '../load/lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const target = process.env.CARGO_TARGET_DIR || join(root, 'target');
 const bin = process.argv[2] || join(target, 'debug', 'guichet');
-const PASSWORD = 'guichet-demo-2026';
 const shots = process.env.SCREENSHOTS_DIR ? resolve(process.env.SCREENSHOTS_DIR) : null;
+
+const AGENT_NAME = 'Nguyễn Thị Lan';
 
 async function shot(page, name) {
   if (shots) await page.screenshot({ path: join(shots, name), fullPage: true });
-}
-const AGENT_NAME = 'Nguyễn Thị Lan';
-
-function check(cond, message) {
-  if (!cond) throw new Error(`check failed: ${message}`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 async function waitUp(base, server) {

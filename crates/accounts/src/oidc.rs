@@ -215,6 +215,17 @@ fn parse_alg(s: &str) -> Option<CoreJwsSigningAlgorithm> {
     })
 }
 
+/// The client type discovery gives: authorization endpoint set, token and userinfo endpoints
+/// as the provider's metadata says.
+type Client = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
 struct Cached {
     metadata: ProviderMetadataWithLogout,
     fetched_at: OffsetDateTime,
@@ -257,16 +268,8 @@ pub struct Callback {
 pub struct Completed {
     pub login: LoggedIn,
     pub return_to: String,
-    pub provider: String,
-    pub created_account: bool,
+    /// The identity was linked by this login (to a new account or the one logged in).
     pub linked: bool,
-}
-
-/// A summary for the login page.
-#[derive(Debug, Clone)]
-pub struct ProviderButton {
-    pub id: String,
-    pub name: String,
 }
 
 const LOGIN_TTL: Duration = Duration::minutes(10);
@@ -368,13 +371,11 @@ impl OpenId {
         })
     }
 
-    pub fn buttons(&self) -> Vec<ProviderButton> {
+    /// The configured providers as (id, name), for login buttons.
+    pub fn buttons(&self) -> Vec<(String, String)> {
         self.providers
             .iter()
-            .map(|p| ProviderButton {
-                id: p.config.id.clone(),
-                name: p.config.name.clone(),
-            })
+            .map(|p| (p.config.id.clone(), p.config.name.clone()))
             .collect()
     }
 
@@ -529,22 +530,11 @@ impl OpenId {
         })
     }
 
-    #[allow(clippy::type_complexity)]
     fn client(
         &self,
         p: &Provider,
         metadata: ProviderMetadataWithLogout,
-    ) -> Result<
-        CoreClient<
-            openidconnect::EndpointSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointMaybeSet,
-            openidconnect::EndpointMaybeSet,
-        >,
-        OidcError,
-    > {
+    ) -> Result<Client, OidcError> {
         let redirect = RedirectUrl::new(self.redirect_url.clone())
             .map_err(|e| refuse("oidc-internal", format!("redirect URL: {e}")))?;
         let secret = (!p.config.client_secret.is_empty())
@@ -696,7 +686,7 @@ impl OpenId {
         }
         let attributes = vouched_attributes(&p.config, &claims);
 
-        let (link, created, linked) = self
+        let (link, linked) = self
             .attach(p, &pending, &subject, attributes, level, now)
             .await?;
         let user = self
@@ -724,8 +714,6 @@ impl OpenId {
         Ok(Completed {
             login,
             return_to: pending.return_to,
-            provider: p.config.id.clone(),
-            created_account: created,
             linked,
         })
     }
@@ -733,14 +721,7 @@ impl OpenId {
     fn verify(
         &self,
         p: &Provider,
-        client: &CoreClient<
-            openidconnect::EndpointSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointMaybeSet,
-            openidconnect::EndpointMaybeSet,
-        >,
+        client: &Client,
         id_token: &openidconnect::core::CoreIdToken,
         nonce: &Nonce,
     ) -> Result<Verified, ClaimsVerificationError> {
@@ -794,14 +775,7 @@ impl OpenId {
 
     async fn userinfo(
         &self,
-        client: &CoreClient<
-            openidconnect::EndpointSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointNotSet,
-            openidconnect::EndpointMaybeSet,
-            openidconnect::EndpointMaybeSet,
-        >,
+        client: &Client,
         access: &AccessToken,
         subject: &str,
     ) -> Result<serde_json::Map<String, serde_json::Value>, OidcError> {
@@ -825,8 +799,7 @@ impl OpenId {
     }
 
     /// Finds or makes the account the provider identity belongs to and stores what the
-    /// provider vouched for. Returns the link, whether an account was created, and whether
-    /// the identity was newly linked.
+    /// provider vouched for. Returns the link and whether this login linked it.
     async fn attach(
         &self,
         p: &Provider,
@@ -835,7 +808,7 @@ impl OpenId {
         attributes: serde_json::Map<String, serde_json::Value>,
         level: Option<Assurance>,
         now: OffsetDateTime,
-    ) -> Result<(IdentityLink, bool, bool), OidcError> {
+    ) -> Result<(IdentityLink, bool), OidcError> {
         let internal = |e: guichet_store::StoreError| refuse("oidc-internal", e.to_string());
         let existing = self
             .store
@@ -876,7 +849,7 @@ impl OpenId {
                     )
                     .await
                     .map_err(internal)?;
-                Ok((updated, false, false))
+                Ok((updated, false))
             }
             (None, Some(user)) => {
                 let link = IdentityLink {
@@ -903,7 +876,7 @@ impl OpenId {
                         ),
                         other => internal(other),
                     })?;
-                Ok((link, false, true))
+                Ok((link, true))
             }
             (None, None) => {
                 let user_id = ids.id::<UserId>();
@@ -970,7 +943,7 @@ impl OpenId {
                     .put_identity_link(&link, Some(&user), &audit)
                     .await
                     .map_err(internal)?;
-                Ok((link, true, true))
+                Ok((link, true))
             }
         }
     }

@@ -4,7 +4,7 @@
 //! is accepted once (the store checks and records it atomically), so a code seen over a
 //! shoulder cannot be used again.
 
-use guichet_core::{SessionId, UserId};
+use guichet_core::UserId;
 use guichet_ledger::{Event, SYSTEM_STREAM};
 use guichet_store::{Audit, SecondFactor, Session, SessionStage, User};
 use sha2::{Digest, Sha256};
@@ -320,15 +320,6 @@ impl Accounts {
             .set_office_second_factor(office, required, now, &audit)
             .await?;
         Ok(())
-    }
-
-    /// Ids of the sessions that are not active yet (for tests and the session list).
-    pub fn pending(sessions: &[Session]) -> Vec<SessionId> {
-        sessions
-            .iter()
-            .filter(|s| s.stage != SessionStage::Active)
-            .map(|s| s.id)
-            .collect()
     }
 }
 

@@ -34,17 +34,17 @@ pub fn client_info(ctx: &Ctx, headers: &HeaderMap) -> ClientInfo {
     }
 }
 
-fn session_cookie(
+/// The session cookie of a login, lasting as long as the session.
+pub(crate) fn session_cookie(
     app: &App,
-    token: &str,
-    created: time::OffsetDateTime,
-    expires: time::OffsetDateTime,
+    login: &guichet_accounts::LoggedIn,
 ) -> axum::http::HeaderValue {
+    let s = &login.session;
     cookie(
         app,
         SESSION_COOKIE,
-        token,
-        (expires - created).whole_seconds(),
+        &login.token,
+        (s.expires_at - s.created_at).whole_seconds(),
     )
 }
 
@@ -145,12 +145,9 @@ pub async fn oidc_callback(
     let clear_state = cookie(&app, OIDC_STATE_COOKIE, "", 0);
     let mut response = match app.openid.complete(cb, state_cookie, &from).await {
         Ok(done) => {
-            let s = &done.login.session;
             let mut r = Redirect::to(&done.return_to).into_response();
-            r.headers_mut().append(
-                header::SET_COOKIE,
-                session_cookie(&app, &done.login.token, s.created_at, s.expires_at),
-            );
+            r.headers_mut()
+                .append(header::SET_COOKIE, session_cookie(&app, &done.login));
             // The session of the account the identity was linked from ends: the new one
             // (same account) replaces it.
             if done.linked
@@ -280,17 +277,6 @@ pub struct AccountPage {
     pub password_login: bool,
 }
 
-fn when(t: time::OffsetDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct NoticeQuery {
     #[serde(default)]
@@ -328,7 +314,7 @@ async fn account_page(
                 .as_deref()
                 .map(|a| tr.t(&format!("assurance-{a}")))
                 .unwrap_or_else(|| "—".into()),
-            linked_on: when(l.linked_at),
+            linked_on: crate::pages::short_time(l.linked_at),
             attributes: l
                 .attributes
                 .iter()
@@ -350,7 +336,7 @@ async fn account_page(
         .into_iter()
         .map(|s| SessionView {
             id: s.id.to_string(),
-            started: when(s.created_at),
+            started: crate::pages::short_time(s.created_at),
             client: s.client.clone(),
             browser: s.user_agent.clone(),
             how: match &s.provider {
@@ -383,11 +369,12 @@ async fn account_page(
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         identities,
+        // Providers not linked yet.
         providers: app
             .openid
             .buttons()
             .into_iter()
-            .map(|b| (b.id, b.name))
+            .filter(|(id, _)| !links.iter().any(|l| l.provider == *id))
             .collect(),
         second_factor,
         second_factor_required: app

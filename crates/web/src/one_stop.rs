@@ -715,12 +715,7 @@ pub(crate) fn identification_needed(
             level: ctx.tr().t(&format!("assurance-{level}")),
             level_code: level.to_owned(),
             next: next.to_owned(),
-            providers: app
-                .openid
-                .buttons()
-                .into_iter()
-                .map(|b| (b.id, b.name))
-                .collect(),
+            providers: app.openid.buttons(),
         },
     )
 }

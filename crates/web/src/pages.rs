@@ -240,18 +240,10 @@ pub async fn login_form(State(app): State<App>, ctx: Ctx, Query(q): Query<LoginQ
             chrome: Chrome::new(&ctx),
             error: None,
             username: String::new(),
-            providers: providers(&app),
+            providers: app.openid.buttons(),
             next: percent_encode(&guichet_accounts::oidc::safe_return(&q.next)),
         },
     )
-}
-
-fn providers(app: &App) -> Vec<(String, String)> {
-    app.openid
-        .buttons()
-        .into_iter()
-        .map(|b| (b.id, b.name))
-        .collect()
 }
 
 #[derive(serde::Deserialize)]
@@ -273,7 +265,7 @@ pub async fn login(
         chrome: Chrome::new(&ctx),
         error: Some(error),
         username: form.username.clone(),
-        providers: providers(&app),
+        providers: app.openid.buttons(),
         next: "/".into(),
     };
     let from = crate::account_web::client_info(&ctx, &headers);
@@ -283,7 +275,6 @@ pub async fn login(
         .await
     {
         Ok(done) => {
-            let ttl = (done.session.expires_at - done.session.created_at).whole_seconds();
             let next = match done.session.stage {
                 guichet_store::SessionStage::Active => "/",
                 guichet_store::SessionStage::SecondFactor => "/login/code",
@@ -292,7 +283,7 @@ pub async fn login(
             let mut response = Redirect::to(next).into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
-                cookie(&app, SESSION_COOKIE, &done.token, ttl),
+                crate::account_web::session_cookie(&app, &done),
             );
             response
         }
@@ -519,7 +510,7 @@ pub struct PageQuery {
     page: Option<u32>,
 }
 
-fn short_time(t: time::OffsetDateTime) -> String {
+pub(crate) fn short_time(t: time::OffsetDateTime) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     t.format(&f).unwrap_or_default()
 }

@@ -823,6 +823,9 @@ async fn links_an_identity_to_an_existing_account(db: Db) {
         account.contains("Mock FranceConnect") && account.contains("1985-07-14"),
         "{account}"
     );
+    // Linked providers are no longer offered for linking; the others still are.
+    assert!(!account.contains("/auth/oidc/mockfc?link=1"), "{account}");
+    assert!(account.contains("/auth/oidc/mockvn?link=1"), "{account}");
     // Marie tries to link the same identity: refused, ledgered.
     let marie = app.client_as("marie.dupont").await;
     let page = marie
