@@ -263,12 +263,7 @@ impl Accounts {
 
     /// What a correct password leads to for `user`.
     async fn stage_after_password(&self, user: &User) -> Result<SessionStage> {
-        if self
-            .store
-            .second_factor(user.id)
-            .await?
-            .is_some_and(|f| f.confirmed_at.is_some())
-        {
+        if self.has_second_factor(user.id).await? {
             return Ok(SessionStage::SecondFactor);
         }
         if self.second_factor_required(user).await? {
@@ -382,23 +377,30 @@ impl Accounts {
         }
         self.check_password(new, &user.username)?;
         let hash = self.hash_password(new)?;
-        let event = Event {
-            stream: SYSTEM_STREAM.into(),
-            actor: format!("user:{}", user.id),
-            action: "auth.password_changed".into(),
-            object_type: "user".into(),
-            object_id: user.id.to_string(),
-            payload: serde_json::json!({"other_sessions_ended": true}),
-        };
+        let audit = self.user_event(
+            user.id,
+            "auth.password_changed",
+            serde_json::json!({"other_sessions_ended": true}),
+        );
         self.store
-            .set_password_hash(
-                user.id,
-                &hash,
-                Some(keep),
-                &Audit::one(self.clock.now(), event),
-            )
+            .set_password_hash(user.id, &hash, Some(keep), &audit)
             .await?;
         Ok(())
+    }
+
+    /// A system-stream entry about `user`, done by that user, now.
+    fn user_event(&self, user: UserId, action: &str, payload: serde_json::Value) -> Audit {
+        Audit::one(
+            self.clock.now(),
+            Event {
+                stream: SYSTEM_STREAM.into(),
+                actor: format!("user:{user}"),
+                action: action.into(),
+                object_type: "user".into(),
+                object_id: user.to_string(),
+                payload,
+            },
+        )
     }
 
     async fn record_failure(&self, username: &str, client: &str, reason: &str) -> Result<()> {

@@ -821,6 +821,16 @@ impl OpenId {
         };
         let assurance = level.map(|l| l.code().to_owned());
         let names: Vec<String> = attributes.keys().cloned().collect();
+        let new_link = |user_id: UserId, attributes| IdentityLink {
+            id: ids.uuid(),
+            user_id,
+            provider: p.config.id.clone(),
+            subject: subject.to_owned(),
+            attributes,
+            assurance: assurance.clone(),
+            linked_at: now,
+            updated_at: now,
+        };
         let event = |user: UserId, action: &str| Event {
             stream: SYSTEM_STREAM.into(),
             actor: format!("user:{user}"),
@@ -852,16 +862,7 @@ impl OpenId {
                 Ok((updated, false))
             }
             (None, Some(user)) => {
-                let link = IdentityLink {
-                    id: ids.uuid(),
-                    user_id: user,
-                    provider: p.config.id.clone(),
-                    subject: subject.to_owned(),
-                    attributes,
-                    assurance: assurance.clone(),
-                    linked_at: now,
-                    updated_at: now,
-                };
+                let link = new_link(user, attributes);
                 self.store
                     .put_identity_link(
                         &link,
@@ -915,16 +916,7 @@ impl OpenId {
                         office: None,
                     }],
                 };
-                let link = IdentityLink {
-                    id: ids.uuid(),
-                    user_id,
-                    provider: p.config.id.clone(),
-                    subject: subject.to_owned(),
-                    attributes,
-                    assurance: assurance.clone(),
-                    linked_at: now,
-                    updated_at: now,
-                };
+                let link = new_link(user_id, attributes);
                 let audit = Audit {
                     at: now,
                     events: vec![

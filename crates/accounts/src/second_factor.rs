@@ -22,7 +22,8 @@ const CODE_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
 pub struct Enrolment {
     pub secret: String,
     pub otpauth_url: String,
-    /// The otpauth URL as an SVG QR code (no script, no style attribute).
+    /// The otpauth URL as an SVG QR code, ready to sit inside a page (no XML declaration, no
+    /// script, no style attribute).
     pub qr_svg: String,
 }
 
@@ -49,32 +50,22 @@ pub fn recovery_hash(code: &str) -> [u8; 32] {
 }
 
 fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(200, 200)
-            .build(),
-        Err(_) => String::new(),
-    }
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    // The renderer writes a standalone document; a page wants the element alone.
+    svg.find("<svg")
+        .map(|i| svg[i..].to_owned())
+        .unwrap_or_default()
 }
 
 impl Accounts {
     fn unix_now(&self) -> u64 {
         u64::try_from(self.clock.now().unix_timestamp()).unwrap_or(0)
-    }
-
-    fn event(&self, user: UserId, action: &str, payload: serde_json::Value) -> Audit {
-        Audit::one(
-            self.clock.now(),
-            Event {
-                stream: SYSTEM_STREAM.into(),
-                actor: format!("user:{user}"),
-                action: action.into(),
-                object_type: "user".into(),
-                object_id: user.to_string(),
-                payload,
-            },
-        )
     }
 
     /// The user's second factor, if confirmed.
@@ -119,7 +110,7 @@ impl Accounts {
             .put_second_factor(
                 &factor,
                 &[],
-                &self.event(user.id, "auth.second_factor_started", serde_json::json!({})),
+                &self.user_event(user.id, "auth.second_factor_started", serde_json::json!({})),
             )
             .await?;
         let totp = totp_for(&base32, &user.username)?;
@@ -161,7 +152,7 @@ impl Accounts {
             .put_second_factor(
                 &confirmed,
                 &hashes,
-                &self.event(
+                &self.user_event(
                     user.id,
                     "auth.second_factor_enabled",
                     serde_json::json!({"recovery_codes": RECOVERY_CODES}),
@@ -242,7 +233,7 @@ impl Accounts {
                         .accept_totp_step(
                             user.id,
                             step,
-                            &self.event(user.id, "auth.second_factor_passed", serde_json::json!({"with": "totp", "session": session.id.to_string()})),
+                            &self.user_event(user.id, "auth.second_factor_passed", serde_json::json!({"with": "totp", "session": session.id.to_string()})),
                         )
                         .await?;
                     fresh.then_some("totp")
@@ -256,7 +247,7 @@ impl Accounts {
                     user.id,
                     &recovery_hash(code),
                     now,
-                    &self.event(user.id, "auth.second_factor_passed", serde_json::json!({"with": "recovery_code", "session": session.id.to_string()})),
+                    &self.user_event(user.id, "auth.second_factor_passed", serde_json::json!({"with": "recovery_code", "session": session.id.to_string()})),
                 )
                 .await?;
             used.then_some("recovery_code")
@@ -264,7 +255,7 @@ impl Accounts {
         if how.is_none() {
             self.limiter.failed(&key, &key, now);
             self.store
-                .record(&self.event(
+                .record(&self.user_event(
                     user.id,
                     "auth.second_factor_failed",
                     serde_json::json!({"client": client, "session": session.id.to_string()}),
@@ -287,7 +278,7 @@ impl Accounts {
         self.store
             .delete_second_factor(
                 user.id,
-                &self.event(
+                &self.user_event(
                     user.id,
                     "auth.second_factor_disabled",
                     serde_json::json!({}),

@@ -331,8 +331,7 @@ async fn account_page(
     let sessions = app
         .accounts
         .sessions(user.id)
-        .await
-        .map_err(|e| PageError::internal(&e))?
+        .await?
         .into_iter()
         .map(|s| SessionView {
             id: s.id.to_string(),
@@ -357,11 +356,7 @@ async fn account_page(
             });
         }
     }
-    let second_factor = app
-        .accounts
-        .has_second_factor(user.id)
-        .await
-        .map_err(|e| PageError::internal(&e))?;
+    let second_factor = app.accounts.has_second_factor(user.id).await?;
     Ok(AccountPage {
         chrome: Chrome::new(ctx),
         notice,
@@ -377,16 +372,9 @@ async fn account_page(
             .filter(|(id, _)| !links.iter().any(|l| l.provider == *id))
             .collect(),
         second_factor,
-        second_factor_required: app
-            .accounts
-            .second_factor_required(user)
-            .await
-            .map_err(|e| PageError::internal(&e))?,
+        second_factor_required: app.accounts.second_factor_required(user).await?,
         recovery_left: if second_factor {
-            app.accounts
-                .recovery_codes_left(user.id)
-                .await
-                .map_err(|e| PageError::internal(&e))?
+            app.accounts.recovery_codes_left(user.id).await?
         } else {
             0
         },
@@ -452,34 +440,26 @@ pub async fn change_password(
         )
         .await;
     }
-    match app
+    let refused = match app
         .accounts
         .change_password(&user, &form.text("current"), &form.text("new"), session.id)
         .await
     {
-        Ok(()) => Ok(Redirect::to("/account?notice=account-password-changed").into_response()),
-        Err(AccountError::BadCredentials) => {
-            account_error(
-                &app,
-                &ctx,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                tr.t("account-password-wrong"),
-            )
-            .await
+        Ok(()) => {
+            return Ok(Redirect::to("/account?notice=account-password-changed").into_response());
         }
-        Err(AccountError::Invalid { key, .. }) => {
-            account_error(
-                &app,
-                &ctx,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                tr.t(key),
-            )
-            .await
-        }
-        Err(e) => Err(PageError::internal(&e)),
-    }
+        Err(AccountError::BadCredentials) => "account-password-wrong",
+        Err(AccountError::Invalid { key, .. }) => key,
+        Err(e) => return Err(e.into()),
+    };
+    account_error(
+        &app,
+        &ctx,
+        &user,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        tr.t(refused),
+    )
+    .await
 }
 
 pub async fn revoke_session(
@@ -494,7 +474,7 @@ pub async fn revoke_session(
         Err(AccountError::Store(guichet_store::StoreError::NotFound(_))) => {
             Err(PageError::not_found())
         }
-        Err(e) => Err(PageError::internal(&e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -513,8 +493,7 @@ pub async fn office_policy(
     ctx.authorize(Action::ManageOffice { office: office.id })?;
     app.accounts
         .set_office_second_factor(user.id, office.id, form.get("required").is_some())
-        .await
-        .map_err(|e| PageError::internal(&e))?;
+        .await?;
     Ok(Redirect::to("/account?notice=account-policy-saved").into_response())
 }
 
@@ -546,11 +525,21 @@ fn enrolling(ctx: &Ctx) -> Option<(User, bool)> {
         .map(|(_, u)| (u.clone(), true))
 }
 
-/// Strips the XML declaration so the QR code can sit inside the page.
-fn inline_svg(svg: &str) -> String {
-    match svg.find("<svg") {
-        Some(i) => svg[i..].to_owned(),
-        None => String::new(),
+/// The set-up page for an enrolment in progress.
+fn setup_page(
+    ctx: &Ctx,
+    e: guichet_accounts::second_factor::Enrolment,
+    forced: bool,
+    error: Option<String>,
+) -> SecondFactorPage {
+    SecondFactorPage {
+        chrome: Chrome::new(ctx),
+        error,
+        forced,
+        secret: e.secret,
+        otpauth_url: e.otpauth_url,
+        qr_svg: e.qr_svg,
+        recovery_codes: Vec::new(),
     }
 }
 
@@ -558,30 +547,13 @@ pub async fn second_factor_page(State(app): State<App>, ctx: Ctx) -> Result<Resp
     let Some((user, forced)) = enrolling(&ctx) else {
         return Err(PageError::new(StatusCode::UNAUTHORIZED, "error-401"));
     };
-    if app
-        .accounts
-        .has_second_factor(user.id)
-        .await
-        .map_err(|e| PageError::internal(&e))?
-    {
+    if app.accounts.has_second_factor(user.id).await? {
         return Ok(Redirect::to("/account").into_response());
     }
-    let e = app
-        .accounts
-        .begin_enrolment(&user)
-        .await
-        .map_err(|e| PageError::internal(&e))?;
+    let e = app.accounts.begin_enrolment(&user).await?;
     Ok(render_with(
         StatusCode::OK,
-        SecondFactorPage {
-            chrome: Chrome::new(&ctx),
-            error: None,
-            forced,
-            secret: e.secret,
-            otpauth_url: e.otpauth_url,
-            qr_svg: inline_svg(&e.qr_svg),
-            recovery_codes: Vec::new(),
-        },
+        setup_page(&ctx, e, forced, None),
     ))
 }
 
@@ -618,25 +590,13 @@ pub async fn second_factor_confirm(
             },
         )),
         Err(AccountError::Invalid { key, .. }) => {
-            let e = app
-                .accounts
-                .begin_enrolment(&user)
-                .await
-                .map_err(|e| PageError::internal(&e))?;
+            let e = app.accounts.begin_enrolment(&user).await?;
             Ok(render_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                SecondFactorPage {
-                    chrome: Chrome::new(&ctx),
-                    error: Some(ctx.tr().t(key)),
-                    forced,
-                    secret: e.secret,
-                    otpauth_url: e.otpauth_url,
-                    qr_svg: inline_svg(&e.qr_svg),
-                    recovery_codes: Vec::new(),
-                },
+                setup_page(&ctx, e, forced, Some(ctx.tr().t(key))),
             ))
         }
-        Err(e) => Err(PageError::internal(&e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -650,6 +610,6 @@ pub async fn second_factor_disable(
         Err(AccountError::Invalid { key, .. }) => {
             account_error(&app, &ctx, &user, StatusCode::CONFLICT, ctx.tr().t(key)).await
         }
-        Err(e) => Err(PageError::internal(&e)),
+        Err(e) => Err(e.into()),
     }
 }

@@ -222,6 +222,15 @@ impl From<guichet_store::StoreError> for PageError {
     }
 }
 
+impl From<guichet_accounts::AccountError> for PageError {
+    fn from(e: guichet_accounts::AccountError) -> Self {
+        match e {
+            guichet_accounts::AccountError::Store(s) => s.into(),
+            other => Self::internal(&other),
+        }
+    }
+}
+
 impl From<guichet_services::ServiceError> for ApiError {
     fn from(e: guichet_services::ServiceError) -> Self {
         use guichet_services::ServiceError as E;

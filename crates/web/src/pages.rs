@@ -313,10 +313,7 @@ pub async fn logout(State(app): State<App>, ctx: Ctx) -> Result<Response, PageEr
         .or_else(|| ctx.pending.clone().map(|(s, _)| s));
     let mut target = "/?notice=logged-out".to_owned();
     if let Some(session) = &session {
-        app.accounts
-            .logout(session)
-            .await
-            .map_err(|e| PageError::internal(&e))?;
+        app.accounts.logout(session).await?;
         if let Some(url) = app.openid.logout_url(session).await {
             target = url;
         }

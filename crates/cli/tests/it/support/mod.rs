@@ -27,6 +27,16 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
     spawn_app_with(db, |_| {}).await
 }
 
+/// The configuration of a test instance over `dir` and `url`.
+fn test_config(dir: &std::path::Path, url: String) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        database_url: url,
+        default_language: "en".into(),
+        ..Config::default()
+    }
+}
+
 /// The demo, loaded once per backend and test process: a data directory and, for PostgreSQL,
 /// a template database. Loading the demo takes seconds in a debug build; copying it takes
 /// milliseconds, and every test still gets a database and a data directory of its own.
@@ -49,12 +59,7 @@ async fn make_template(db: Db) -> Option<Template> {
     }
     std::fs::create_dir_all(&dir).unwrap();
     let url = fresh_url(db, &dir).await?;
-    let config = Config {
-        data_dir: dir.clone(),
-        database_url: url.clone(),
-        default_language: "en".into(),
-        ..Config::default()
-    };
+    let config = test_config(&dir, url.clone());
     let rt = Runtime::open(config).await.unwrap();
     demo::load(&rt).await.unwrap();
     let database = match db {
@@ -151,12 +156,7 @@ async fn demo_copy(db: Db, dir: &std::path::Path) -> Option<String> {
 pub async fn spawn_app_loading_demo(db: Db) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_url(db, dir.path()).await?;
-    let config = Config {
-        data_dir: dir.path().to_owned(),
-        database_url: url,
-        default_language: "en".into(),
-        ..Config::default()
-    };
+    let config = test_config(dir.path(), url);
     let rt = Runtime::open(config).await.unwrap();
     demo::load(&rt).await.unwrap();
     serve(rt, dir).await
@@ -174,12 +174,7 @@ async fn serve(rt: Runtime, dir: tempfile::TempDir) -> Option<TestApp> {
 pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let url = demo_copy(db, dir.path()).await?;
-    let mut config = Config {
-        data_dir: dir.path().to_owned(),
-        database_url: url,
-        default_language: "en".into(),
-        ..Config::default()
-    };
+    let mut config = test_config(dir.path(), url);
     configure(&mut config);
     let rt = Runtime::open(config).await.unwrap();
     // The copy already holds the demo: this finds offices and does nothing.
