@@ -6,47 +6,21 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use guichet_accounts::AccountError;
 use guichet_accounts::oidc::{Assurance, Begin, Callback, OidcError};
-use guichet_accounts::{AccountError, ClientInfo};
 use guichet_core::SessionId;
 use guichet_core::authz::Action;
 use guichet_store::{SessionStage, User};
 
 use crate::App;
-use crate::ctx::{Ctx, SESSION_COOKIE, cookie, cookies};
+use crate::chrome::{Chrome, render_with};
+use crate::ctx::{Ctx, cookie, cookies};
 use crate::error::PageError;
 use crate::form_data::FormData;
-use crate::pages::{Chrome, render_with};
+use crate::helpers::{client_info, session_cookie};
 
 /// The cookie that binds a started OpenID login to this browser.
 pub const OIDC_STATE_COOKIE: &str = "guichet_oidc_state";
-
-pub fn client_info(ctx: &Ctx, headers: &HeaderMap) -> ClientInfo {
-    ClientInfo {
-        address: ctx.client.clone(),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .chars()
-            .take(200)
-            .collect(),
-    }
-}
-
-/// The session cookie of a login, lasting as long as the session.
-pub(crate) fn session_cookie(
-    app: &App,
-    login: &guichet_accounts::LoggedIn,
-) -> axum::http::HeaderValue {
-    let s = &login.session;
-    cookie(
-        app,
-        SESSION_COOKIE,
-        &login.token,
-        (s.expires_at - s.created_at).whole_seconds(),
-    )
-}
 
 // ---------------------------------------------------------------------------------------------
 // OpenID Connect
@@ -314,7 +288,7 @@ async fn account_page(
                 .as_deref()
                 .map(|a| tr.t(&format!("assurance-{a}")))
                 .unwrap_or_else(|| "—".into()),
-            linked_on: crate::pages::short_time(l.linked_at),
+            linked_on: crate::helpers::short_time(l.linked_at),
             attributes: l
                 .attributes
                 .iter()
@@ -335,7 +309,7 @@ async fn account_page(
         .into_iter()
         .map(|s| SessionView {
             id: s.id.to_string(),
-            started: crate::pages::short_time(s.created_at),
+            started: crate::helpers::short_time(s.created_at),
             client: s.client.clone(),
             browser: s.user_agent.clone(),
             how: match &s.provider {
@@ -612,4 +586,18 @@ pub async fn second_factor_disable(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/login/code" => get(code_form).post(code_submit),
+    "/auth/oidc/{provider}" => get(oidc_start),
+    "/auth/callback" => get(oidc_callback),
+    "/account" => get(account),
+    "/account/password" => post(change_password),
+    "/account/sessions/{id}/revoke" => post(revoke_session),
+    "/account/second-factor" => get(second_factor_page).post(second_factor_confirm),
+    "/account/second-factor/disable" => post(second_factor_disable),
+    "/account/offices/{code}/second-factor" => post(office_policy),
 }

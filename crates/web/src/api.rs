@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, described by the OpenAPI 3.1 document at
 //! `/api/v1/openapi.json`. Errors are RFC 9457 problem+json.
 
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -10,30 +10,12 @@ use guichet_accounts::offices::{NewOffice, create_office as create_office_rule};
 use guichet_core::OfficeId;
 use guichet_core::authz::{Action, Grant};
 use guichet_store::Office;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::App;
 use crate::ctx::Ctx;
 use crate::error::{ApiError, Problem};
-
-/// JSON body extractor whose rejections are problem+json.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiError::for_status(
-                rejection.status(),
-                Some(rejection.body_text()),
-            )),
-        }
-    }
-}
+use crate::json::ApiJson;
 
 fn parse_office_id(raw: &str) -> Result<OfficeId, ApiError> {
     raw.parse().map_err(|e: guichet_core::InvalidId| {
@@ -446,60 +428,46 @@ pub async fn not_found() -> ApiError {
 }
 
 route_table! {
-    /// The JSON API's routes, relative to `/api/v1`.
-    fn api_routes, API_ROUTES;
+    /// The API routes of the platform itself, relative to `/api/v1`.
+    fn own_routes, OWN_ROUTES;
     "/offices" => get(list_offices).post(create_office),
     "/offices/{id}" => get(get_office),
     "/me" => get(me),
     "/ledger/streams" => get(ledger_streams),
-    "/units" => get(crate::units_web::list_units),
-    "/units/{unit}" => get(crate::units_web::get_unit),
-    "/units/{unit}/lineage" => get(crate::units_web::unit_lineage),
-    "/addresses/convert" => get(crate::units_web::convert_address_get).post(crate::units_web::convert_address),
-    "/procedures" => get(crate::one_stop_api::list_procedures),
-    "/procedures/{office}/{code}" => get(crate::one_stop_api::get_procedure),
-    "/procedures/{office}/{code}/draft" => put(crate::one_stop_api::save_draft),
-    "/procedures/{office}/{code}/publish" => post(crate::one_stop_api::publish),
-    "/procedures/{office}/{code}/unpublish" => post(crate::one_stop_api::unpublish),
-    "/offices/{office}/procedures" => post(crate::one_stop_api::create_procedure),
-    "/offices/{office}/webhooks" => post(crate::one_stop_api::create_webhook),
-    "/dossiers" => get(crate::one_stop_api::list_dossiers).post(crate::one_stop_api::file_dossier),
-    "/dossiers/{id}" => get(crate::one_stop_api::get_dossier),
-    "/dossiers/{id}/answers" => put(crate::one_stop_api::save_answers),
-    "/dossiers/{id}/submit" => post(crate::one_stop_api::submit),
-    "/dossiers/{id}/actions" => post(crate::one_stop_api::take_step),
-    "/dossiers/{id}/messages" => get(crate::one_stop_api::list_messages).post(crate::one_stop_api::post_message),
-    "/dossier-states" => get(crate::one_stop_api::states),
-    "/dossiers/{id}/documents" => get(crate::documents_web::api_dossier_documents),
-    "/documents/{id}/verification" => get(crate::documents_web::api_verify),
-    "/offices/{office}/stats" => get(crate::stats_web::api_stats),
-    "/records" => get(crate::records_web::api_records),
-    "/offices/{office}/staff" => get(crate::hr_web::api_staff),
-    "/pay/compute" => post(crate::hr_web::api_pay),
-    "/records/{id}" => get(crate::records_web::api_record),
     "/openapi.json" => get(openapi_json),
 }
 
+/// Every module that serves API routes, with its routes (relative to `/api/v1`).
+pub const API_MODULES: &[(&[crate::RouteSpec], crate::AddRoutes)] = &[
+    (OWN_ROUTES, own_routes),
+    (crate::units_web::API_ROUTES, crate::units_web::api_routes),
+    (
+        crate::one_stop_api::API_ROUTES,
+        crate::one_stop_api::api_routes,
+    ),
+    (
+        crate::documents_web::API_ROUTES,
+        crate::documents_web::api_routes,
+    ),
+    (crate::stats_web::API_ROUTES, crate::stats_web::api_routes),
+    (
+        crate::records_web::API_ROUTES,
+        crate::records_web::api_routes,
+    ),
+    (crate::hr_web::API_ROUTES, crate::hr_web::api_routes),
+];
+
 pub fn router() -> Router<App> {
-    api_routes(Router::new()).fallback(not_found)
+    API_MODULES
+        .iter()
+        .fold(Router::new(), |router, (_, add)| add(router))
+        .fallback(not_found)
 }
 
-/// Reads an integer that a JSON client may write as `15` or `15.0`: JSON Schema's `integer`
-/// (which the API document promises) allows both, serde's `i64` only the first.
-pub fn integral<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let n = serde_json::Number::deserialize(d)?;
-    n.as_i64()
-        .or_else(|| {
-            n.as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                .map(|f| f as i64)
-        })
-        .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}")))
-}
-
-/// `integral` for an optional field.
-pub fn integral_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(serde::Deserialize)]
-    struct Wrap(#[serde(deserialize_with = "integral")] i64);
-    Ok(Option::<Wrap>::deserialize(d)?.map(|Wrap(n)| n))
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/.well-known/guichet-keys" => get(keys),
+    "/healthz" => get(healthz),
+    "/readyz" => get(readyz),
 }

@@ -12,9 +12,9 @@ use guichet_core::authz::Action;
 use guichet_store::{Office, StoreError};
 
 use crate::App;
+use crate::chrome::{Chrome, notice};
 use crate::ctx::Ctx;
 use crate::error::PageError;
-use crate::pages::{Chrome, notice};
 
 pub struct DayRow {
     pub date: String,
@@ -108,7 +108,7 @@ pub async fn show(
             .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "invalid-year"))?,
     };
     let page = page(&app, &ctx, &office, year, q.notice.as_deref()).await?;
-    Ok(crate::pages::render_with(StatusCode::OK, page))
+    Ok(crate::chrome::render_with(StatusCode::OK, page))
 }
 
 #[derive(serde::Deserialize)]
@@ -169,7 +169,7 @@ pub async fn record(
             page.form_day = form.day;
             page.form_name = form.name;
             page.form_reference = form.legal_reference;
-            Ok(crate::pages::render_with(StatusCode::BAD_REQUEST, page))
+            Ok(crate::chrome::render_with(StatusCode::BAD_REQUEST, page))
         }
         Err(e) => Err(PageError::internal(&e)),
     }
@@ -206,4 +206,11 @@ pub async fn remove(
         Err(AccountError::Store(StoreError::NotFound(_))) => Err(PageError::not_found()),
         Err(e) => Err(PageError::internal(&e)),
     }
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/admin/offices/{code}/calendar" => get(show).post(record),
+    "/admin/offices/{code}/calendar/remove" => post(remove),
 }

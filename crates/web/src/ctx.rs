@@ -372,7 +372,7 @@ fn finish(
 
 fn render_error(ctx: &Ctx, error: &PageError) -> Response {
     let page = pages::ErrorPage {
-        chrome: pages::Chrome::new(ctx),
+        chrome: crate::chrome::Chrome::new(ctx),
         status: error.status.as_u16(),
         message: ctx.tr().t(error.key),
         detail: error.detail.clone(),

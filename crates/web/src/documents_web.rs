@@ -15,42 +15,13 @@ use guichet_services::dossier::Actor;
 use guichet_store::{Audit, DocumentRecord, Office, TemplateRecord};
 
 use crate::App;
+use crate::chrome::{Chrome, render_with};
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
+use crate::helpers::{fmt_time, page_error, service_message};
 use crate::i18n::Tr;
-use crate::one_stop::{dossier_page, fmt_time, load, page_error, service_message};
-use crate::pages::{Chrome, render_with};
-
-/// A document as listed on its dossier's page.
-pub struct DocView {
-    pub id: String,
-    pub title: String,
-    pub issued: String,
-    pub file_id: String,
-    pub verify_href: String,
-    pub revoked: Option<String>,
-}
-
-pub fn doc_view(lang: Language, office: &Office, doc: &DocumentRecord) -> DocView {
-    let title = DocumentKind::parse(&doc.kind)
-        .map(|k| k.title(lang.code()).to_owned())
-        .unwrap_or_else(|| doc.kind.clone());
-    DocView {
-        id: doc.id.to_string(),
-        title,
-        issued: fmt_time(office, doc.issued_at),
-        file_id: doc.file_id.to_string(),
-        verify_href: format!("/verify/{}?s={}", doc.id, doc.qr_signature),
-        revoked: doc.revoked_at.map(|at| {
-            format!(
-                "{} — {}",
-                fmt_time(office, at),
-                doc.revoke_reason.clone().unwrap_or_default()
-            )
-        }),
-    }
-}
+use crate::one_stop::{dossier_page, load};
 
 pub struct Outcome {
     /// `authentic`, `revoked`, `forged` or `altered`.
@@ -382,7 +353,7 @@ pub async fn templates(
 ) -> Result<Response, PageError> {
     ctx.authorize(Action::ViewAdmin)?;
     let tr = ctx.tr();
-    let (office, offices) = crate::records_web::office_for(&app, &ctx, &p.office, |office| {
+    let (office, offices) = crate::helpers::office_for(&app, &ctx, &p.office, |office| {
         Action::ManageProcedures { office }
     })
     .await?;
@@ -700,4 +671,23 @@ pub async fn api_verify(
             document: None,
         },
     }))
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/dossiers/{id}/postpone" => post(postpone),
+    "/dossiers/{id}/rating" => post(rate),
+    "/documents/{id}/revoke" => post(revoke),
+    "/verify" => get(verify_form).post(verify_upload),
+    "/verify/{id}" => get(verify_link),
+    "/admin/documents" => get(templates),
+    "/admin/documents/{office}/{kind}" => get(template_edit).post(template_save),
+}
+
+route_table! {
+    /// Its JSON API routes, relative to `/api/v1`.
+    fn api_routes, API_ROUTES;
+    "/dossiers/{id}/documents" => get(api_dossier_documents),
+    "/documents/{id}/verification" => get(api_verify),
 }

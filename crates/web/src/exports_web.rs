@@ -12,11 +12,11 @@ use guichet_services::exports::{self, ExportSpec, Format};
 use guichet_store::{ExportJobRecord, Office};
 
 use crate::App;
+use crate::chrome::{Chrome, render_with};
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
-use crate::one_stop::{fmt_time, page_error, service_message};
-use crate::pages::{Chrome, render_with};
+use crate::helpers::{fmt_time, page_error, service_message};
 
 pub struct JobRow {
     pub id: String,
@@ -99,7 +99,7 @@ async fn page(
     error: Option<String>,
 ) -> Result<ExportsPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) = crate::records_web::office_for(app, ctx, &p.office, |office| {
+    let (office, offices) = crate::helpers::office_for(app, ctx, &p.office, |office| {
         Action::WorkInOffice { office }
     })
     .await?;
@@ -278,4 +278,12 @@ pub async fn download(
         HeaderValue::from_static("private, no-store"),
     );
     Ok(response)
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/exports" => get(exports_page).post(start),
+    "/exports/{id}" => get(job_page),
+    "/exports/{id}/download" => get(download),
 }

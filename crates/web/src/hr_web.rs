@@ -18,12 +18,12 @@ use serde_json::{Value, json};
 use time::Date;
 
 use crate::App;
+use crate::chrome::{Chrome, render_with};
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
+use crate::helpers::{office_by_code, page_error, service_message};
 use crate::i18n::Tr;
-use crate::one_stop::{office_by_code, page_error, service_message};
-use crate::pages::{Chrome, render_with};
 use guichet_services::hr::hr_templates as guichet_documents_templates;
 
 #[derive(serde::Deserialize, Default)]
@@ -87,7 +87,7 @@ async fn office_for(
     code: &str,
     action: impl Fn(OfficeId) -> Action,
 ) -> Result<(Office, Vec<(String, String)>), PageError> {
-    let (office, offices) = crate::records_web::office_for(app, ctx, code, action).await?;
+    let (office, offices) = crate::helpers::office_for(app, ctx, code, action).await?;
     Ok((
         office,
         offices
@@ -2065,4 +2065,39 @@ mod tests {
         assert_eq!(money(Country::Fr, 196_911), "1\u{202f}969,11 €");
         assert_eq!(money(Country::Fr, 5), "0,05 €");
     }
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/hr" => get(staff),
+    "/hr/people" => post(add_person),
+    "/hr/import" => post(import),
+    "/hr/export" => get(export),
+    "/hr/chart" => get(chart),
+    "/hr/units" => post(add_unit),
+    "/hr/positions" => post(add_position),
+    "/hr/staff/{id}" => get(person),
+    "/hr/staff/{id}/terms" => post(add_term),
+    "/hr/staff/{id}/record.pdf" => get(person_pdf),
+    "/hr/staff/{id}/corrections/{term}" => post(close_correction),
+    "/hr/me" => get(me),
+    "/hr/me/record.pdf" => get(me_pdf),
+    "/hr/me/payslips/{run}" => get(own_slip),
+    "/hr/me/payslips/{run}/pdf" => get(own_slip_pdf),
+    "/hr/me/correction" => post(request_correction),
+    "/hr/payroll" => get(payroll).post(compute_payroll),
+    "/hr/payroll/{id}" => get(run),
+    "/hr/payroll/{id}/lock" => post(lock),
+    "/hr/payroll/{id}/export" => get(export_run),
+    "/hr/payroll/{id}/slip/{staff}" => get(slip),
+    "/hr/payroll/{id}/slip/{staff}/pdf" => get(slip_pdf),
+    "/hr/parameters" => get(parameters).post(add_parameter),
+}
+
+route_table! {
+    /// Its JSON API routes, relative to `/api/v1`.
+    fn api_routes, API_ROUTES;
+    "/offices/{office}/staff" => get(api_staff),
+    "/pay/compute" => post(api_pay),
 }

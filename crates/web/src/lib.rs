@@ -19,7 +19,7 @@ macro_rules! route_table {
             $(crate::RouteSpec { path: $path, methods: &[stringify!($first) $(, stringify!($method))*] },)*
         ];
 
-        fn $adder(router: axum::Router<crate::App>) -> axum::Router<crate::App> {
+        pub fn $adder(router: axum::Router<crate::App>) -> axum::Router<crate::App> {
             router $(.route($path, axum::routing::$first($first_handler) $(.$method($handler))*))*
         }
     };
@@ -28,16 +28,20 @@ macro_rules! route_table {
 pub mod account_web;
 pub mod api;
 pub mod calendar_page;
+pub mod chrome;
 pub mod ctx;
 pub mod documents_web;
 pub mod error;
 pub mod exports_web;
 pub mod form_data;
+pub mod helpers;
 pub mod hr_web;
 pub mod i18n;
+pub mod json;
 pub mod one_stop;
 pub mod one_stop_api;
 pub mod pages;
+pub mod picker;
 pub mod procedures_admin;
 pub mod records_web;
 pub mod stats_web;
@@ -217,6 +221,9 @@ impl AppState {
     }
 }
 
+/// Adds a module's routes to a router (made by `route_table!`).
+pub type AddRoutes = fn(Router<App>) -> Router<App>;
+
 /// One declared route: its path (axum syntax, `{param}`) and its methods in lower case.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteSpec {
@@ -226,9 +233,13 @@ pub struct RouteSpec {
 
 /// Every route the application serves, with full paths (the API's under `/api/v1`).
 pub fn route_table() -> Vec<(String, &'static str)> {
-    let pages = PAGE_ROUTES.iter().map(|r| (r.path.to_owned(), r));
-    let api = api::API_ROUTES
+    let pages = PAGE_MODULES
         .iter()
+        .flat_map(|(routes, _)| routes.iter())
+        .map(|r| (r.path.to_owned(), r));
+    let api = api::API_MODULES
+        .iter()
+        .flat_map(|(routes, _)| routes.iter())
         .map(|r| (format!("/api/v1{}", r.path), r));
     pages
         .chain(api)
@@ -259,110 +270,27 @@ pub fn route_allows(path: &str, method: &str) -> bool {
     })
 }
 
-route_table! {
-    /// The pages, the well-known documents and the health endpoints.
-    fn page_routes, PAGE_ROUTES;
-    "/" => get(pages::home),
-    "/login" => get(pages::login_form).post(pages::login),
-    "/logout" => post(pages::logout),
-    "/login/code" => get(account_web::code_form).post(account_web::code_submit),
-    "/auth/oidc/{provider}" => get(account_web::oidc_start),
-    "/auth/callback" => get(account_web::oidc_callback),
-    "/account" => get(account_web::account),
-    "/account/password" => post(account_web::change_password),
-    "/account/sessions/{id}/revoke" => post(account_web::revoke_session),
-    "/account/second-factor" => get(account_web::second_factor_page).post(account_web::second_factor_confirm),
-    "/account/second-factor/disable" => post(account_web::second_factor_disable),
-    "/account/offices/{code}/second-factor" => post(account_web::office_policy),
-    "/lang/{code}" => get(pages::switch_language),
-    "/admin" => get(pages::admin),
-    "/admin/offices" => post(pages::create_office),
-    "/admin/offices/{code}/calendar" => get(calendar_page::show).post(calendar_page::record),
-    "/admin/offices/{code}/calendar/remove" => post(calendar_page::remove),
-    "/ledger" => get(pages::ledger),
-    "/ledger/verify" => post(pages::verify_ledger),
-    "/static/app.css" => get(pages::stylesheet),
-    "/static/picker.js" => get(units_web::picker_js),
-    "/units" => get(units_web::units_page),
-    "/units/convert" => get(units_web::convert_page),
-    "/units/pick" => get(units_web::pick_page),
-    "/units/{unit}" => get(units_web::unit_page),
-    "/procedures" => get(one_stop::catalogue),
-    "/procedures/{office}/{code}" => get(one_stop::procedure_page),
-    "/procedures/{office}/{code}/start" => post(one_stop::start),
-    "/dossiers/{id}" => get(one_stop::show),
-    "/dossiers/{id}/edit" => get(one_stop::edit_form).post(one_stop::edit_save),
-    "/dossiers/{id}/review" => get(one_stop::review),
-    "/dossiers/{id}/submit" => post(one_stop::submit),
-    "/dossiers/{id}/step" => post(one_stop::take_step),
-    "/dossiers/{id}/messages" => post(one_stop::send_message),
-    "/dossiers/{id}/assign" => post(one_stop::assign),
-    "/files/{id}" => get(one_stop::download),
-    "/dossiers/{id}/postpone" => post(documents_web::postpone),
-    "/dossiers/{id}/rating" => post(documents_web::rate),
-    "/documents/{id}/revoke" => post(documents_web::revoke),
-    "/verify" => get(documents_web::verify_form).post(documents_web::verify_upload),
-    "/verify/{id}" => get(documents_web::verify_link),
-    "/admin/documents" => get(documents_web::templates),
-    "/admin/documents/{office}/{kind}" => get(documents_web::template_edit).post(documents_web::template_save),
-    "/stats" => get(stats_web::office_stats),
-    "/exports" => get(exports_web::exports_page).post(exports_web::start),
-    "/exports/{id}" => get(exports_web::job_page),
-    "/exports/{id}/download" => get(exports_web::download),
-    "/hr" => get(hr_web::staff),
-    "/hr/people" => post(hr_web::add_person),
-    "/hr/import" => post(hr_web::import),
-    "/hr/export" => get(hr_web::export),
-    "/hr/chart" => get(hr_web::chart),
-    "/hr/units" => post(hr_web::add_unit),
-    "/hr/positions" => post(hr_web::add_position),
-    "/hr/staff/{id}" => get(hr_web::person),
-    "/hr/staff/{id}/terms" => post(hr_web::add_term),
-    "/hr/staff/{id}/record.pdf" => get(hr_web::person_pdf),
-    "/hr/staff/{id}/corrections/{term}" => post(hr_web::close_correction),
-    "/hr/me" => get(hr_web::me),
-    "/hr/me/record.pdf" => get(hr_web::me_pdf),
-    "/hr/me/payslips/{run}" => get(hr_web::own_slip),
-    "/hr/me/payslips/{run}/pdf" => get(hr_web::own_slip_pdf),
-    "/hr/me/correction" => post(hr_web::request_correction),
-    "/hr/payroll" => get(hr_web::payroll).post(hr_web::compute_payroll),
-    "/hr/payroll/{id}" => get(hr_web::run),
-    "/hr/payroll/{id}/lock" => post(hr_web::lock),
-    "/hr/payroll/{id}/export" => get(hr_web::export_run),
-    "/hr/payroll/{id}/slip/{staff}" => get(hr_web::slip),
-    "/hr/payroll/{id}/slip/{staff}/pdf" => get(hr_web::slip_pdf),
-    "/hr/parameters" => get(hr_web::parameters).post(hr_web::add_parameter),
-    "/records" => get(records_web::records),
-    "/records/register" => post(records_web::register),
-    "/records/r/{id}" => get(records_web::record),
-    "/records/r/{id}/content" => get(records_web::record_content),
-    "/records/r/{id}/hold" => post(records_web::place_hold),
-    "/records/holds/{id}/release" => post(records_web::release_hold),
-    "/records/plan" => get(records_web::plan),
-    "/records/plan/classes" => post(records_web::add_class),
-    "/records/plan/files" => post(records_web::open_file),
-    "/records/files/{id}/close" => post(records_web::close_file),
-    "/records/export" => post(records_web::export),
-    "/records/disposition" => get(records_web::disposition).post(records_web::propose),
-    "/records/disposition/{id}" => get(records_web::run),
-    "/records/disposition/{id}/decide" => post(records_web::decide),
-    "/records/disposition/{id}/execute" => post(records_web::execute),
-    "/records/fixity" => get(records_web::fixity).post(records_web::run_fixity),
-    "/transparency/{office}" => get(stats_web::transparency),
-    "/my/dossiers" => get(one_stop::my_dossiers),
-    "/track" => get(one_stop::track_form).post(one_stop::track),
-    "/offices/{code}/dossiers" => get(one_stop::queue),
-    "/offices/{code}/dossiers/bulk" => post(one_stop::bulk),
-    "/offices/{code}/procedures" => get(procedures_admin::list).post(procedures_admin::create),
-    "/offices/{code}/procedures/{pcode}" => get(procedures_admin::edit).post(procedures_admin::save),
-    "/.well-known/guichet-keys" => get(api::keys),
-    "/healthz" => get(api::healthz),
-    "/readyz" => get(api::readyz),
-}
+/// Every module that serves pages, with its routes (each module declares its own).
+const PAGE_MODULES: &[(&[RouteSpec], AddRoutes)] = &[
+    (pages::ROUTES, pages::routes),
+    (account_web::ROUTES, account_web::routes),
+    (calendar_page::ROUTES, calendar_page::routes),
+    (units_web::ROUTES, units_web::routes),
+    (one_stop::ROUTES, one_stop::routes),
+    (documents_web::ROUTES, documents_web::routes),
+    (stats_web::ROUTES, stats_web::routes),
+    (exports_web::ROUTES, exports_web::routes),
+    (hr_web::ROUTES, hr_web::routes),
+    (records_web::ROUTES, records_web::routes),
+    (procedures_admin::ROUTES, procedures_admin::routes),
+    (api::ROUTES, api::routes),
+];
 
 pub fn router(app: App) -> Router {
     let settings = app.settings.clone();
-    page_routes(Router::new())
+    PAGE_MODULES
+        .iter()
+        .fold(Router::new(), |router, (_, add)| add(router))
         .nest("/api/v1", api::router())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), ctx::context))

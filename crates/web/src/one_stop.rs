@@ -20,52 +20,13 @@ use guichet_store::{Audit, DossierOrder, DossierQuery, DossierRecord, Office, Pr
 use serde_json::{Map, Value};
 
 use crate::App;
+use crate::chrome::{Chrome, render, render_with};
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
+use crate::helpers::{fmt_date, fmt_time, office_by_code, page_error, service_message};
 use crate::i18n::Tr;
-use crate::pages::{Chrome, render, render_with};
-use crate::units_web::Picker;
-
-/// A service error in the user's language.
-pub fn service_message(tr: &Tr, e: &ServiceError) -> String {
-    match e {
-        ServiceError::Invalid { key, detail } => tr
-            .lookup(&format!("svc-{key}"))
-            .map(|m| {
-                if detail.is_empty() {
-                    m.clone()
-                } else {
-                    format!("{m} ({detail})")
-                }
-            })
-            .unwrap_or_else(|| detail.clone()),
-        ServiceError::Form(errors) => tr.t1("form-errors-count", "count", errors.len()),
-        ServiceError::IllegalStep { .. } => tr.t("svc-illegal-step"),
-        ServiceError::FormChanged { .. } => tr.t("svc-form-changed"),
-        ServiceError::Store(guichet_store::StoreError::Stale(_)) => tr.t("error-stale"),
-        ServiceError::NotFound(_) => tr.t("error-404"),
-        _ => tr.t("error-500"),
-    }
-}
-
-pub fn page_error(tr: &Tr, e: ServiceError) -> PageError {
-    match e {
-        ServiceError::Store(s) => s.into(),
-        ServiceError::NotFound(_) => PageError::not_found(),
-        ServiceError::Internal(_) => PageError::internal(&e),
-        ServiceError::IllegalStep { .. } | ServiceError::FormChanged { .. } => PageError {
-            status: StatusCode::CONFLICT,
-            key: "error-409",
-            detail: Some(service_message(tr, &e)),
-        },
-        other => PageError {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            key: "error-400",
-            detail: Some(service_message(tr, &other)),
-        },
-    }
-}
+use crate::picker::Picker;
 
 pub(crate) fn desk(app: &App) -> Desk<'_> {
     Desk {
@@ -80,15 +41,6 @@ pub(crate) fn desk(app: &App) -> Desk<'_> {
 
 fn today(app: &App, office: &Office) -> time::Date {
     dossier::local_time(office.country, app.clock.now()).date()
-}
-
-fn fmt_date(d: time::Date) -> String {
-    format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
-}
-
-pub(crate) fn fmt_time(office: &Office, at: time::OffsetDateTime) -> String {
-    let l = dossier::local_time(office.country, at);
-    format!("{} {:02}:{:02}", fmt_date(l.date()), l.hour(), l.minute())
 }
 
 pub fn state_label(tr: &Tr, code: &str) -> String {
@@ -124,13 +76,6 @@ fn time_label(tr: &Tr, body: &ProcedureBody) -> String {
             tr.t1("proc-calendar-months", "count", body.processing_time)
         }
     }
-}
-
-pub(crate) async fn office_by_code(app: &App, code: &str) -> Result<Office, PageError> {
-    app.store
-        .office_by_code(code)
-        .await?
-        .ok_or_else(PageError::not_found)
 }
 
 async fn procedure_of(
@@ -1406,7 +1351,7 @@ pub struct DossierPage {
     pub files: Vec<FileRow>,
     pub messages: Vec<MessageRow>,
     pub history: Vec<HistoryRow>,
-    pub documents: Vec<crate::documents_web::DocView>,
+    pub documents: Vec<DocView>,
     pub can_postpone: bool,
     pub can_revoke: bool,
     pub can_rate: bool,
@@ -1452,21 +1397,6 @@ pub(crate) async fn procedure_label(
         0 => Ok(p.code.clone()),
         v => procedure_name(app, p.id, v, lang).await,
     }
-}
-
-/// Offices where `action` (made for each office) is allowed to the visitor.
-pub(crate) async fn offices_where(
-    app: &App,
-    ctx: &Ctx,
-    action: impl Fn(guichet_core::OfficeId) -> Action,
-) -> Result<Vec<Office>, PageError> {
-    Ok(app
-        .store
-        .list_offices()
-        .await?
-        .into_iter()
-        .filter(|o| ctx.authorize(action(o.id)).is_ok())
-        .collect())
 }
 
 /// A procedure version's name, through the cache of immutable versions.
@@ -1568,7 +1498,7 @@ pub(crate) async fn dossier_page(
         .collect();
     let documents = issued
         .iter()
-        .map(|doc| crate::documents_web::doc_view(lang, &l.office, doc))
+        .map(|doc| doc_view(lang, &l.office, doc))
         .collect();
     let rating = app.store.rating(d.id).await?.map(|r| (r.score, r.comment));
     let can_revoke = ctx
@@ -2420,4 +2350,54 @@ mod tests {
             assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
         }
     }
+}
+
+/// A document as listed on its dossier's page.
+pub struct DocView {
+    pub id: String,
+    pub title: String,
+    pub issued: String,
+    pub file_id: String,
+    pub verify_href: String,
+    pub revoked: Option<String>,
+}
+
+pub fn doc_view(lang: Language, office: &Office, doc: &guichet_store::DocumentRecord) -> DocView {
+    let title = guichet_documents::DocumentKind::parse(&doc.kind)
+        .map(|k| k.title(lang.code()).to_owned())
+        .unwrap_or_else(|| doc.kind.clone());
+    DocView {
+        id: doc.id.to_string(),
+        title,
+        issued: fmt_time(office, doc.issued_at),
+        file_id: doc.file_id.to_string(),
+        verify_href: format!("/verify/{}?s={}", doc.id, doc.qr_signature),
+        revoked: doc.revoked_at.map(|at| {
+            format!(
+                "{} — {}",
+                fmt_time(office, at),
+                doc.revoke_reason.clone().unwrap_or_default()
+            )
+        }),
+    }
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/procedures" => get(catalogue),
+    "/procedures/{office}/{code}" => get(procedure_page),
+    "/procedures/{office}/{code}/start" => post(start),
+    "/dossiers/{id}" => get(show),
+    "/dossiers/{id}/edit" => get(edit_form).post(edit_save),
+    "/dossiers/{id}/review" => get(review),
+    "/dossiers/{id}/submit" => post(submit),
+    "/dossiers/{id}/step" => post(take_step),
+    "/dossiers/{id}/messages" => post(send_message),
+    "/dossiers/{id}/assign" => post(assign),
+    "/files/{id}" => get(download),
+    "/my/dossiers" => get(my_dossiers),
+    "/track" => get(track_form).post(track),
+    "/offices/{code}/dossiers" => get(queue),
+    "/offices/{code}/dossiers/bulk" => post(bulk),
 }

@@ -17,9 +17,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::App;
-use crate::api::ApiJson;
 use crate::ctx::Ctx;
 use crate::error::ApiError;
+use crate::json::ApiJson;
 use crate::one_stop::{QueueParams, queue_query};
 
 fn desk(app: &App) -> Desk<'_> {
@@ -489,7 +489,7 @@ pub struct FileDossierDto {
     #[serde(default = "yes")]
     pub submit: bool,
     /// The form version the answers were written for; a newer published version is a 409.
-    #[serde(default, deserialize_with = "crate::api::integral_opt")]
+    #[serde(default, deserialize_with = "crate::json::integral_opt")]
     pub form_version: Option<i64>,
 }
 
@@ -742,7 +742,7 @@ pub async fn get_dossier(
 pub struct AnswersDto {
     #[schema(value_type = Object)]
     pub answers: Value,
-    #[serde(deserialize_with = "crate::api::integral")]
+    #[serde(deserialize_with = "crate::json::integral")]
     pub rev: i64,
 }
 
@@ -793,7 +793,7 @@ pub async fn save_answers(
 
 #[derive(Debug, serde::Deserialize, ToSchema)]
 pub struct RevDto {
-    #[serde(deserialize_with = "crate::api::integral")]
+    #[serde(deserialize_with = "crate::json::integral")]
     pub rev: i64,
 }
 
@@ -826,7 +826,7 @@ pub async fn submit(
 pub struct StepDto {
     /// receive, request_correction, resubmit, approve, reject, close, withdraw, hand_over.
     pub step: String,
-    #[serde(deserialize_with = "crate::api::integral")]
+    #[serde(deserialize_with = "crate::json::integral")]
     pub rev: i64,
     #[serde(default)]
     pub reason: String,
@@ -1115,4 +1115,23 @@ fn identification_required(body: &guichet_services::procedure::ProcedureBody) ->
             body.identification.map(|a| a.code()).unwrap_or("low")
         ),
     )
+}
+
+route_table! {
+    /// Its JSON API routes, relative to `/api/v1`.
+    fn api_routes, API_ROUTES;
+    "/procedures" => get(list_procedures),
+    "/procedures/{office}/{code}" => get(get_procedure),
+    "/procedures/{office}/{code}/draft" => put(save_draft),
+    "/procedures/{office}/{code}/publish" => post(publish),
+    "/procedures/{office}/{code}/unpublish" => post(unpublish),
+    "/offices/{office}/procedures" => post(create_procedure),
+    "/offices/{office}/webhooks" => post(create_webhook),
+    "/dossiers" => get(list_dossiers).post(file_dossier),
+    "/dossiers/{id}" => get(get_dossier),
+    "/dossiers/{id}/answers" => put(save_answers),
+    "/dossiers/{id}/submit" => post(submit),
+    "/dossiers/{id}/actions" => post(take_step),
+    "/dossiers/{id}/messages" => get(list_messages).post(post_message),
+    "/dossier-states" => get(states),
 }

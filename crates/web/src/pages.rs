@@ -15,117 +15,11 @@ use guichet_ledger::{Event, SYSTEM_STREAM};
 use guichet_store::{Audit, Country, Office, User};
 
 use crate::App;
+use crate::chrome::{Chrome, notice, percent_encode, render, render_with};
 use crate::ctx::{Ctx, LANG_COOKIE, SESSION_COOKIE, cookie, role_label};
 use crate::error::PageError;
+use crate::helpers::short_time;
 use crate::i18n::Tr;
-
-pub struct LangLink {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub current: bool,
-}
-
-/// What the layout needs on every page.
-pub struct Chrome {
-    pub lang: &'static str,
-    tr: Tr,
-    pub csrf: String,
-    pub path: String,
-    pub next_param: String,
-    pub user_name: Option<String>,
-    pub can_admin: bool,
-    pub can_ledger: bool,
-    pub can_file: bool,
-    /// Works with records (agents, office administrators, auditors, sysadmins).
-    pub can_records: bool,
-    /// Works with personnel and pay (office administrators, auditors).
-    pub can_hr: bool,
-    pub languages: Vec<LangLink>,
-}
-
-impl Chrome {
-    pub fn new(ctx: &Ctx) -> Self {
-        Self {
-            lang: ctx.lang.code(),
-            tr: ctx.tr(),
-            csrf: ctx.csrf.clone(),
-            path: ctx.path.clone(),
-            next_param: percent_encode(&ctx.path),
-            user_name: ctx.user.as_ref().map(|u| u.display_name.clone()),
-            can_admin: ctx.authorize(Action::ViewAdmin).is_ok(),
-            can_ledger: ctx.authorize(Action::ViewLedger).is_ok(),
-            can_file: ctx.authorize(Action::FileDossier).is_ok(),
-            can_records: ctx.principal().is_some_and(|p| {
-                p.grants.iter().any(|g| {
-                    use guichet_core::authz::Role;
-                    matches!(
-                        g.role,
-                        Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
-                    )
-                })
-            }),
-            can_hr: ctx.principal().is_some_and(|p| {
-                p.grants.iter().any(|g| {
-                    use guichet_core::authz::Role;
-                    matches!(g.role, Role::OfficeAdmin | Role::Auditor)
-                })
-            }),
-            languages: Language::ALL
-                .iter()
-                .map(|l| LangLink {
-                    code: l.code(),
-                    name: l.native_name(),
-                    current: *l == ctx.lang,
-                })
-                .collect(),
-        }
-    }
-
-    pub fn t(&self, key: &str) -> String {
-        self.tr.t(key)
-    }
-
-    pub fn language(&self) -> Language {
-        self.tr.lang
-    }
-
-    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
-        self.tr.t1(key, name, value)
-    }
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-pub(crate) fn render(page: impl Template) -> Result<Html<String>, PageError> {
-    page.render().map(Html).map_err(|e| PageError::internal(&e))
-}
-
-pub(crate) fn render_with(status: StatusCode, page: impl Template) -> Response {
-    match render(page) {
-        Ok(html) => (status, html).into_response(),
-        Err(e) => e.into_response(),
-    }
-}
-
-/// Notices shown after a redirect, by key; anything else in `?notice=` is ignored.
-pub(crate) fn notice(tr: &Tr, key: Option<&str>) -> Option<String> {
-    const NOTICES: [&str; 4] = [
-        "logged-out",
-        "office-created",
-        "calendar-saved",
-        "calendar-removed",
-    ];
-    key.filter(|k| NOTICES.contains(k)).map(|k| tr.t(k))
-}
 
 fn country_label(tr: &Tr, c: Country) -> String {
     tr.t(match c {
@@ -268,7 +162,7 @@ pub async fn login(
         providers: app.openid.buttons(),
         next: "/".into(),
     };
-    let from = crate::account_web::client_info(&ctx, &headers);
+    let from = crate::helpers::client_info(&ctx, &headers);
     match app
         .accounts
         .login(&form.username, &form.password, &from)
@@ -283,7 +177,7 @@ pub async fn login(
             let mut response = Redirect::to(next).into_response();
             response.headers_mut().append(
                 header::SET_COOKIE,
-                crate::account_web::session_cookie(&app, &done),
+                crate::helpers::session_cookie(&app, &done),
             );
             response
         }
@@ -507,11 +401,6 @@ pub struct PageQuery {
     page: Option<u32>,
 }
 
-pub(crate) fn short_time(t: time::OffsetDateTime) -> String {
-    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    t.format(&f).unwrap_or_default()
-}
-
 async fn ledger_page(
     app: &App,
     ctx: &Ctx,
@@ -648,4 +537,18 @@ pub async fn stylesheet() -> Response {
 
 pub async fn not_found() -> PageError {
     PageError::not_found()
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/" => get(home),
+    "/login" => get(login_form).post(login),
+    "/logout" => post(logout),
+    "/lang/{code}" => get(switch_language),
+    "/admin" => get(admin),
+    "/admin/offices" => post(create_office),
+    "/ledger" => get(ledger),
+    "/ledger/verify" => post(verify_ledger),
+    "/static/app.css" => get(stylesheet),
 }

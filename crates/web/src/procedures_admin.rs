@@ -14,12 +14,12 @@ use guichet_services::procedure::{
 use guichet_store::{Office, ProcedureRecord};
 
 use crate::App;
+use crate::chrome::{Chrome, render_with};
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
+use crate::helpers::service_message;
 use crate::i18n::Tr;
-use crate::one_stop::service_message;
-use crate::pages::{Chrome, render_with};
 
 pub struct ProcRow {
     pub code: String,
@@ -568,4 +568,11 @@ pub async fn save(
         .into_response()),
         Err(e) => fail(service_message(&tr, &e)).await,
     }
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/offices/{code}/procedures" => get(list).post(create),
+    "/offices/{code}/procedures/{pcode}" => get(edit).post(save),
 }

@@ -18,12 +18,12 @@ use guichet_services::records::{
 use guichet_store::{Office, RecordQuery, RecordRow};
 
 use crate::App;
+use crate::chrome::{Chrome, render_with};
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::form_data::FormData;
+use crate::helpers::{fmt_time, office_by_code, office_for, page_error, service_message};
 use crate::i18n::Tr;
-use crate::one_stop::{fmt_time, office_by_code, offices_where, page_error, service_message};
-use crate::pages::{Chrome, render_with};
 
 #[derive(serde::Deserialize, Default)]
 pub struct RecordsParams {
@@ -95,34 +95,6 @@ fn row(tr: &Tr, r: &RecordRow) -> Row {
         destroyed: r.state == "destroyed",
         due: r.due_on.map(|d| d.to_string()).unwrap_or_default(),
         file: r.original_ref.clone(),
-    }
-}
-
-/// The office named by `code`, which the visitor must be allowed to `action` in (401/403
-/// otherwise, 404 when there is no such office); with no code, the first office the visitor
-/// may `action` in. Also returns every such office (for the office picker).
-pub(crate) async fn office_for(
-    app: &App,
-    ctx: &Ctx,
-    code: &str,
-    action: impl Fn(guichet_core::OfficeId) -> Action,
-) -> Result<(Office, Vec<Office>), PageError> {
-    let offices = offices_where(app, ctx, &action).await?;
-    if !code.is_empty() {
-        if let Some(o) = offices.iter().find(|o| o.code == code) {
-            return Ok((o.clone(), offices));
-        }
-        // Another office than the visitor's: refuse, rather than show a different one.
-        let named = crate::one_stop::office_by_code(app, code).await?;
-        ctx.authorize(action(named.id))?;
-        return Err(PageError::not_found());
-    }
-    match offices.first().cloned() {
-        Some(o) => Ok((o, offices)),
-        None => {
-            ctx.authorize(action(guichet_core::OfficeId(uuid::Uuid::nil())))?;
-            Err(PageError::not_found())
-        }
     }
 }
 
@@ -1449,4 +1421,32 @@ pub async fn api_record(
     })?;
     let office = app.store.office(r.office_id).await?.ok_or_else(not_found)?;
     Ok(axum::Json(record_dto(&office.code, &r)))
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/records" => get(records),
+    "/records/register" => post(register),
+    "/records/r/{id}" => get(record),
+    "/records/r/{id}/content" => get(record_content),
+    "/records/r/{id}/hold" => post(place_hold),
+    "/records/holds/{id}/release" => post(release_hold),
+    "/records/plan" => get(plan),
+    "/records/plan/classes" => post(add_class),
+    "/records/plan/files" => post(open_file),
+    "/records/files/{id}/close" => post(close_file),
+    "/records/export" => post(export),
+    "/records/disposition" => get(disposition).post(propose),
+    "/records/disposition/{id}" => get(run),
+    "/records/disposition/{id}/decide" => post(decide),
+    "/records/disposition/{id}/execute" => post(execute),
+    "/records/fixity" => get(fixity).post(run_fixity),
+}
+
+route_table! {
+    /// Its JSON API routes, relative to `/api/v1`.
+    fn api_routes, API_ROUTES;
+    "/records" => get(api_records),
+    "/records/{id}" => get(api_record),
 }

@@ -13,10 +13,10 @@ use guichet_store::Office;
 use time::Date;
 
 use crate::App;
+use crate::chrome::{Chrome, render_with};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, PageError};
 use crate::i18n::Tr;
-use crate::pages::{Chrome, render_with};
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct StatsParams {
@@ -230,7 +230,7 @@ async fn page(
     let offices = if public {
         Vec::new()
     } else {
-        crate::one_stop::offices_where(app, ctx, |office| Action::WorkInOffice { office })
+        crate::helpers::offices_where(app, ctx, |office| Action::WorkInOffice { office })
             .await?
             .into_iter()
             .map(|o| (o.code, o.name))
@@ -283,7 +283,7 @@ pub async fn office_stats(
     ctx: Ctx,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, PageError> {
-    let (office, _) = crate::records_web::office_for(&app, &ctx, &p.office, |office| {
+    let (office, _) = crate::helpers::office_for(&app, &ctx, &p.office, |office| {
         Action::WorkInOffice { office }
     })
     .await?;
@@ -352,4 +352,17 @@ pub async fn api_stats(
         months,
         total,
     }))
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/stats" => get(office_stats),
+    "/transparency/{office}" => get(transparency),
+}
+
+route_table! {
+    /// Its JSON API routes, relative to `/api/v1`.
+    fn api_routes, API_ROUTES;
+    "/offices/{office}/stats" => get(api_stats),
 }

@@ -15,10 +15,11 @@ use time::Date;
 use utoipa::ToSchema;
 
 use crate::App;
-use crate::api::ApiJson;
+use crate::chrome::{Chrome, render_with};
 use crate::ctx::Ctx;
 use crate::error::{ApiError, PageError};
-use crate::pages::{Chrome, render_with};
+use crate::json::ApiJson;
+use crate::picker::Picker;
 
 fn today(app: &App) -> Date {
     app.clock.now().date()
@@ -764,83 +765,6 @@ pub struct PickPage {
     pub picker: Picker,
 }
 
-/// The address picker: works as cascading selects without JavaScript (each choice submits
-/// the form and the next select appears) and as a type-ahead with it (static/picker.js).
-pub struct Picker {
-    pub country: &'static str,
-    pub province: String,
-    pub provinces: Vec<(String, String)>,
-    pub communes: Vec<(String, String)>,
-    pub commune: String,
-    pub chosen: Option<String>,
-}
-
-impl Picker {
-    /// Options for a country on a date, with what is already chosen.
-    pub fn build(
-        reg: &Registry,
-        country: Country,
-        at: Date,
-        province: &str,
-        commune: &str,
-    ) -> Picker {
-        // Vietnam: provinces hold communes. France: régions are too big for one list, so the
-        // first list is the départements.
-        let tops = reg.roots(country, at).unwrap_or_default();
-        let tops: Vec<&Unit> = if country == Country::Fr {
-            let mut deps: Vec<&Unit> = tops
-                .iter()
-                .flat_map(|r| reg.children(&r.unit_ref, at).unwrap_or_default())
-                .filter(|d| d.level == Level::Department)
-                .collect();
-            deps.sort_by(|a, b| a.code().cmp(b.code()));
-            deps
-        } else {
-            tops
-        };
-        let provinces: Vec<(String, String)> = tops
-            .into_iter()
-            .map(|u| match country {
-                Country::Fr => (u.unit_ref.to_string(), format!("{} – {}", u.code(), u.name)),
-                Country::Vn => (u.unit_ref.to_string(), u.name.clone()),
-            })
-            .collect();
-        let province_ref = UnitRef::parse(province)
-            .ok()
-            .filter(|r| provinces.iter().any(|(p, _)| p == r.as_str()));
-        let communes: Vec<(String, String)> = province_ref
-            .as_ref()
-            .map(|p| {
-                let mut out = Vec::new();
-                for c in reg.children(p, at).unwrap_or_default() {
-                    // Communes déléguées and arrondissements sit under their commune.
-                    if c.level == Level::Commune {
-                        out.push((c.unit_ref.to_string(), c.name.clone()));
-                    }
-                }
-                out
-            })
-            .unwrap_or_default();
-        let chosen = communes
-            .iter()
-            .find(|(r, _)| r == commune)
-            .map(|(r, name)| {
-                let p = provinces.iter().find(|(pr, _)| {
-                    Some(pr.as_str()) == province_ref.as_ref().map(UnitRef::as_str)
-                });
-                format!("{name}, {} [{r}]", p.map(|(_, n)| n.as_str()).unwrap_or(""))
-            });
-        Picker {
-            country: country.code(),
-            province: province_ref.map(|r| r.to_string()).unwrap_or_default(),
-            provinces,
-            communes,
-            commune: commune.to_string(),
-            chosen,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, Default)]
 pub struct PickQuery {
     pub country: Option<String>,
@@ -911,4 +835,23 @@ mod tests {
             }
         }
     }
+}
+
+route_table! {
+    /// The pages this module serves.
+    fn routes, ROUTES;
+    "/static/picker.js" => get(picker_js),
+    "/units" => get(units_page),
+    "/units/convert" => get(convert_page),
+    "/units/pick" => get(pick_page),
+    "/units/{unit}" => get(unit_page),
+}
+
+route_table! {
+    /// Its JSON API routes, relative to `/api/v1`.
+    fn api_routes, API_ROUTES;
+    "/units" => get(list_units),
+    "/units/{unit}" => get(get_unit),
+    "/units/{unit}/lineage" => get(unit_lineage),
+    "/addresses/convert" => get(convert_address_get).post(convert_address),
 }
