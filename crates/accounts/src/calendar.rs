@@ -5,7 +5,7 @@ use guichet_core::{Clock, Entropy, IdGen};
 use guichet_ledger::Event;
 use guichet_rules::calendar::{OfficeCalendar, Override, OverrideKind};
 use guichet_rules::holidays::{self, Country as RulesCountry};
-use guichet_store::{Audit, CalendarOverride, Country, Office, Store};
+use guichet_store::{Audit, CalendarOverride, Country, IdentityStore, Office};
 use time::Date;
 use time::macros::format_description;
 
@@ -61,7 +61,7 @@ fn check_year(office: &Office, day: Date) -> Result<()> {
 
 /// Records (or replaces) the override of one day, ledgered in the office's stream.
 pub async fn set_override(
-    store: &dyn Store,
+    store: &dyn IdentityStore,
     clock: &dyn Clock,
     entropy: &dyn Entropy,
     actor: &str,
@@ -115,7 +115,7 @@ pub async fn set_override(
 
 /// Removes the override of one day.
 pub async fn remove_override(
-    store: &dyn Store,
+    store: &dyn IdentityStore,
     clock: &dyn Clock,
     actor: &str,
     office: &Office,
@@ -137,7 +137,7 @@ pub async fn remove_override(
 }
 
 /// The office's calendar: rules of its country plus its recorded overrides.
-pub async fn office_calendar(store: &dyn Store, office: &Office) -> Result<OfficeCalendar> {
+pub async fn office_calendar(store: &dyn IdentityStore, office: &Office) -> Result<OfficeCalendar> {
     let mut calendar = OfficeCalendar::new(rules_country(office.country), None);
     for o in store.calendar_overrides(office.id).await? {
         let kind = if o.working_day {
@@ -168,7 +168,11 @@ pub struct CalendarDay {
 }
 
 /// The days off by law and the recorded days of `year`, by date.
-pub async fn year_view(store: &dyn Store, office: &Office, year: i32) -> Result<Vec<CalendarDay>> {
+pub async fn year_view(
+    store: &dyn IdentityStore,
+    office: &Office,
+    year: i32,
+) -> Result<Vec<CalendarDay>> {
     let range = holidays::year_range(rules_country(office.country));
     if !(range.0..=range.1).contains(&year) {
         return Err(invalid(

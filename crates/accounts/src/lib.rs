@@ -23,7 +23,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use guichet_core::authz::{Grant, Principal};
 use guichet_core::{Clock, Entropy, IdGen, SessionId, UserId};
 use guichet_ledger::{Event, SYSTEM_STREAM};
-use guichet_store::{Audit, Session, SessionStage, Store, StoreError, User};
+use guichet_store::{Audit, IdentityStore, Session, SessionStage, StoreError, User};
 use sha2::{Digest, Sha256};
 use time::Duration;
 
@@ -88,7 +88,7 @@ pub struct LoggedIn {
 }
 
 pub struct Accounts {
-    store: Arc<dyn Store>,
+    store: Arc<dyn IdentityStore>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     limiter: LoginLimiter,
@@ -118,7 +118,7 @@ fn valid_username(u: &str) -> bool {
 
 impl Accounts {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<dyn IdentityStore>,
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
         session_ttl: Duration,

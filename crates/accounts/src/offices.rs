@@ -2,7 +2,7 @@
 
 use guichet_core::{Clock, Entropy, IdGen, OfficeId};
 use guichet_ledger::Event;
-use guichet_store::{Audit, Country, Office, Store};
+use guichet_store::{Audit, Country, IdentityStore, Office};
 
 use crate::{Result, invalid};
 
@@ -25,7 +25,7 @@ pub fn valid_office_code(code: &str) -> bool {
 }
 
 pub async fn create_office(
-    store: &dyn Store,
+    store: &dyn IdentityStore,
     clock: &dyn Clock,
     entropy: &dyn Entropy,
     actor: &str,

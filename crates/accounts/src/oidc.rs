@@ -17,7 +17,9 @@ use base64::Engine as _;
 use guichet_core::authz::{Grant, Role};
 use guichet_core::{Clock, Entropy, IdGen, UserId};
 use guichet_ledger::{Event, SYSTEM_STREAM};
-use guichet_store::{Audit, IdentityLink, PendingLogin, SessionStage, Store, TakenLogin, User};
+use guichet_store::{
+    Audit, IdentityLink, IdentityStore, PendingLogin, SessionStage, TakenLogin, User,
+};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJwsSigningAlgorithm,
 };
@@ -278,7 +280,7 @@ const METADATA_TTL: Duration = Duration::hours(1);
 
 pub struct OpenId {
     accounts: Arc<Accounts>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn IdentityStore>,
     clock: Arc<dyn Clock>,
     entropy: Arc<dyn Entropy>,
     http: reqwest::Client,
@@ -332,7 +334,7 @@ impl OpenId {
     /// provider is `PUBLIC_URL/auth/callback`.
     pub fn new(
         accounts: Arc<Accounts>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn IdentityStore>,
         clock: Arc<dyn Clock>,
         entropy: Arc<dyn Entropy>,
         public_url: &str,

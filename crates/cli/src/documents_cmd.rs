@@ -173,7 +173,7 @@ pub async fn export(
         format,
         columns,
     };
-    let store = rt.store.clone();
+    let store: std::sync::Arc<dyn guichet_store::OneStopStore> = rt.store.clone();
     let files = rt.files()?;
     let out = out.to_owned();
     let handle = tokio::runtime::Handle::current();

@@ -9,7 +9,8 @@ use guichet_core::{Clock, Country, DocumentId, Entropy, IdGen, Language, UserId}
 use guichet_documents::seal::{self, OfficeSigner, Statement, VerifyError};
 use guichet_documents::{DocumentKind, Renderer};
 use guichet_store::{
-    DocumentRecord, DossierEventRecord, DossierRecord, FileRecord, IssuedDocument, Office, Store,
+    DocumentRecord, DossierEventRecord, DossierRecord, FileRecord, IssuedDocument, Office,
+    OneStopStore,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -87,7 +88,7 @@ impl Issuer {
     /// (`result.{procedure code}`) first; then the office's own; then the built-in one.
     pub async fn template(
         &self,
-        store: &dyn Store,
+        store: &dyn OneStopStore,
         office: &Office,
         kind: DocumentKind,
         procedure_code: Option<&str>,
@@ -110,7 +111,7 @@ impl Issuer {
     /// (with the dossier change that caused it, in one transaction).
     pub async fn issue(
         &self,
-        store: &dyn Store,
+        store: &dyn OneStopStore,
         clock: &dyn Clock,
         entropy: &dyn Entropy,
         kind: DocumentKind,
@@ -223,7 +224,7 @@ pub enum Verdict {
 }
 
 /// Checks the QR code's signature (`s`) for document `id`.
-pub async fn verify_by_id(store: &dyn Store, id: DocumentId, s: &str) -> Result<Verdict> {
+pub async fn verify_by_id(store: &dyn OneStopStore, id: DocumentId, s: &str) -> Result<Verdict> {
     let Some(doc) = store.document(id).await? else {
         return Ok(Verdict::Forged("no document has this id".into()));
     };
@@ -246,7 +247,7 @@ pub async fn verify_by_id(store: &dyn Store, id: DocumentId, s: &str) -> Result<
 
 /// Checks a PDF presented back: its seal, its signature by the key the store recorded for the
 /// document, and that the document was issued and is not revoked.
-pub async fn verify_file(store: &dyn Store, bytes: &[u8]) -> Result<Verdict> {
+pub async fn verify_file(store: &dyn OneStopStore, bytes: &[u8]) -> Result<Verdict> {
     let (_, seal) = match seal::read_seal(bytes) {
         Ok(x) => x,
         Err(e) => return Ok(Verdict::Forged(e.to_string())),

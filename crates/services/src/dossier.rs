@@ -8,7 +8,7 @@ use guichet_ledger::Event;
 use guichet_rules::calendar::{DeadlineClock, OfficeCalendar};
 use guichet_store::{
     Audit, CodeRequest, DossierEventRecord, DossierRecord, DossierWrite, MessageRecord, Office,
-    OutboxRecord, ProcedureRecord, Store, StoreError, User,
+    OneStopStore, OutboxRecord, ProcedureRecord, StoreError, User,
 };
 use guichet_units::Registry;
 use serde_json::{Map, Value};
@@ -234,7 +234,7 @@ pub struct StepInput {
 
 /// The one-stop desk: every operation on dossiers.
 pub struct Desk<'a> {
-    pub store: &'a dyn Store,
+    pub store: &'a dyn OneStopStore,
     pub clock: &'a dyn Clock,
     pub entropy: &'a dyn Entropy,
     pub units: &'a Registry,

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use guichet_core::{Clock, Entropy, ExportId, IdGen, UserId};
 use guichet_ledger::Event;
 use guichet_store::{
-    Audit, DossierQuery, DossierRecord, ExportJobRecord, Office, ProcedureRecord, Store,
+    Audit, DossierQuery, DossierRecord, ExportJobRecord, Office, OneStopStore, ProcedureRecord,
 };
 use serde_json::Value;
 use tokio::runtime::Handle;
@@ -353,7 +353,7 @@ pub struct ExportSpec {
 /// it on a blocking thread (it reads the store through `handle`).
 pub fn write_export(
     handle: &Handle,
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn OneStopStore>,
     files: &Files,
     spec: &ExportSpec,
     out: &Path,
@@ -468,7 +468,7 @@ pub fn check_columns(requested: &[String], available: &[String]) -> Result<Vec<S
 /// Records an export job and runs it in the background; returns the job as first recorded.
 #[allow(clippy::too_many_arguments)]
 pub async fn start_job(
-    store: Arc<dyn Store>,
+    store: Arc<dyn OneStopStore>,
     files: Files,
     clock: Arc<dyn Clock>,
     entropy: &dyn Entropy,
@@ -518,7 +518,7 @@ pub async fn start_job(
 
 /// Runs a recorded job to its end, saving progress; a failure is recorded on the job.
 pub async fn run_job(
-    store: Arc<dyn Store>,
+    store: Arc<dyn OneStopStore>,
     files: Files,
     clock: Arc<dyn Clock>,
     mut job: ExportJobRecord,
@@ -542,7 +542,7 @@ pub async fn run_job(
 }
 
 async fn run_job_inner(
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn OneStopStore>,
     files: &Files,
     job: &mut ExportJobRecord,
     spec: &ExportSpec,

@@ -246,7 +246,7 @@ impl Files {
     #[allow(clippy::too_many_arguments)]
     pub async fn upload(
         &self,
-        store: &dyn guichet_store::Store,
+        store: &dyn guichet_store::OneStopStore,
         clock: &dyn guichet_core::Clock,
         entropy: &dyn guichet_core::Entropy,
         actor: &str,

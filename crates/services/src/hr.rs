@@ -13,8 +13,8 @@ use guichet_ledger::Event;
 use guichet_pay::{ParamName, Parameters, Payslip};
 use guichet_rules::ids::{self, Kind};
 use guichet_store::{
-    Audit, EXCLUSIVE_TERMS, Office, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow,
-    PositionRow, StaffRow, StaffWrite, Store, TermRow, in_effect,
+    Audit, EXCLUSIVE_TERMS, HrStore, Office, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow,
+    PositionRow, StaffRow, StaffWrite, TermRow, in_effect,
 };
 use serde_json::{Value, json};
 use time::Date;
@@ -298,7 +298,7 @@ pub struct Simulation {
 }
 
 pub struct Hr<'a> {
-    pub store: &'a dyn Store,
+    pub store: &'a dyn HrStore,
     pub clock: &'a dyn Clock,
     pub entropy: &'a dyn Entropy,
 }

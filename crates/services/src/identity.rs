@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use guichet_core::UserId;
-use guichet_store::Store;
+use guichet_store::IdentityStore;
 use serde_json::{Map, Value};
 
 use crate::form::FormSchema;
@@ -20,7 +20,7 @@ pub struct Verified {
 /// The prefilled fields of `form` that `user`'s linked identities vouch for, by field key.
 /// The first identity linked wins when two vouch for the same attribute.
 pub async fn verified_fields(
-    store: &dyn Store,
+    store: &dyn IdentityStore,
     user: UserId,
     form: &FormSchema,
 ) -> Result<BTreeMap<String, Verified>, guichet_store::StoreError> {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use guichet_core::{Clock, Language};
-use guichet_store::{OutboxRecord, Store};
+use guichet_store::{OneStopStore, OutboxRecord};
 use hmac::{KeyInit, Mac};
 use lettre::message::Mailbox;
 use lettre::{AsyncTransport, Message};
@@ -80,7 +80,7 @@ pub enum MailTransport {
 }
 
 pub struct Sender<'a> {
-    pub store: &'a dyn Store,
+    pub store: &'a dyn OneStopStore,
     pub clock: &'a dyn Clock,
     pub mail: MailTransport,
     pub from: String,

@@ -3,7 +3,7 @@
 
 use guichet_core::{Clock, Entropy, IdGen, Language, OfficeId, ProcedureId};
 use guichet_ledger::Event;
-use guichet_store::{Audit, Office, ProcedureRecord, ProcedureVersionRecord, Store};
+use guichet_store::{Audit, Office, OneStopStore, ProcedureRecord, ProcedureVersionRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::form::{FormSchema, Text};
@@ -201,7 +201,7 @@ pub struct VersionCache {
 impl VersionCache {
     pub async fn body(
         &self,
-        store: &dyn Store,
+        store: &dyn OneStopStore,
         procedure: ProcedureId,
         version: i64,
     ) -> Result<Option<std::sync::Arc<ProcedureBody>>> {
@@ -233,7 +233,7 @@ pub fn body_of(record: &ProcedureVersionRecord) -> Result<ProcedureBody> {
 }
 
 pub struct Services<'a> {
-    pub store: &'a dyn Store,
+    pub store: &'a dyn OneStopStore,
     pub clock: &'a dyn Clock,
     pub entropy: &'a dyn Entropy,
 }
@@ -419,7 +419,7 @@ pub struct CatalogueQuery {
 
 /// The published procedures of every office. Catalogues hold hundreds of procedures, not
 /// millions, so they are read whole and filtered in memory.
-pub async fn catalogue(store: &dyn Store) -> Result<Vec<Entry>> {
+pub async fn catalogue(store: &dyn OneStopStore) -> Result<Vec<Entry>> {
     let offices = store.list_offices().await?;
     let mut out = Vec::new();
     for p in store.list_procedures(None).await? {

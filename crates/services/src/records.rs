@@ -25,7 +25,7 @@ use guichet_records::retention::{self, FinalAction, Trigger};
 use guichet_records::search::{IndexedRecord, SearchIndex};
 use guichet_store::{
     ArchiveFileRecord, Audit, CaptureSource, ClassRecord, DispositionRecord, FixityRunRecord,
-    HoldRecord, NumberRequest, Office, RecordQuery, RecordRow, RecordWrite, Store,
+    HoldRecord, NumberRequest, Office, RecordQuery, RecordRow, RecordWrite, RecordsStore,
 };
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
@@ -299,7 +299,7 @@ pub struct Upload {
 
 /// Everything records work needs.
 pub struct Records<'a> {
-    pub store: &'a dyn Store,
+    pub store: &'a dyn RecordsStore,
     pub clock: &'a dyn Clock,
     pub entropy: &'a dyn Entropy,
     pub archive: &'a ArchiveStorage,

@@ -5,7 +5,7 @@
 use guichet_core::{Clock, Country, OfficeId, ProcedureId};
 use guichet_ledger::Event;
 use guichet_rules::calendar::OfficeCalendar;
-use guichet_store::{Audit, DossierRecord, Office, RatingRecord, StatRow, Store};
+use guichet_store::{Audit, DossierRecord, Office, OneStopStore, RatingRecord, StatRow};
 use time::{Date, Month};
 
 use crate::dossier::local_time;
@@ -199,7 +199,7 @@ pub fn by_procedure(
 
 /// Rows of one office (and procedure, if given) for a period.
 pub async fn rows(
-    store: &dyn Store,
+    store: &dyn OneStopStore,
     office: OfficeId,
     procedure: Option<ProcedureId>,
     from: Date,
@@ -227,7 +227,7 @@ pub fn parse_month(s: &str) -> Option<Date> {
 
 /// The applicant rates the service (1–5 and a comment) once the result is handed over; once.
 pub async fn rate(
-    store: &dyn Store,
+    store: &dyn OneStopStore,
     clock: &dyn Clock,
     office: &Office,
     d: &DossierRecord,

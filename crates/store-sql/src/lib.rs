@@ -9,12 +9,15 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod hr;
+mod identity;
 mod one_stop;
+mod outbox;
 mod postgres;
 mod records;
 mod shared;
 mod sqlite;
 pub mod testing;
+mod units;
 
 use std::sync::Arc;
 

@@ -238,3 +238,551 @@ macro_rules! records_helpers {
     };
 }
 pub(crate) use records_helpers;
+
+/// The `RecordsStore` implementation, written once for both backends; expanded by `sql_store!`.
+macro_rules! records_sql {
+    ($Store:ty, $Db:ty, $backend:expr) => {
+        #[async_trait::async_trait]
+        impl guichet_store::RecordsStore for $Store {
+            async fn put_record_class(&self, c: &guichet_store::ClassRecord, audit: &Audit) -> Result<()> {
+                let (c, audit, entropy) = (c.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO record_classes (id, office_id, code, title, retention_years, final_action, trigger_event, legal_reference, captures_dossiers, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                         ON CONFLICT (id) DO UPDATE SET code = $3, title = $4, retention_years = $5, final_action = $6, trigger_event = $7, legal_reference = $8, captures_dossiers = $9",
+                    )
+                    .bind(c.id.as_uuid())
+                    .bind(c.office_id.as_uuid())
+                    .bind(&c.code)
+                    .bind(&c.title)
+                    .bind(c.retention_years)
+                    .bind(&c.final_action)
+                    .bind(&c.trigger)
+                    .bind(&c.legal_reference)
+                    .bind(c.captures_dossiers)
+                    .bind(c.created_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| conflict(e, &format!("file plan class {}", c.code)))?;
+                    if c.captures_dossiers {
+                        // One class receives the office's dossiers.
+                        sqlx::query("UPDATE record_classes SET captures_dossiers = $1 WHERE office_id = $2 AND id <> $3")
+                            .bind(false)
+                            .bind(c.office_id.as_uuid())
+                            .bind(c.id.as_uuid())
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn record_classes(&self, office: OfficeId) -> Result<Vec<guichet_store::ClassRecord>> {
+                let rows = sqlx::query("SELECT * FROM record_classes WHERE office_id = $1 ORDER BY code")
+                    .bind(office.as_uuid())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(class_from_row).collect()
+            }
+
+            async fn open_archive_file(
+                &self,
+                f: &guichet_store::ArchiveFileRecord,
+                number: &guichet_store::NumberRequest,
+                audit: &Audit,
+            ) -> Result<guichet_store::ArchiveFileRecord> {
+                let (f, number, audit, entropy) = (f.clone(), number.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let mut f = f.clone();
+                    // An empty counter keeps the reference as given (imports).
+                    if !number.counter.is_empty() {
+                        let n = next_number(&mut *conn, f.office_id, &number.counter, number.year).await?;
+                        f.reference = format!("{}{n:02}", f.reference);
+                    }
+                    sqlx::query(
+                        "INSERT INTO archive_files (id, office_id, class_id, reference, title, dossier_id, opened_on, closed_on, due_on, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(f.id.as_uuid())
+                    .bind(f.office_id.as_uuid())
+                    .bind(f.class_id.as_uuid())
+                    .bind(&f.reference)
+                    .bind(&f.title)
+                    .bind(f.dossier_id.map(|d| d.as_uuid()))
+                    .bind($crate::shared::iso_day(f.opened_on))
+                    .bind(f.closed_on.map($crate::shared::iso_day))
+                    .bind(f.due_on.map($crate::shared::iso_day))
+                    .bind(f.created_at)
+                    .bind(f.created_by.map(|u| u.as_uuid()))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| conflict(e, &format!("archival file {} (or one for this dossier)", f.reference)))?;
+                    let mut audit = audit.clone();
+                    for ev in &mut audit.events {
+                        if let Some(obj) = ev.payload.as_object_mut() {
+                            obj.insert("reference".into(), serde_json::Value::String(f.reference.clone()));
+                        }
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(f)
+                })
+            }
+
+            async fn close_archive_file(
+                &self,
+                id: guichet_core::ArchiveFileId,
+                closed_on: time::Date,
+                due_on: Option<time::Date>,
+                records_due: bool,
+                audit: &Audit,
+            ) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let due = due_on.map($crate::shared::iso_day);
+                    let changed = sqlx::query("UPDATE archive_files SET closed_on = $1, due_on = $2 WHERE id = $3 AND closed_on IS NULL")
+                        .bind($crate::shared::iso_day(closed_on))
+                        .bind(&due)
+                        .bind(id.as_uuid())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?
+                        .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::Stale(format!("archival file {id}")));
+                    }
+                    if records_due {
+                        sqlx::query("UPDATE records SET due_on = $1 WHERE file_id = $2 AND state = 'active'")
+                            .bind(&due)
+                            .bind(id.as_uuid())
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn archive_file(&self, id: guichet_core::ArchiveFileId) -> Result<Option<guichet_store::ArchiveFileRecord>> {
+                let row = sqlx::query("SELECT * FROM archive_files WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(archive_file_from_row).transpose()
+            }
+
+            async fn archive_file_for_dossier(&self, dossier: DossierId) -> Result<Option<guichet_store::ArchiveFileRecord>> {
+                let row = sqlx::query("SELECT * FROM archive_files WHERE dossier_id = $1")
+                    .bind(dossier.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(archive_file_from_row).transpose()
+            }
+
+            async fn open_files_of_dossiers_in(&self, states: &[&str], limit: u32) -> Result<Vec<(guichet_store::ArchiveFileRecord, OffsetDateTime)>> {
+                if states.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut b = sqlx::QueryBuilder::<$Db>::new(
+                    "SELECT f.*, d.updated_at AS dossier_updated_at FROM archive_files f JOIN dossiers d ON d.id = f.dossier_id \
+                     WHERE f.closed_on IS NULL AND d.state IN (",
+                );
+                let mut sep = b.separated(", ");
+                for s in states {
+                    sep.push_bind((*s).to_owned());
+                }
+                b.push(") ORDER BY f.id LIMIT ").push_bind(i64::from(limit.clamp(1, 10_000)));
+                let rows = b.build().fetch_all(self.reader()).await.map_err(map_err)?;
+                rows.iter()
+                    .map(|r| Ok((archive_file_from_row(r)?, r.try_get("dossier_updated_at").map_err(map_err)?)))
+                    .collect()
+            }
+
+            async fn archive_files(&self, office: OfficeId, limit: u32) -> Result<Vec<guichet_store::ArchiveFileRecord>> {
+                let rows = sqlx::query("SELECT * FROM archive_files WHERE office_id = $1 ORDER BY id DESC LIMIT $2")
+                    .bind(office.as_uuid())
+                    .bind(i64::from(limit.clamp(1, 10_000)))
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(archive_file_from_row).collect()
+            }
+
+            async fn add_records(&self, writes: Vec<guichet_store::RecordWrite>, audit: &Audit) -> Result<Vec<guichet_store::RecordRow>> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let mut stored = Vec::with_capacity(writes.len());
+                    let mut numbers = serde_json::Map::new();
+                    for w in &writes {
+                        let mut r = w.record.clone();
+                        if let Some(req) = &w.number {
+                            let n = next_number(&mut *conn, r.office_id, &req.counter, req.year).await?;
+                            r.number = Some(n);
+                            r.year = Some(req.year);
+                            numbers.insert(r.id.to_string(), serde_json::Value::from(n));
+                        }
+                        if insert_record(&mut *conn, &r).await? {
+                            stored.push(r);
+                        }
+                    }
+                    if stored.is_empty() {
+                        return Ok(stored);
+                    }
+                    // Numbers are given here; the events name them.
+                    let mut audit = audit.clone();
+                    for ev in &mut audit.events {
+                        if let Some(obj) = ev.payload.as_object_mut()
+                            && !numbers.is_empty()
+                        {
+                            obj.insert("numbers".into(), serde_json::Value::Object(numbers.clone()));
+                        }
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(stored)
+                })
+            }
+
+            async fn record_row(&self, id: guichet_core::RecordId) -> Result<Option<guichet_store::RecordRow>> {
+                let row = sqlx::query("SELECT * FROM records WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(record_from_row).transpose()
+            }
+
+            async fn records(&self, q: &guichet_store::RecordQuery) -> Result<Vec<guichet_store::RecordRow>> {
+                let mut b = sqlx::QueryBuilder::<$Db>::new("SELECT * FROM records WHERE 1 = 1");
+                if let Some(o) = q.office {
+                    b.push(" AND office_id = ").push_bind(o.as_uuid());
+                }
+                if let Some(r) = &q.register {
+                    b.push(" AND register = ").push_bind(r.clone());
+                }
+                if let Some(y) = q.year {
+                    b.push(" AND year = ").push_bind(y);
+                }
+                if let Some(f) = q.file {
+                    b.push(" AND file_id = ").push_bind(f.as_uuid());
+                }
+                if let Some(d) = q.dossier {
+                    b.push(" AND dossier_id = ").push_bind(d.as_uuid());
+                }
+                if !q.ids.is_empty() {
+                    b.push(" AND id IN (");
+                    let mut sep = b.separated(", ");
+                    for id in &q.ids {
+                        sep.push_bind(id.as_uuid());
+                    }
+                    b.push(")");
+                }
+                if q.active_only {
+                    b.push(" AND state = 'active'");
+                }
+                if let Some(d) = q.due_by {
+                    b.push(" AND due_on IS NOT NULL AND due_on <= ").push_bind($crate::shared::iso_day(d));
+                }
+                if q.not_warned {
+                    b.push(" AND warned_at IS NULL");
+                }
+                if let Some(a) = q.after {
+                    b.push(if q.newest_first { " AND id < " } else { " AND id > " }).push_bind(a.as_uuid());
+                }
+                b.push(if q.newest_first { " ORDER BY id DESC" } else { " ORDER BY id" });
+                b.push(" LIMIT ").push_bind(i64::from(q.limit.clamp(1, 100_000)));
+                let rows = b.build().fetch_all(self.reader()).await.map_err(map_err)?;
+                rows.iter().map(record_from_row).collect()
+            }
+
+            async fn count_records(&self, office: Option<OfficeId>) -> Result<i64> {
+                let mut b = sqlx::QueryBuilder::<$Db>::new("SELECT COUNT(*) AS n FROM records");
+                if let Some(o) = office {
+                    b.push(" WHERE office_id = ").push_bind(o.as_uuid());
+                }
+                let row = b.build().fetch_one(self.reader()).await.map_err(map_err)?;
+                row.try_get("n").map_err(map_err)
+            }
+
+            async fn uncaptured(&self, limit: u32) -> Result<Vec<guichet_store::CaptureSource>> {
+                let limit = i64::from(limit.clamp(1, 10_000));
+                let files = sqlx::query(
+                    "SELECT f.id, d.office_id, f.dossier_id, d.code AS dossier_code, d.procedure_id, f.created_at AS at, \
+                     f.uploaded_by AS author_id, NULL AS author_name, f.name, f.content_type, f.size, f.sha256, f.storage_key, \
+                     doc.kind AS document_kind, doc.lang AS document_lang, NULL AS body, NULL AS internal, NULL AS from_applicant \
+                     FROM files f JOIN dossiers d ON d.id = f.dossier_id \
+                     LEFT JOIN documents doc ON doc.file_id = f.id \
+                     WHERE d.code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records r WHERE r.source = 'file' AND r.source_id = f.id) \
+                     ORDER BY f.id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let messages = sqlx::query(
+                    "SELECT m.id, d.office_id, m.dossier_id, d.code AS dossier_code, d.procedure_id, m.at, \
+                     m.author_id, m.author_name, NULL AS name, NULL AS content_type, NULL AS size, NULL AS sha256, NULL AS storage_key, \
+                     NULL AS document_kind, NULL AS document_lang, m.body, m.internal, m.from_applicant \
+                     FROM dossier_messages m JOIN dossiers d ON d.id = m.dossier_id \
+                     WHERE d.code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM records r WHERE r.source = 'message' AND r.source_id = m.id) \
+                     ORDER BY m.id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let mut out = Vec::with_capacity(files.len() + messages.len());
+                for r in &files {
+                    out.push(capture_from_row(r, "file")?);
+                }
+                for r in &messages {
+                    out.push(capture_from_row(r, "message")?);
+                }
+                Ok(out)
+            }
+
+            async fn mark_records_warned(&self, ids: &[guichet_core::RecordId], at: OffsetDateTime, audit: &Audit) -> Result<()> {
+                let (ids, audit, entropy) = (ids.to_vec(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    for id in &ids {
+                        sqlx::query("UPDATE records SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL")
+                            .bind(at)
+                            .bind(id.as_uuid())
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn put_hold(&self, h: &guichet_store::HoldRecord, audit: &Audit) -> Result<()> {
+                let (h, audit, entropy) = (h.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO record_holds (id, office_id, reason, legal_reference, record_id, file_id, placed_at, placed_by, released_at, released_by, release_reason) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    )
+                    .bind(h.id.as_uuid())
+                    .bind(h.office_id.as_uuid())
+                    .bind(&h.reason)
+                    .bind(&h.legal_reference)
+                    .bind(h.record_id.map(|r| r.as_uuid()))
+                    .bind(h.file_id.map(|f| f.as_uuid()))
+                    .bind(h.placed_at)
+                    .bind(h.placed_by.map(|u| u.as_uuid()))
+                    .bind(h.released_at)
+                    .bind(h.released_by.map(|u| u.as_uuid()))
+                    .bind(&h.release_reason)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| conflict(e, "hold"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn release_hold(&self, id: guichet_core::HoldId, at: OffsetDateTime, by: Option<UserId>, reason: &str, audit: &Audit) -> Result<()> {
+                let (reason, audit, entropy) = (reason.to_owned(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let changed = sqlx::query(
+                        "UPDATE record_holds SET released_at = $1, released_by = $2, release_reason = $3 WHERE id = $4 AND released_at IS NULL",
+                    )
+                    .bind(at)
+                    .bind(by.map(|u| u.as_uuid()))
+                    .bind(&reason)
+                    .bind(id.as_uuid())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::Stale(format!("hold {id}")));
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn holds(&self, office: OfficeId) -> Result<Vec<guichet_store::HoldRecord>> {
+                let rows = sqlx::query("SELECT * FROM record_holds WHERE office_id = $1 ORDER BY id DESC")
+                    .bind(office.as_uuid())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(hold_from_row).collect()
+            }
+
+            async fn put_disposition(&self, d: &guichet_store::DispositionRecord, expected_state: Option<&str>, audit: &Audit) -> Result<()> {
+                let (d, expected, audit, entropy) = (d.clone(), expected_state.map(str::to_owned), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    match &expected {
+                        None => {
+                            sqlx::query(
+                                "INSERT INTO dispositions (id, office_id, as_of, state, created_at, created_by, decided_at, decided_by, executed_at, items, note, certificate_id) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                            )
+                            .bind(d.id.as_uuid())
+                            .bind(d.office_id.as_uuid())
+                            .bind($crate::shared::iso_day(d.as_of))
+                            .bind(&d.state)
+                            .bind(d.created_at)
+                            .bind(d.created_by.map(|u| u.as_uuid()))
+                            .bind(d.decided_at)
+                            .bind(d.decided_by.map(|u| u.as_uuid()))
+                            .bind(d.executed_at)
+                            .bind(d.items.to_string())
+                            .bind(&d.note)
+                            .bind(d.certificate_id.map(|c| c.as_uuid()))
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(|e| conflict(e, "disposition"))?;
+                        }
+                        Some(state) => {
+                            let changed = sqlx::query(
+                                "UPDATE dispositions SET state = $1, decided_at = $2, decided_by = $3, executed_at = $4, items = $5, note = $6, certificate_id = $7 \
+                                 WHERE id = $8 AND state = $9",
+                            )
+                            .bind(&d.state)
+                            .bind(d.decided_at)
+                            .bind(d.decided_by.map(|u| u.as_uuid()))
+                            .bind(d.executed_at)
+                            .bind(d.items.to_string())
+                            .bind(&d.note)
+                            .bind(d.certificate_id.map(|c| c.as_uuid()))
+                            .bind(d.id.as_uuid())
+                            .bind(state)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?
+                            .rows_affected();
+                            if changed == 0 {
+                                return Err(StoreError::Stale(format!("disposition {}", d.id)));
+                            }
+                        }
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn disposition(&self, id: guichet_core::DispositionId) -> Result<Option<guichet_store::DispositionRecord>> {
+                let row = sqlx::query("SELECT * FROM dispositions WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(disposition_from_row).transpose()
+            }
+
+            async fn dispositions(&self, office: OfficeId) -> Result<Vec<guichet_store::DispositionRecord>> {
+                let rows = sqlx::query("SELECT * FROM dispositions WHERE office_id = $1 ORDER BY id DESC")
+                    .bind(office.as_uuid())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(disposition_from_row).collect()
+            }
+
+            async fn destroy_records(
+                &self,
+                disposition: guichet_core::DispositionId,
+                ids: &[guichet_core::RecordId],
+                at: OffsetDateTime,
+                audit: &Audit,
+            ) -> Result<guichet_store::Destruction> {
+                let (ids, audit, entropy) = (ids.to_vec(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let mut out = guichet_store::Destruction::default();
+                    for id in &ids {
+                        let row = sqlx::query("SELECT * FROM records WHERE id = $1 AND state = 'active'")
+                            .bind(id.as_uuid())
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                        let Some(row) = row else { continue };
+                        let record = record_from_row(&row)?;
+                        // The hold check runs in the destroying transaction: a hold placed a
+                        // moment earlier wins.
+                        let held = sqlx::query(
+                            "SELECT id FROM record_holds WHERE released_at IS NULL AND (record_id = $1 OR (file_id IS NOT NULL AND file_id = $2) \
+                             OR (record_id IS NOT NULL AND record_id = $3))",
+                        )
+                        .bind(record.id.as_uuid())
+                        .bind(record.file_id.map(|f| f.as_uuid()))
+                        .bind(record.parent_id.map(|p| p.as_uuid()))
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                        if held.is_some() {
+                            out.held.push(record.id);
+                            continue;
+                        }
+                        sqlx::query(
+                            "UPDATE records SET state = 'destroyed', destroyed_at = $1, disposition_id = $2, storage_key = NULL, text = '' WHERE id = $3",
+                        )
+                        .bind(at)
+                        .bind(disposition.as_uuid())
+                        .bind(record.id.as_uuid())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                        out.destroyed.push(record);
+                    }
+                    let mut audit = audit.clone();
+                    for ev in &mut audit.events {
+                        if let Some(obj) = ev.payload.as_object_mut() {
+                            obj.insert(
+                                "destroyed".into(),
+                                out.destroyed.iter().map(|r| serde_json::json!({"id": r.id.to_string(), "sha256": r.sha256})).collect(),
+                            );
+                            obj.insert("held".into(), out.held.iter().map(|r| serde_json::Value::String(r.to_string())).collect());
+                        }
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(out)
+                })
+            }
+
+            async fn add_fixity_run(&self, run: &guichet_store::FixityRunRecord, audit: &Audit) -> Result<()> {
+                let (run, audit, entropy) = (run.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO fixity_runs (id, started_at, finished_at, objects, copies_checked, ok, repaired, failed, report) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(run.id)
+                    .bind(run.started_at)
+                    .bind(run.finished_at)
+                    .bind(run.objects)
+                    .bind(run.copies_checked)
+                    .bind(run.ok)
+                    .bind(run.repaired)
+                    .bind(run.failed)
+                    .bind(run.report.to_string())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn fixity_runs(&self, limit: u32) -> Result<Vec<guichet_store::FixityRunRecord>> {
+                let rows = sqlx::query("SELECT * FROM fixity_runs ORDER BY id DESC LIMIT $1")
+                    .bind(i64::from(limit.clamp(1, 1000)))
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(fixity_from_row).collect()
+            }
+        }
+    };
+}
+pub(crate) use records_sql;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use guichet_core::OsEntropy;
-use guichet_store::{Result, Store};
+use guichet_store::{PlatformStore, Result, Store};
 
 use crate::PostgresStore;
 

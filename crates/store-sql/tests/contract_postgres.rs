@@ -17,9 +17,9 @@ async fn lean_ledger_reader_matches_generic_decoding() {
     )
     .await
     .unwrap();
-    guichet_store::Store::migrate(&store).await.unwrap();
+    guichet_store::PlatformStore::migrate(&store).await.unwrap();
     guichet_store::contract::fill(&store).await;
-    let lean = guichet_store::Store::ledger_entries(&store, "system", 0, 100)
+    let lean = guichet_store::PlatformStore::ledger_entries(&store, "system", 0, 100)
         .await
         .unwrap();
     assert_eq!(lean.len(), 12);
@@ -28,13 +28,13 @@ async fn lean_ledger_reader_matches_generic_decoding() {
         store.read_ledger_generic("system", 0, 100).await.unwrap()
     );
     assert_eq!(
-        guichet_store::Store::ledger_entries(&store, "system", 1, 1)
+        guichet_store::PlatformStore::ledger_entries(&store, "system", 1, 1)
             .await
             .unwrap(),
         lean[1..2].to_vec()
     );
     assert!(
-        guichet_store::Store::ledger_entries(&store, "it's; DROP TABLE x", 0, 10)
+        guichet_store::PlatformStore::ledger_entries(&store, "it's; DROP TABLE x", 0, 10)
             .await
             .unwrap()
             .is_empty(),

@@ -16,9 +16,9 @@ async fn lean_ledger_reader_matches_generic_decoding() {
     )
     .await
     .unwrap();
-    guichet_store::Store::migrate(&store).await.unwrap();
+    guichet_store::PlatformStore::migrate(&store).await.unwrap();
     guichet_store::contract::fill(&store).await;
-    let lean = guichet_store::Store::ledger_entries(&store, "system", 0, 100)
+    let lean = guichet_store::PlatformStore::ledger_entries(&store, "system", 0, 100)
         .await
         .unwrap();
     assert_eq!(lean.len(), 12);
@@ -27,7 +27,7 @@ async fn lean_ledger_reader_matches_generic_decoding() {
         store.read_ledger_generic("system", 0, 100).await.unwrap()
     );
     assert_eq!(
-        guichet_store::Store::ledger_entries(&store, "system", 1, 1)
+        guichet_store::PlatformStore::ledger_entries(&store, "system", 1, 1)
             .await
             .unwrap(),
         lean[1..2].to_vec()
@@ -49,10 +49,15 @@ async fn lean_dossier_reader_matches_generic_decoding() {
         .await
         .unwrap(),
     );
-    guichet_store::Store::migrate(&*store).await.unwrap();
+    guichet_store::PlatformStore::migrate(&*store)
+        .await
+        .unwrap();
     guichet_store::contract::documents_ratings_stats_and_exports(store.clone()).await;
-    let office = guichet_store::Store::list_offices(&*store).await.unwrap()[0].id;
-    let lean = guichet_store::Store::dossiers_page(&*store, office, None, None, 100)
+    let office = guichet_store::IdentityStore::list_offices(&*store)
+        .await
+        .unwrap()[0]
+        .id;
+    let lean = guichet_store::OneStopStore::dossiers_page(&*store, office, None, None, 100)
         .await
         .unwrap();
     assert_eq!(lean.len(), 5);
@@ -69,7 +74,7 @@ async fn lean_dossier_reader_matches_generic_decoding() {
     );
     let after = Some(lean[1].id);
     assert_eq!(
-        guichet_store::Store::dossiers_page(&*store, office, None, after, 2)
+        guichet_store::OneStopStore::dossiers_page(&*store, office, None, after, 2)
             .await
             .unwrap(),
         lean[2..4].to_vec()

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::{Backend, Result, Store, StoreError, TABLES};
+use crate::{Backend, PlatformStore, Result, StoreError, TABLES};
 
 pub const FORMAT: &str = "guichet-backup";
 pub const FORMAT_VERSION: u32 = 1;
@@ -46,7 +46,7 @@ fn backup_err(msg: impl Into<String>) -> StoreError {
 
 /// Writes a backup of every table to `out`. Returns the manifest written.
 pub async fn write_backup(
-    store: &dyn Store,
+    store: &dyn PlatformStore,
     out: impl Write,
     created_at: OffsetDateTime,
     ledger_public_keys: Vec<String>,
@@ -192,7 +192,7 @@ pub fn read_backup(input: impl Read) -> Result<CheckedBackup> {
 }
 
 /// Restores a checked archive into `store` (migrated, empty). Returns rows written.
-pub async fn restore(store: &dyn Store, backup: &CheckedBackup) -> Result<u64> {
+pub async fn restore(store: &dyn PlatformStore, backup: &CheckedBackup) -> Result<u64> {
     let target_version = store.schema_version().await?;
     if backup.manifest.schema_version != target_version {
         return Err(backup_err(format!(

@@ -18,6 +18,8 @@ pub use crate::contract_identity::{
     identity_links_are_unique_and_atomic, pending_logins_are_taken_once,
     second_factors_accept_each_code_once, sessions_list_change_stage_and_end_on_password_change,
 };
+#[allow(unused_imports)]
+use crate::prelude::*;
 use crate::verify::verify_store;
 use crate::{Audit, Country, Office, Session, Store, StoreError, TABLES, User};
 

@@ -225,9 +225,10 @@ impl Audit {
     }
 }
 
-/// The storage of guichet. Backends: SQLite (default, embedded) and PostgreSQL.
+/// The platform's own storage: schema, health, the ledger's streams, entries and checkpoints, and
+/// whole-table export and import for backups.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait PlatformStore: Send + Sync + 'static {
     fn backend(&self) -> Backend;
     /// Applies pending schema migrations.
     async fn migrate(&self) -> Result<()>;
@@ -241,6 +242,36 @@ pub trait Store: Send + Sync + 'static {
     /// Appends events that change nothing else (a failed login, a verification run).
     async fn record(&self, audit: &Audit) -> Result<Vec<Entry>>;
 
+    async fn stream_heads(&self) -> Result<Vec<StreamHead>>;
+    /// Every stream name found in heads, entries or checkpoints (so a deleted head row cannot
+    /// hide a stream from verification).
+    async fn stream_names(&self) -> Result<Vec<String>>;
+    /// Entries of `stream` with `seq > after_seq`, ascending, at most `limit`.
+    async fn ledger_entries(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>>;
+    /// Newest entries across all streams, newest first, at most `limit`, skipping `offset`.
+    async fn recent_entries(&self, limit: u32, offset: u32) -> Result<Vec<Entry>>;
+    async fn checkpoints(&self, stream: &str) -> Result<Vec<Checkpoint>>;
+    async fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
+
+    /// Writes every row of `table` as one JSON object per line, in primary-key order.
+    async fn export_table(
+        &self,
+        table: &TableSpec,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> Result<u64>;
+    /// Loads whole tables (JSON lines as written by `export_table`) in one transaction, into an
+    /// empty database. Tables come in `TABLES` order so foreign keys hold.
+    async fn import_tables(&self, tables: &[(&TableSpec, &[u8])]) -> Result<u64>;
+
+    /// Runs one raw SQL statement. For tests that tamper with the ledger and for operators'
+    /// tools only; domain code never calls it.
+    #[doc(hidden)]
+    async fn execute_raw(&self, sql: &str) -> Result<u64>;
+}
+
+/// Identity: offices, accounts, sessions, OpenID links, second factors, office calendars.
+#[async_trait]
+pub trait IdentityStore: PlatformStore {
     async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()>;
     async fn list_offices(&self) -> Result<Vec<Office>>;
     async fn office(&self, id: OfficeId) -> Result<Option<Office>>;
@@ -334,6 +365,22 @@ pub trait Store: Send + Sync + 'static {
     /// How many recovery codes the user has left.
     async fn recovery_codes_left(&self, user: UserId) -> Result<i64>;
 
+    /// Records a calendar override; one for the same office and day is replaced.
+    async fn set_calendar_override(&self, o: &CalendarOverride, audit: &Audit) -> Result<()>;
+    /// Removes the override of `office` on `day`; `NotFound` when there is none.
+    async fn delete_calendar_override(
+        &self,
+        office: OfficeId,
+        day: time::Date,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// The overrides of `office`, by day.
+    async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<CalendarOverride>>;
+}
+
+/// The administrative units (local administration): the shipped datasets as loaded.
+#[async_trait]
+pub trait UnitsStore: PlatformStore {
     /// The shipped admin-unit dataset each country was last loaded from.
     async fn unit_datasets(&self) -> Result<Vec<UnitDataset>>;
     /// Replaces a country's units and links with a dataset, in one transaction, and records
@@ -347,19 +394,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Every unit version and link, for the in-memory registry.
     async fn load_units(&self) -> Result<(Vec<UnitRow>, Vec<LinkRow>)>;
+}
 
-    /// Records a calendar override; one for the same office and day is replaced.
-    async fn set_calendar_override(&self, o: &CalendarOverride, audit: &Audit) -> Result<()>;
-    /// Removes the override of `office` on `day`; `NotFound` when there is none.
-    async fn delete_calendar_override(
-        &self,
-        office: OfficeId,
-        day: time::Date,
-        audit: &Audit,
-    ) -> Result<()>;
-    /// The overrides of `office`, by day.
-    async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<CalendarOverride>>;
-
+/// One-stop services: procedures, dossiers, their files, issued documents and templates,
+/// ratings, statistics rows, export jobs and webhooks.
+#[async_trait]
+pub trait OneStopStore: IdentityStore + UnitsStore + OutboxStore {
     /// Creates a procedure with its first (draft) version.
     async fn create_procedure(
         &self,
@@ -474,6 +514,13 @@ pub trait Store: Send + Sync + 'static {
     /// An office's exports, newest first, at most `limit`.
     async fn export_jobs(&self, office: OfficeId, limit: u32) -> Result<Vec<ExportJobRecord>>;
 
+    async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
+    async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
+}
+
+/// Records and archives: file plan, archival files, records, holds, dispositions, fixity runs.
+#[async_trait]
+pub trait RecordsStore: OneStopStore {
     /// Inserts or updates a file plan class (`Conflict` when its code is taken).
     async fn put_record_class(&self, class: &ClassRecord, audit: &Audit) -> Result<()>;
     /// An office's file plan, by code.
@@ -565,7 +612,12 @@ pub trait Store: Send + Sync + 'static {
     async fn add_fixity_run(&self, run: &FixityRunRecord, audit: &Audit) -> Result<()>;
     /// The latest fixity runs, newest first.
     async fn fixity_runs(&self, limit: u32) -> Result<Vec<FixityRunRecord>>;
+}
 
+/// Civil-service management: organisation units, positions, personnel records, career terms,
+/// pay parameters and payroll.
+#[async_trait]
+pub trait HrStore: IdentityStore {
     // ---- civil-service management
     /// Inserts or replaces (by id) an organisation unit version.
     async fn put_org_unit(&self, unit: &OrgUnitRow, audit: &Audit) -> Result<()>;
@@ -615,9 +667,11 @@ pub trait Store: Send + Sync + 'static {
         &self,
         staff: guichet_core::StaffId,
     ) -> Result<Vec<(PayrollRunRow, PayslipRow)>>;
+}
 
-    async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
-    async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
+/// The outbox of e-mails and webhooks, claimed once per attempt by the sender.
+#[async_trait]
+pub trait OutboxStore: PlatformStore {
     /// Outbox messages not yet done, oldest first, at most `limit`.
     async fn pending_outbox(&self, limit: u32) -> Result<Vec<OutboxRecord>>;
     /// Claims a message for one attempt: succeeds only if nobody took attempt `attempts` yet;
@@ -636,30 +690,20 @@ pub trait Store: Send + Sync + 'static {
         error: Option<String>,
         retry_at: OffsetDateTime,
     ) -> Result<()>;
+}
 
-    async fn stream_heads(&self) -> Result<Vec<StreamHead>>;
-    /// Every stream name found in heads, entries or checkpoints (so a deleted head row cannot
-    /// hide a stream from verification).
-    async fn stream_names(&self) -> Result<Vec<String>>;
-    /// Entries of `stream` with `seq > after_seq`, ascending, at most `limit`.
-    async fn ledger_entries(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>>;
-    /// Newest entries across all streams, newest first, at most `limit`, skipping `offset`.
-    async fn recent_entries(&self, limit: u32, offset: u32) -> Result<Vec<Entry>>;
-    async fn checkpoints(&self, stream: &str) -> Result<Vec<Checkpoint>>;
-    async fn add_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
+/// The whole storage of guichet: every domain's trait, joined (lldap-style) so one backend value
+/// serves them all. Services take only the narrow trait they need (`&dyn HrStore`, …); a
+/// `&dyn Store` coerces to any of them. Backends: SQLite (default, embedded) and PostgreSQL.
+pub trait Store: RecordsStore + HrStore {}
 
-    /// Writes every row of `table` as one JSON object per line, in primary-key order.
-    async fn export_table(
-        &self,
-        table: &TableSpec,
-        out: &mut (dyn std::io::Write + Send),
-    ) -> Result<u64>;
-    /// Loads whole tables (JSON lines as written by `export_table`) in one transaction, into an
-    /// empty database. Tables come in `TABLES` order so foreign keys hold.
-    async fn import_tables(&self, tables: &[(&TableSpec, &[u8])]) -> Result<u64>;
+impl<T: RecordsStore + HrStore> Store for T {}
 
-    /// Runs one raw SQL statement. For tests that tamper with the ledger and for operators'
-    /// tools only; domain code never calls it.
-    #[doc(hidden)]
-    async fn execute_raw(&self, sql: &str) -> Result<u64>;
+/// Every storage trait, for code that holds the whole [`Store`] (the binary, tests): `use
+/// guichet_store::prelude::*;` brings their methods into scope.
+pub mod prelude {
+    pub use crate::{
+        HrStore, IdentityStore, OneStopStore, OutboxStore, PlatformStore, RecordsStore, Store,
+        UnitsStore,
+    };
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use guichet_ledger::{Break, ChainVerifier, StreamReport, TrustedKeys};
 
-use crate::{Result, Store};
+use crate::{PlatformStore, Result, Store};
 
 /// Entries read per query while verifying.
 const BATCH: u32 = 20_000;
@@ -76,7 +76,7 @@ pub async fn verify_store(
 }
 
 async fn verify_stream(
-    store: &dyn Store,
+    store: &dyn PlatformStore,
     trusted: &TrustedKeys,
     stream: &str,
     head: Option<(i64, guichet_ledger::Hash)>,
@@ -114,7 +114,7 @@ async fn verify_stream(
 /// checkpoint is from an earlier UTC day (daily checkpoints) or when `force` is set.
 /// Returns how many checkpoints were written.
 pub async fn checkpoint_streams(
-    store: &dyn Store,
+    store: &dyn PlatformStore,
     key: &guichet_ledger::LedgerKey,
     now: time::OffsetDateTime,
     force: bool,

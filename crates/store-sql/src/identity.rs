@@ -1,0 +1,512 @@
+//! The SQL of identity (offices, accounts, sessions, OpenID links, second factors, office
+//! calendars), written once for both backends; expanded by `sql_store!`.
+
+macro_rules! identity_sql {
+    ($Store:ty, $Db:ty, $backend:expr) => {
+        #[async_trait::async_trait]
+        impl guichet_store::IdentityStore for $Store {
+            async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()> {
+                let (office, audit, entropy) = (office.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query("INSERT INTO offices (id, code, name, country, created_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(office.id.as_uuid())
+                        .bind(&office.code)
+                        .bind(&office.name)
+                        .bind(office.country.code())
+                        .bind(office.created_at)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| conflict(e, &format!("office {}", office.code)))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn list_offices(&self) -> Result<Vec<Office>> {
+                let rows = sqlx::query("SELECT id, code, name, country, created_at FROM offices ORDER BY code")
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(office_from_row).collect()
+            }
+
+            async fn office(&self, id: OfficeId) -> Result<Option<Office>> {
+                let row = sqlx::query("SELECT id, code, name, country, created_at FROM offices WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(office_from_row).transpose()
+            }
+
+            async fn office_by_code(&self, code: &str) -> Result<Option<Office>> {
+                let row = sqlx::query("SELECT id, code, name, country, created_at FROM offices WHERE code = $1")
+                    .bind(code.to_owned())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(office_from_row).transpose()
+            }
+
+            async fn create_user(&self, user: &User, audit: &Audit) -> Result<()> {
+                let (user, audit, entropy) = (user.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    insert_user(&mut *conn, &*entropy, &user, audit.at).await?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn user(&self, id: UserId) -> Result<Option<User>> {
+                const SQL: &str = user_sql!("WHERE id = $1");
+                Ok(self.users_where(SQL, Some(id.as_uuid()), None).await?.pop())
+            }
+
+            async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+                const SQL: &str = user_sql!("WHERE username = $1");
+                Ok(self.users_where(SQL, None, Some(username)).await?.pop())
+            }
+
+            async fn list_users(&self, office: Option<OfficeId>) -> Result<Vec<User>> {
+                match office {
+                    None => {
+                        const SQL: &str = user_sql!("ORDER BY username");
+                        self.users_where(SQL, None, None).await
+                    }
+                    Some(o) => {
+                        const SQL: &str =
+                            user_sql!("WHERE id IN (SELECT user_id FROM user_roles WHERE office_id = $1) ORDER BY username");
+                        self.users_where(SQL, Some(o.as_uuid()), None).await
+                    }
+                }
+            }
+
+            async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()> {
+                let (session, audit, entropy) = (session.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(concat!("INSERT INTO sessions (", session_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+                        .bind(session.id.as_uuid())
+                        .bind(&session.token_hash[..])
+                        .bind(session.user_id.as_uuid())
+                        .bind(session.created_at)
+                        .bind(session.expires_at)
+                        .bind(session.stage.code())
+                        .bind(&session.method)
+                        .bind(&session.provider)
+                        .bind(&session.assurance)
+                        .bind(&session.id_token)
+                        .bind(&session.client)
+                        .bind(&session.user_agent)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| conflict(e, "session"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn session_by_token(&self, token_hash: &Hash, now: OffsetDateTime) -> Result<Option<Session>> {
+                let row = sqlx::query(concat!("SELECT ", session_columns!(), " FROM sessions WHERE token_hash = $1"))
+                    .bind(&token_hash[..])
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                let Some(row) = row else { return Ok(None) };
+                let session = session_from_row(&row)?;
+                // Compared here, not in SQL: SQLite keeps timestamps as text that does not sort by time.
+                Ok((session.expires_at > now).then_some(session))
+            }
+
+            async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.as_uuid()).execute(&mut *conn).await.map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn sessions_of(&self, user: UserId, now: OffsetDateTime) -> Result<Vec<Session>> {
+                let rows = sqlx::query(concat!("SELECT ", session_columns!(), " FROM sessions WHERE user_id = $1"))
+                    .bind(user.as_uuid())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                let mut out = rows.iter().map(session_from_row).collect::<Result<Vec<_>>>()?;
+                out.retain(|s| s.expires_at > now);
+                out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+                Ok(out)
+            }
+
+            async fn set_session_stage(&self, id: SessionId, stage: guichet_store::SessionStage, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("UPDATE sessions SET stage = $2 WHERE id = $1")
+                        .bind(id.as_uuid())
+                        .bind(stage.code())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("session {id}")));
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn set_password_hash(&self, user: UserId, password_hash: &str, keep: Option<SessionId>, audit: &Audit) -> Result<()> {
+                let (audit, entropy, hash) = (audit.clone(), self.entropy.clone(), password_hash.to_owned());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                        .bind(user.as_uuid())
+                        .bind(&hash)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("user {user}")));
+                    }
+                    if let Some(keep) = keep {
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                            .bind(user.as_uuid())
+                            .bind(keep.as_uuid())
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn offices_requiring_second_factor(&self) -> Result<Vec<OfficeId>> {
+                let rows = sqlx::query("SELECT office_id FROM office_policies WHERE require_second_factor ORDER BY office_id")
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(|r| Ok(OfficeId(r.try_get("office_id").map_err(map_err)?))).collect()
+            }
+
+            async fn set_office_second_factor(&self, office: OfficeId, required: bool, at: OffsetDateTime, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO office_policies (office_id, require_second_factor, updated_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (office_id) DO UPDATE SET require_second_factor = excluded.require_second_factor, updated_at = excluded.updated_at",
+                    )
+                    .bind(office.as_uuid())
+                    .bind(required)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn save_pending_login(&self, login: &guichet_store::PendingLogin) -> Result<()> {
+                let login = login.clone();
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO oidc_logins (state_hash, provider, nonce, pkce_verifier, assurance, link_user_id, return_to, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&login.state_hash[..])
+                    .bind(&login.provider)
+                    .bind(&login.nonce)
+                    .bind(&login.pkce_verifier)
+                    .bind(&login.assurance)
+                    .bind(login.link_user_id.map(|u| u.as_uuid()))
+                    .bind(&login.return_to)
+                    .bind(login.created_at)
+                    .bind(login.expires_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| conflict(e, "pending login"))?;
+                    Ok(())
+                })
+            }
+
+            async fn take_pending_login(&self, state_hash: &Hash, now: OffsetDateTime) -> Result<guichet_store::TakenLogin> {
+                use guichet_store::TakenLogin;
+                let state_hash = *state_hash;
+                write_tx!(self, conn, {
+                    let taken = sqlx::query("UPDATE oidc_logins SET used_at = $2 WHERE state_hash = $1 AND used_at IS NULL")
+                        .bind(&state_hash[..])
+                        .bind(now)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?
+                        .rows_affected();
+                    let row = sqlx::query(
+                        "SELECT state_hash, provider, nonce, pkce_verifier, assurance, link_user_id, return_to, created_at, expires_at \
+                         FROM oidc_logins WHERE state_hash = $1",
+                    )
+                    .bind(&state_hash[..])
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    let Some(row) = row else { return Ok(TakenLogin::Unknown) };
+                    if taken == 0 {
+                        return Ok(TakenLogin::AlreadyUsed);
+                    }
+                    Ok(TakenLogin::Taken(Box::new(guichet_store::PendingLogin {
+                        state_hash: to_hash(row.try_get("state_hash").map_err(map_err)?, "state hash")?,
+                        provider: row.try_get("provider").map_err(map_err)?,
+                        nonce: row.try_get("nonce").map_err(map_err)?,
+                        pkce_verifier: row.try_get("pkce_verifier").map_err(map_err)?,
+                        assurance: row.try_get("assurance").map_err(map_err)?,
+                        link_user_id: opt_id(&row, "link_user_id")?.map(UserId),
+                        return_to: row.try_get("return_to").map_err(map_err)?,
+                        created_at: row.try_get("created_at").map_err(map_err)?,
+                        expires_at: row.try_get("expires_at").map_err(map_err)?,
+                    })))
+                })
+            }
+
+            async fn identity_link(&self, provider: &str, subject: &str) -> Result<Option<guichet_store::IdentityLink>> {
+                let row = sqlx::query(concat!("SELECT ", link_columns!(), " FROM identity_links WHERE provider = $1 AND subject = $2"))
+                    .bind(provider.to_owned())
+                    .bind(subject.to_owned())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.as_ref().map(link_from_row).transpose()
+            }
+
+            async fn identity_links_of(&self, user: UserId) -> Result<Vec<guichet_store::IdentityLink>> {
+                let rows = sqlx::query(concat!("SELECT ", link_columns!(), " FROM identity_links WHERE user_id = $1 ORDER BY linked_at, id"))
+                    .bind(user.as_uuid())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(link_from_row).collect()
+            }
+
+            async fn put_identity_link(&self, link: &guichet_store::IdentityLink, new_user: Option<&User>, audit: &Audit) -> Result<()> {
+                let (link, new_user, audit, entropy) = (link.clone(), new_user.cloned(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    if let Some(user) = &new_user {
+                        insert_user(&mut *conn, &*entropy, user, audit.at).await?;
+                    }
+                    let attributes = serde_json::Value::Object(link.attributes.clone()).to_string();
+                    let updated = sqlx::query("UPDATE identity_links SET attributes = $2, assurance = $3, updated_at = $4 WHERE id = $1 AND user_id = $5")
+                        .bind(link.id)
+                        .bind(&attributes)
+                        .bind(&link.assurance)
+                        .bind(link.updated_at)
+                        .bind(link.user_id.as_uuid())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?
+                        .rows_affected();
+                    if updated == 0 {
+                        sqlx::query(concat!("INSERT INTO identity_links (", link_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                            .bind(link.id)
+                            .bind(link.user_id.as_uuid())
+                            .bind(&link.provider)
+                            .bind(&link.subject)
+                            .bind(&attributes)
+                            .bind(&link.assurance)
+                            .bind(link.linked_at)
+                            .bind(link.updated_at)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(|e| conflict(e, &format!("identity {} of {}", link.subject, link.provider)))?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn delete_identity_link(&self, id: Uuid, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("DELETE FROM identity_links WHERE id = $1").bind(id).execute(&mut *conn).await.map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("identity link {id}")));
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn second_factor(&self, user: UserId) -> Result<Option<guichet_store::SecondFactor>> {
+                let row = sqlx::query("SELECT user_id, secret, confirmed_at, last_step, created_at FROM second_factors WHERE user_id = $1")
+                    .bind(user.as_uuid())
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                let Some(row) = row else { return Ok(None) };
+                Ok(Some(guichet_store::SecondFactor {
+                    user_id: UserId(row.try_get("user_id").map_err(map_err)?),
+                    secret: row.try_get("secret").map_err(map_err)?,
+                    confirmed_at: row.try_get("confirmed_at").map_err(map_err)?,
+                    last_step: row.try_get("last_step").map_err(map_err)?,
+                    created_at: row.try_get("created_at").map_err(map_err)?,
+                }))
+            }
+
+            async fn put_second_factor(&self, factor: &guichet_store::SecondFactor, recovery_codes: &[Hash], audit: &Audit) -> Result<()> {
+                let (factor, codes, audit, entropy) = (factor.clone(), recovery_codes.to_vec(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO second_factors (user_id, secret, confirmed_at, last_step, created_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, confirmed_at = excluded.confirmed_at, \
+                         last_step = excluded.last_step, created_at = excluded.created_at",
+                    )
+                    .bind(factor.user_id.as_uuid())
+                    .bind(&factor.secret)
+                    .bind(factor.confirmed_at)
+                    .bind(factor.last_step)
+                    .bind(factor.created_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    if !codes.is_empty() {
+                        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                            .bind(factor.user_id.as_uuid())
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                        for code in &codes {
+                            sqlx::query("INSERT INTO recovery_codes (id, user_id, code_hash, used_at) VALUES ($1, $2, $3, NULL)")
+                                .bind(entry_id(audit.at, &*entropy))
+                                .bind(factor.user_id.as_uuid())
+                                .bind(&code[..])
+                                .execute(&mut *conn)
+                                .await
+                                .map_err(map_err)?;
+                        }
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn delete_second_factor(&self, user: UserId, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.as_uuid()).execute(&mut *conn).await.map_err(map_err)?;
+                    sqlx::query("DELETE FROM second_factors WHERE user_id = $1").bind(user.as_uuid()).execute(&mut *conn).await.map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn accept_totp_step(&self, user: UserId, step: i64, audit: &Audit) -> Result<bool> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("UPDATE second_factors SET last_step = $2 WHERE user_id = $1 AND last_step < $2")
+                        .bind(user.as_uuid())
+                        .bind(step)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(true)
+                })
+            }
+
+            async fn use_recovery_code(&self, user: UserId, code_hash: &Hash, at: OffsetDateTime, audit: &Audit) -> Result<bool> {
+                let (audit, entropy, code_hash) = (audit.clone(), self.entropy.clone(), *code_hash);
+                write_tx!(self, conn, {
+                    let done = sqlx::query("UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL")
+                        .bind(user.as_uuid())
+                        .bind(&code_hash[..])
+                        .bind(at)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(true)
+                })
+            }
+
+            async fn recovery_codes_left(&self, user: UserId) -> Result<i64> {
+                let row = sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+                    .bind(user.as_uuid())
+                    .fetch_one(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.try_get("n").map_err(map_err)
+            }
+
+            async fn set_calendar_override(&self, o: &guichet_store::CalendarOverride, audit: &Audit) -> Result<()> {
+                let (o, audit, entropy) = (o.clone(), audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO calendar_overrides (id, office_id, day, kind, name, legal_reference, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (office_id, day) DO UPDATE SET \
+                         kind = excluded.kind, name = excluded.name, legal_reference = excluded.legal_reference, \
+                         created_at = excluded.created_at",
+                    )
+                    .bind(o.id)
+                    .bind(o.office_id.as_uuid())
+                    .bind($crate::shared::iso_day(o.day))
+                    .bind(if o.working_day { "working_day" } else { "day_off" })
+                    .bind(&o.name)
+                    .bind(&o.legal_reference)
+                    .bind(o.created_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn delete_calendar_override(&self, office: OfficeId, day: time::Date, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("DELETE FROM calendar_overrides WHERE office_id = $1 AND day = $2")
+                        .bind(office.as_uuid())
+                        .bind($crate::shared::iso_day(day))
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("calendar override on {}", $crate::shared::iso_day(day))));
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<guichet_store::CalendarOverride>> {
+                let rows = sqlx::query(
+                    "SELECT id, office_id, day, kind, name, legal_reference, created_at FROM calendar_overrides \
+                     WHERE office_id = $1 ORDER BY day",
+                )
+                .bind(office.as_uuid())
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let day: String = r.try_get("day").map_err(map_err)?;
+                        let kind: String = r.try_get("kind").map_err(map_err)?;
+                        Ok(guichet_store::CalendarOverride {
+                            id: r.try_get("id").map_err(map_err)?,
+                            office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
+                            day: $crate::shared::parse_day(&day)?,
+                            working_day: kind == "working_day",
+                            name: r.try_get("name").map_err(map_err)?,
+                            legal_reference: r.try_get("legal_reference").map_err(map_err)?,
+                            created_at: r.try_get("created_at").map_err(map_err)?,
+                        })
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+pub(crate) use identity_sql;
