@@ -13,7 +13,7 @@ disappear or change name between two millésimes get a dated version; a commune 
 disappears into a commune nouvelle (its code in `anciensCodes`, or kept as a commune
 déléguée) gets a merge link.
 
-Writes crates/units/data/{vn,fr}-{units,links}.tsv.gz (deterministic gzip):
+Writes crates/pure/units/data/{vn,fr}-{units,links}.tsv.gz (deterministic gzip):
     units: ref level kind name parent_ref valid_from valid_to start_ref end_ref
     links: from_id to_id kind effective partial legal_ref
 where a version id is `ref@valid_from`. Run:
@@ -32,7 +32,7 @@ import tempfile
 import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "crates", "units", "data")
+OUT = os.path.join(ROOT, "crates", "pure", "units", "data")
 
 VN_PACKAGE = "vietnamadminunits==1.0.4"
 FR_VERSIONS = [  # (package version, COG millésime date)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates public-holiday vectors with python-holidays as the reference.
 
-Writes crates/rules/tests/vectors/holidays.csv.gz: `COUNTRY,REGION,YEAR,DATE` for every
+Writes crates/pure/rules/tests/vectors/holidays.csv.gz: `COUNTRY,REGION,YEAR,DATE` for every
 holiday (observed days included) of Vietnam 1995–2060, France 1982–2100 and Alsace-Moselle
 (subdivision 57) 1982–2100. Vietnam's one-off swaps decided each year by the government
 (`VietnamStaticHolidays`) are left out: guichet records those as office calendar overrides.
@@ -36,7 +36,7 @@ for year in range(1982, 2101):
         rows.append("fr,,%d,%s" % (year, day.isoformat()))
     for day in sorted(holidays.FR(years=year, subdiv="57")):
         rows.append("fr,alsace-moselle,%d,%s" % (year, day.isoformat()))
-out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "rules", "tests", "vectors", "holidays.csv.gz")
+out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "pure", "rules", "tests", "vectors", "holidays.csv.gz")
 with gzip.GzipFile(out, "wb", mtime=0) as f:
     f.write(("\n".join(rows) + "\n").encode())
 print("wrote %d holidays to %s" % (len(rows), os.path.normpath(out)))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates identifier test vectors with python-stdnum as the independent reference.
 
-Writes crates/rules/tests/vectors/ids.csv.gz: lines `kind,input,valid` (valid is 1 or 0, as
+Writes crates/pure/rules/tests/vectors/ids.csv.gz: lines `kind,input,valid` (valid is 1 or 0, as
 python-stdnum's is_valid says). Per kind: 4,000 valid numbers (check digits computed by
 stdnum, printed in several layouts), 4,000 single mutations of valid numbers (digit changed,
 neighbours swapped, digit dropped or added) and 4,000 random strings.
@@ -106,7 +106,7 @@ KINDS = {
     "mst": (valid_mst, mst.is_valid, 10),
 }
 
-out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "rules", "tests", "vectors", "ids.csv.gz")
+out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "pure", "rules", "tests", "vectors", "ids.csv.gz")
 rows = []
 for kind, (make, is_valid, length) in KINDS.items():
     inputs = [layout(kind, make()) for _ in range(PER_CATEGORY)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates Vietnamese lunar calendar vectors with the vnlunar package as the reference.
 
-Writes crates/rules/tests/vectors/lunar.csv.gz: one line per lunar month from 1900 to 2100,
+Writes crates/pure/rules/tests/vectors/lunar.csv.gz: one line per lunar month from 1900 to 2100,
 `SOLAR_DATE,LUNAR_YEAR,LUNAR_MONTH,LEAP` for the solar date of the month's first day.
 
     pip install vnlunar==1.0.5
@@ -13,7 +13,7 @@ import os
 
 import vnlunar
 
-out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "rules", "tests", "vectors", "lunar.csv.gz")
+out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "pure", "rules", "tests", "vectors", "lunar.csv.gz")
 rows = []
 day = datetime.date(1900, 1, 31)
 while day <= datetime.date(2100, 12, 31):

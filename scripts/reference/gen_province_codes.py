@@ -15,7 +15,7 @@ rows = sorted(set(
     (int(code), name)
     for code, name in sqlite3.connect(db).execute("SELECT provinceCode, provinceShort FROM admin_units_legacy")
 ))
-out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "rules", "tests", "vectors", "province_codes.csv")
+out = os.path.join(os.path.dirname(__file__), "..", "..", "crates", "pure", "rules", "tests", "vectors", "province_codes.csv")
 with open(out, "w", encoding="utf-8") as f:
     for code, name in rows:
         f.write("%03d,%s\n" % (code, name))

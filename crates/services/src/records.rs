@@ -19,10 +19,10 @@ use guichet_core::{
     RecordId, UserId,
 };
 use guichet_ledger::Event;
-use guichet_records::meta::{self, Register};
-use guichet_records::package::{self, Agency, ContentMeta, Package, RecordMeta};
-use guichet_records::retention::{self, FinalAction, Trigger};
-use guichet_records::search::{IndexedRecord, SearchIndex};
+use guichet_records_formats::meta::{self, Register};
+use guichet_records_formats::package::{self, Agency, ContentMeta, Package, RecordMeta};
+use guichet_records_formats::retention::{self, FinalAction, Trigger};
+use guichet_records_formats::search::{IndexedRecord, SearchIndex};
 use guichet_store::{
     ArchiveFileRecord, Audit, CaptureSource, ClassRecord, DispositionRecord, FixityRunRecord,
     HoldRecord, NumberRequest, Office, RecordQuery, RecordRow, RecordWrite, RecordsStore,
@@ -148,9 +148,10 @@ impl ArchiveStorage {
         };
         if let Some(root) = &c.root {
             let path = root.join(key);
-            let hashed =
-                tokio::task::spawn_blocking(move || guichet_records::hashing::sha256_file(&path))
-                    .await;
+            let hashed = tokio::task::spawn_blocking(move || {
+                guichet_records_formats::hashing::sha256_file(&path)
+            })
+            .await;
             return match hashed {
                 Ok(Ok((got, _))) if got == sha256 => CopyState::Ok,
                 Ok(Ok((got, _))) => CopyState::Altered(got),
@@ -249,7 +250,7 @@ impl ArchiveStorage {
         for c in self.copies.iter() {
             if let Some(root) = &c.root {
                 let path = root.join(key);
-                if let Ok((h, _)) = guichet_records::hashing::sha256_file(&path)
+                if let Ok((h, _)) = guichet_records_formats::hashing::sha256_file(&path)
                     && h == sha256
                 {
                     return Ok(Box::new(std::fs::File::open(path)?));
@@ -2053,7 +2054,7 @@ impl Records<'_> {
             };
             let path = match format {
                 PackageFormat::Bagit => {
-                    guichet_records::bagit::write_package(&out, &pkg, &mut open, &date)
+                    guichet_records_formats::bagit::write_package(&out, &pkg, &mut open, &date)
                         .map_err(|e| invalid("package", e.to_string()))?;
                     out
                 }
@@ -2068,12 +2069,14 @@ impl Records<'_> {
                             format!("{} exists and is not empty", out.display()),
                         ));
                     }
-                    guichet_records::seda::write_transfer(&out, &pkg, &mut open)
+                    guichet_records_formats::seda::write_transfer(&out, &pkg, &mut open)
                         .map_err(|e| invalid("package", e.to_string()))?;
                     out
                 }
-                PackageFormat::Eark => guichet_records::eark::write_sip(&out, &pkg, &mut open)
-                    .map_err(|e| invalid("package", e.to_string()))?,
+                PackageFormat::Eark => {
+                    guichet_records_formats::eark::write_sip(&out, &pkg, &mut open)
+                        .map_err(|e| invalid("package", e.to_string()))?
+                }
             };
             Ok(path)
         })
@@ -2107,19 +2110,20 @@ impl Records<'_> {
         let dir_owned = dir.to_owned();
         let (package, content_root) =
             tokio::task::spawn_blocking(move || -> Result<(Package, PathBuf)> {
-                let bad = |e: guichet_records::PackageError| invalid("package", e.to_string());
+                let bad =
+                    |e: guichet_records_formats::PackageError| invalid("package", e.to_string());
                 Ok(match format {
                     PackageFormat::Bagit => (
-                        guichet_records::bagit::read_package(&dir_owned).map_err(bad)?,
+                        guichet_records_formats::bagit::read_package(&dir_owned).map_err(bad)?,
                         dir_owned.join("data"),
                     ),
                     PackageFormat::Seda => (
-                        guichet_records::seda::read_transfer(&dir_owned).map_err(bad)?,
+                        guichet_records_formats::seda::read_transfer(&dir_owned).map_err(bad)?,
                         dir_owned.clone(),
                     ),
                     PackageFormat::Eark => (
-                        guichet_records::eark::read_sip(&dir_owned).map_err(bad)?,
-                        guichet_records::eark::content_dir(&dir_owned),
+                        guichet_records_formats::eark::read_sip(&dir_owned).map_err(bad)?,
+                        guichet_records_formats::eark::content_dir(&dir_owned),
                     ),
                 })
             })
@@ -2407,7 +2411,7 @@ pub fn actor_of(user: Option<UserId>, name: &str) -> Actor {
 pub fn zip_dir(dir: &Path, out: &mut std::fs::File) -> Result<u64> {
     use std::io::Write as _;
     use zip::write::SimpleFileOptions;
-    let files: Vec<(String, PathBuf)> = guichet_records::package::files_under(dir, dir)
+    let files: Vec<(String, PathBuf)> = guichet_records_formats::package::files_under(dir, dir)
         .map_err(internal)?
         .into_iter()
         .map(|rel| {

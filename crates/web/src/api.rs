@@ -258,48 +258,12 @@ pub async fn readyz(State(app): State<App>) -> Response {
 
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&ProblemResponses),
     info(
         title = "guichet API",
         version = "1",
         description = "One-stop public services: procedures, dossiers, offices, accounts, audit ledger, administrative units, records, civil-service staff and pay."
     ),
-    paths(
-        list_offices,
-        get_office,
-        create_office,
-        me,
-        ledger_streams,
-        keys,
-        crate::units_web::list_units,
-        crate::units_web::get_unit,
-        crate::units_web::unit_lineage,
-        crate::units_web::convert_address,
-        crate::units_web::convert_address_get,
-        crate::one_stop_api::list_procedures,
-        crate::one_stop_api::get_procedure,
-        crate::one_stop_api::create_procedure,
-        crate::one_stop_api::save_draft,
-        crate::one_stop_api::publish,
-        crate::one_stop_api::unpublish,
-        crate::one_stop_api::file_dossier,
-        crate::one_stop_api::list_dossiers,
-        crate::one_stop_api::get_dossier,
-        crate::one_stop_api::save_answers,
-        crate::one_stop_api::submit,
-        crate::one_stop_api::take_step,
-        crate::one_stop_api::list_messages,
-        crate::one_stop_api::post_message,
-        crate::one_stop_api::states,
-        crate::one_stop_api::create_webhook,
-        crate::documents_web::api_dossier_documents,
-        crate::documents_web::api_verify,
-        crate::stats_web::api_stats,
-        crate::records_web::api_records,
-        crate::records_web::api_record,
-        crate::hr_web::api_staff,
-        crate::hr_web::api_pay
-    ),
+    paths(list_offices, get_office, create_office, me, ledger_streams, keys,),
     components(schemas(
         OfficeDto,
         NewOfficeDto,
@@ -309,40 +273,30 @@ pub async fn readyz(State(app): State<App>) -> Response {
         KeyDto,
         Problem,
         Grant,
-        crate::hr_web::StaffOnDto,
-        crate::units_web::UnitDto,
-        crate::units_web::UnitListDto,
-        crate::units_web::UnitDetailDto,
-        crate::units_web::LinkDto,
-        crate::units_web::VersionLineageDto,
-        crate::units_web::ConvertRequest,
-        crate::one_stop_api::ProcedureSummaryDto,
-        crate::one_stop_api::ProcedureDto,
-        crate::one_stop_api::NewProcedureDto,
-        crate::one_stop_api::DraftDto,
-        crate::one_stop_api::VersionDto,
-        crate::one_stop_api::DeadlineDto,
-        crate::one_stop_api::DossierDto,
-        crate::one_stop_api::FileDossierDto,
-        crate::one_stop_api::DossierListDto,
-        crate::one_stop_api::AnswersDto,
-        crate::one_stop_api::DraftSavedDto,
-        crate::one_stop_api::RevDto,
-        crate::one_stop_api::StepDto,
-        crate::one_stop_api::MessageDto,
-        crate::one_stop_api::NewMessageDto,
-        crate::one_stop_api::StateMappingDto,
-        crate::one_stop_api::TransitionDto,
-        crate::one_stop_api::StateMachineDto,
-        crate::one_stop_api::NewWebhookDto,
-        crate::one_stop_api::WebhookDto,
-        crate::documents_web::DocumentDto,
-        crate::documents_web::VerificationDto,
-        crate::stats_web::StatsDto,
-        crate::records_web::RecordDto
     ))
 )]
 pub struct ApiDoc;
+
+/// Every module's part of the OpenAPI document, merged into the platform's own by [`openapi`].
+const API_DOCS: &[fn() -> utoipa::openapi::OpenApi] = &[
+    <crate::units_web::ApiDoc as OpenApi>::openapi,
+    <crate::one_stop_api::ApiDoc as OpenApi>::openapi,
+    <crate::documents_web::ApiDoc as OpenApi>::openapi,
+    <crate::stats_web::ApiDoc as OpenApi>::openapi,
+    <crate::records_web::ApiDoc as OpenApi>::openapi,
+    <crate::hr_web::ApiDoc as OpenApi>::openapi,
+];
+
+/// The whole OpenAPI document: the platform's operations, every module's, then the shared
+/// problem+json errors added to each operation.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for part in API_DOCS {
+        doc.merge(part());
+    }
+    utoipa::Modify::modify(&ProblemResponses, &mut doc);
+    doc
+}
 
 /// Every operation can answer these errors (the context middleware, the extractors and the
 /// authorization check are shared), always as RFC 9457 `application/problem+json`: the
@@ -413,7 +367,7 @@ impl utoipa::Modify for ProblemResponses {
 }
 
 pub async fn openapi_json() -> Response {
-    match ApiDoc::openapi().to_json() {
+    match openapi().to_json() {
         Ok(json) => (
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             json,

@@ -691,3 +691,11 @@ route_table! {
     "/dossiers/{id}/documents" => get(api_dossier_documents),
     "/documents/{id}/verification" => get(api_verify),
 }
+
+/// This module's part of the OpenAPI document (merged by `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(api_dossier_documents, api_verify),
+    components(schemas(DocumentDto, VerificationDto))
+)]
+pub struct ApiDoc;

@@ -2101,3 +2101,8 @@ route_table! {
     "/offices/{office}/staff" => get(api_staff),
     "/pay/compute" => post(api_pay),
 }
+
+/// This module's part of the OpenAPI document (merged by `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_staff, api_pay), components(schemas(StaffOnDto)))]
+pub struct ApiDoc;

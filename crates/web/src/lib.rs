@@ -106,9 +106,9 @@ pub struct AppState {
     /// The copies of records' content.
     pub archive: guichet_services::records::ArchiveStorage,
     /// The record search index (`None`: unavailable; searches find nothing).
-    pub search: Option<Arc<guichet_records::search::SearchIndex>>,
+    pub search: Option<Arc<guichet_records_formats::search::SearchIndex>>,
     /// The archives service packages are made for.
-    pub archival_agency: guichet_records::package::Agency,
+    pub archival_agency: guichet_records_formats::package::Agency,
     /// Parsed bodies of published procedure versions (immutable, so cached).
     pub versions: Arc<guichet_services::procedure::VersionCache>,
     pub settings: WebSettings,
@@ -134,8 +134,8 @@ pub struct Services {
     pub files: guichet_services::files::Files,
     pub issuer: guichet_services::documents::Issuer,
     pub archive: guichet_services::records::ArchiveStorage,
-    pub search: Option<Arc<guichet_records::search::SearchIndex>>,
-    pub archival_agency: guichet_records::package::Agency,
+    pub search: Option<Arc<guichet_records_formats::search::SearchIndex>>,
+    pub archival_agency: guichet_records_formats::package::Agency,
     pub openid: Arc<guichet_accounts::oidc::OpenId>,
 }
 

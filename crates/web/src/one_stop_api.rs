@@ -1135,3 +1135,49 @@ route_table! {
     "/dossiers/{id}/messages" => get(list_messages).post(post_message),
     "/dossier-states" => get(states),
 }
+
+/// This module's part of the OpenAPI document (merged by `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_procedures,
+        get_procedure,
+        create_procedure,
+        save_draft,
+        publish,
+        unpublish,
+        file_dossier,
+        list_dossiers,
+        get_dossier,
+        save_answers,
+        submit,
+        take_step,
+        list_messages,
+        post_message,
+        states,
+        create_webhook
+    ),
+    components(schemas(
+        ProcedureSummaryDto,
+        ProcedureDto,
+        NewProcedureDto,
+        DraftDto,
+        VersionDto,
+        DeadlineDto,
+        DossierDto,
+        FileDossierDto,
+        DossierListDto,
+        AnswersDto,
+        DraftSavedDto,
+        RevDto,
+        StepDto,
+        MessageDto,
+        NewMessageDto,
+        StateMappingDto,
+        TransitionDto,
+        StateMachineDto,
+        NewWebhookDto,
+        WebhookDto
+    ))
+)]
+pub struct ApiDoc;

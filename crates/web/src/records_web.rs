@@ -10,8 +10,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use guichet_core::authz::Action;
 use guichet_core::{ArchiveFileId, ClassId, DispositionId, HoldId, RecordId};
-use guichet_records::meta;
-use guichet_records::retention::{self, DueState};
+use guichet_records_formats::meta;
+use guichet_records_formats::retention::{self, DueState};
 use guichet_services::records::{
     DispositionItem, PackageFormat, Registration, Upload, record_label,
 };
@@ -1450,3 +1450,8 @@ route_table! {
     "/records" => get(api_records),
     "/records/{id}" => get(api_record),
 }
+
+/// This module's part of the OpenAPI document (merged by `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_records, api_record), components(schemas(RecordDto)))]
+pub struct ApiDoc;

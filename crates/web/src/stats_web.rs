@@ -366,3 +366,8 @@ route_table! {
     fn api_routes, API_ROUTES;
     "/offices/{office}/stats" => get(api_stats),
 }
+
+/// This module's part of the OpenAPI document (merged by `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_stats), components(schemas(StatsDto)))]
+pub struct ApiDoc;

@@ -855,3 +855,24 @@ route_table! {
     "/units/{unit}/lineage" => get(unit_lineage),
     "/addresses/convert" => get(convert_address_get).post(convert_address),
 }
+
+/// This module's part of the OpenAPI document (merged by `api::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_units,
+        get_unit,
+        unit_lineage,
+        convert_address,
+        convert_address_get
+    ),
+    components(schemas(
+        UnitDto,
+        UnitListDto,
+        UnitDetailDto,
+        LinkDto,
+        VersionLineageDto,
+        ConvertRequest
+    ))
+)]
+pub struct ApiDoc;

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use guichet_records::search::{IndexedRecord, SearchIndex};
+use guichet_records_formats::search::{IndexedRecord, SearchIndex};
 use guichet_store::{RecordRow, RecordWrite};
 
 use crate::bench::BenchOptions;
@@ -83,7 +83,7 @@ struct BagRun {
 /// on its own copy of the same payload.
 fn bag_compare(work: &Path, what: &str, files: usize, size: usize) -> anyhow::Result<BagRun> {
     let exe = std::env::current_exe()?;
-    let workers = guichet_records::hashing::default_workers().to_string();
+    let workers = guichet_records_formats::hashing::default_workers().to_string();
     let ours_dir = work.join(format!("{what}-guichet"));
     let theirs_dir = work.join(format!("{what}-bagitpy"));
     make_payload(&ours_dir, files, size, 1)?;
@@ -254,7 +254,7 @@ async fn run_in(dir: &Path, search_rows: u64) -> anyhow::Result<String> {
     let mut paths = Vec::new();
     for i in 0..count {
         fill_random(&mut buf, i as u64 + 7);
-        let sha = guichet_records::hashing::sha256_bytes(&buf);
+        let sha = guichet_records_formats::hashing::sha256_bytes(&buf);
         let id: guichet_core::RecordId = guichet_core::IdGen {
             clock: &*rt.clock,
             entropy: &*rt.entropy,

@@ -444,7 +444,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     if let Command::Bag(b) = &cli.command {
         let workers =
-            |w: &Option<usize>| w.unwrap_or_else(guichet_records::hashing::default_workers);
+            |w: &Option<usize>| w.unwrap_or_else(guichet_records_formats::hashing::default_workers);
         return match b {
             BagCommand::Create { dir, workers: w } => {
                 guichet::archive_cmd::bag_create(dir, workers(w))?;

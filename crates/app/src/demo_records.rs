@@ -453,7 +453,7 @@ pub async fn load(
 
     // Archival packages a reader can open.
     let out = rt.config.data_dir.join("archive-exports");
-    let agency = guichet_records::package::Agency {
+    let agency = guichet_records_formats::package::Agency {
         identifier: rt.config.archival_agency.clone(),
         name: rt.config.archival_agency_name.clone(),
     };

@@ -40,7 +40,7 @@ pub struct Runtime {
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
     units: tokio::sync::OnceCell<Arc<guichet_units::Registry>>,
-    search: tokio::sync::OnceCell<Option<Arc<guichet_records::search::SearchIndex>>>,
+    search: tokio::sync::OnceCell<Option<Arc<guichet_records_formats::search::SearchIndex>>>,
 }
 
 impl Runtime {
@@ -129,12 +129,12 @@ impl Runtime {
     /// The record search index, opened on first use and rebuilt from the database when it
     /// was missing. `None` when another process holds it (a running server): searches and
     /// indexing are then skipped; `guichet archive reindex` rebuilds it later.
-    pub async fn search(&self) -> Option<Arc<guichet_records::search::SearchIndex>> {
+    pub async fn search(&self) -> Option<Arc<guichet_records_formats::search::SearchIndex>> {
         self.search
             .get_or_init(|| async {
                 let dir = self.config.search_dir();
                 let opened = tokio::task::spawn_blocking(move || {
-                    guichet_records::search::SearchIndex::open(&dir)
+                    guichet_records_formats::search::SearchIndex::open(&dir)
                 })
                 .await;
                 match opened {
@@ -249,7 +249,7 @@ impl Runtime {
                 issuer: self.issuer()?,
                 archive: self.archive()?,
                 search: self.search().await,
-                archival_agency: guichet_records::package::Agency {
+                archival_agency: guichet_records_formats::package::Agency {
                     identifier: self.config.archival_agency.clone(),
                     name: self.config.archival_agency_name.clone(),
                 },

@@ -1063,7 +1063,7 @@ async fn parameters_simulator_and_pay_api(db: Db) {
     .await;
     assert!(html.contains("is not a decimal number"));
     // The pay API and the CLI agree with a hand-worked fixture.
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pay/tests/fixtures");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pure/pay/tests/fixtures");
     for (country, file) in [("vn", "vn/08.json"), ("fr", "fr/20.json")] {
         let fixture: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(fixtures.join(file)).unwrap()).unwrap();

@@ -91,7 +91,7 @@ pub async fn export(
             ids.push(f.id);
         }
     }
-    let agency = guichet_records::package::Agency {
+    let agency = guichet_records_formats::package::Agency {
         identifier: rt.config.archival_agency.clone(),
         name: rt.config.archival_agency_name.clone(),
     };
@@ -204,14 +204,14 @@ pub async fn search(rt: &Runtime, query: &str, office: Option<&str>) -> anyhow::
 /// `guichet bag create DIR`: makes a bag of the directory in place.
 pub fn bag_create(dir: &Path, workers: usize) -> anyhow::Result<()> {
     let today = time::OffsetDateTime::now_utc().date().to_string();
-    let s = guichet_records::bagit::make_bag_in_place(dir, &today, &[], workers)?;
+    let s = guichet_records_formats::bagit::make_bag_in_place(dir, &today, &[], workers)?;
     println!("bagged {} file(s), {} bytes", s.files, s.bytes);
     Ok(())
 }
 
 /// `guichet bag validate DIR`: exit 0 only for a valid bag.
 pub fn bag_validate(dir: &Path, workers: usize) -> anyhow::Result<ExitCode> {
-    let v = guichet_records::bagit::validate(dir, workers)?;
+    let v = guichet_records_formats::bagit::validate(dir, workers)?;
     if v.is_valid() {
         println!(
             "{} is valid ({} files, {} bytes)",

@@ -46,7 +46,7 @@ fn tool(name: &str) -> Option<PathBuf> {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../records/tests/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../pure/records-formats/tests/fixtures")
 }
 
 fn bagit_py_validates(bag: &Path) -> bool {
@@ -84,7 +84,7 @@ fn seda_validates(manifest: &Path) -> bool {
 struct Parts {
     files: guichet_services::files::Files,
     archive: guichet_services::records::ArchiveStorage,
-    search: Option<std::sync::Arc<guichet_records::search::SearchIndex>>,
+    search: Option<std::sync::Arc<guichet_records_formats::search::SearchIndex>>,
 }
 
 async fn parts(app: &TestApp) -> Parts {
@@ -210,7 +210,7 @@ async fn demo_shows_registers_plan_disposition_with_hold_and_exports(db: Db) {
     let exports = app.dir.path().join("archive-exports");
     let bag = exports.join("HN-HOANKIEM-bagit");
     assert!(
-        guichet_records::bagit::validate(&bag, 2)
+        guichet_records_formats::bagit::validate(&bag, 2)
             .unwrap()
             .is_valid()
     );
@@ -323,7 +323,10 @@ async fn registration_numbers_and_refusals(db: Db) {
     assert_eq!(all_records(&app, "HN-HOANKIEM").await.len(), before.len());
     // A good one, with an attachment, gets the next number.
     let form = registration_form(&csrf, "outgoing", "", "V/v kiểm tra hồ sơ lưu trữ")
-        .text("sha256", guichet_records::hashing::sha256_bytes(&body))
+        .text(
+            "sha256",
+            guichet_records_formats::hashing::sha256_bytes(&body),
+        )
         .part("content", Part::bytes(body.clone()).file_name("cv.txt"))
         .part(
             "attachments",
@@ -552,14 +555,14 @@ async fn fixity_repairs_a_corrupted_and_a_deleted_copy(db: Db) {
         .await
         .unwrap();
     assert_eq!(
-        guichet_records::hashing::sha256_bytes(&bytes),
+        guichet_records_formats::hashing::sha256_bytes(&bytes),
         *a.sha256.as_ref().unwrap()
     );
     // Repair, then everything is intact again, on disk too.
     let repaired = r.fixity_audit(true, &|_, _| {}).await.unwrap();
     assert_eq!((repaired.failed, repaired.repaired), (0, 2));
     for (copy, rec) in [(0, a), (1, b)] {
-        let (sha, _) = guichet_records::hashing::sha256_file(&path(copy, rec)).unwrap();
+        let (sha, _) = guichet_records_formats::hashing::sha256_file(&path(copy, rec)).unwrap();
         assert_eq!(Some(sha), rec.sha256.clone());
     }
     assert_eq!(r.fixity_audit(false, &|_, _| {}).await.unwrap().failed, 0);
@@ -747,7 +750,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
         id: None,
         name: "test".into(),
     };
-    let agency = guichet_records::package::Agency {
+    let agency = guichet_records_formats::package::Agency {
         identifier: "LTLS-HN".into(),
         name: "Lưu trữ lịch sử".into(),
     };
@@ -778,7 +781,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
             PackageFormat::Bagit => assert!(bagit_py_validates(&dir)),
             PackageFormat::Seda => assert!(seda_validates(&dir.join("manifest.xml"))),
             PackageFormat::Eark => assert_eq!(
-                guichet_records::eark::check(&dir).unwrap(),
+                guichet_records_formats::eark::check(&dir).unwrap(),
                 Vec::<String>::new()
             ),
         }

@@ -4,8 +4,10 @@
 //! catalog, no network), E-ARK SIPs by eark-validator; and each read back unchanged.
 //! `scripts/setup` installs the tools; under CI a missing tool fails the test.
 
-use guichet_records::package::{Agency, ClassMeta, ContentMeta, FileMeta, Package, RecordMeta};
-use guichet_records::{bagit, eark, hashing, seda};
+use guichet_records_formats::package::{
+    Agency, ClassMeta, ContentMeta, FileMeta, Package, RecordMeta,
+};
+use guichet_records_formats::{bagit, eark, hashing, seda};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -125,7 +127,7 @@ fn sample() -> (Package, HashMap<Uuid, Vec<u8>>) {
     );
     let loose = record(3, None, None, "giấy tờ.pdf", b"%PDF-1.7 loose", None);
     let package = Package {
-        format: guichet_records::package::FORMAT.into(),
+        format: guichet_records_formats::package::FORMAT.into(),
         id: Uuid::from_u128(0xABC),
         created_at: datetime!(2026-12-01 09:30 UTC),
         office: Agency {
