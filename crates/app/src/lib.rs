@@ -2,6 +2,10 @@
 //! the CLI (`main.rs` only parses arguments). Everything a command needs is opened through
 //! [`Runtime::open`], so tests drive the same code paths.
 
+/// The modules the application serves, in the order their routes are added: the app's
+/// composition list (each domain slice adds its entry here).
+pub const WEB_SLICES: &[&guichet_web::WebSlice] = guichet_web::SLICES;
+
 pub mod archive_cmd;
 pub mod bench;
 pub mod bench_documents;
@@ -253,6 +257,7 @@ impl Runtime {
                     identifier: self.config.archival_agency.clone(),
                     name: self.config.archival_agency_name.clone(),
                 },
+                slices: WEB_SLICES,
             },
             settings,
         ))

@@ -601,3 +601,13 @@ route_table! {
     "/account/second-factor/disable" => post(second_factor_disable),
     "/account/offices/{code}/second-factor" => post(office_policy),
 }
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "account_web",
+    pages: ROUTES,
+    add_pages: routes,
+    api: &[],
+    add_api: crate::no_routes,
+    api_doc: None,
+};

@@ -277,21 +277,12 @@ pub async fn readyz(State(app): State<App>) -> Response {
 )]
 pub struct ApiDoc;
 
-/// Every module's part of the OpenAPI document, merged into the platform's own by [`openapi`].
-const API_DOCS: &[fn() -> utoipa::openapi::OpenApi] = &[
-    <crate::units_web::ApiDoc as OpenApi>::openapi,
-    <crate::one_stop_api::ApiDoc as OpenApi>::openapi,
-    <crate::documents_web::ApiDoc as OpenApi>::openapi,
-    <crate::stats_web::ApiDoc as OpenApi>::openapi,
-    <crate::records_web::ApiDoc as OpenApi>::openapi,
-    <crate::hr_web::ApiDoc as OpenApi>::openapi,
-];
-
-/// The whole OpenAPI document: the platform's operations, every module's, then the shared
-/// problem+json errors added to each operation.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The whole OpenAPI document: the platform's own part (title, offices, accounts, ledger,
+/// common schemas), every slice's part, then the
+/// shared problem+json errors added to each operation.
+pub fn openapi(slices: &[&crate::WebSlice]) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    for part in API_DOCS {
+    for part in slices.iter().filter_map(|s| s.api_doc) {
         doc.merge(part());
     }
     utoipa::Modify::modify(&ProblemResponses, &mut doc);
@@ -366,8 +357,8 @@ impl utoipa::Modify for ProblemResponses {
     }
 }
 
-pub async fn openapi_json() -> Response {
-    match openapi().to_json() {
+pub async fn openapi_json(State(app): State<App>) -> Response {
+    match openapi(app.slices).to_json() {
         Ok(json) => (
             [(axum::http::header::CONTENT_TYPE, "application/json")],
             json,
@@ -391,30 +382,11 @@ route_table! {
     "/openapi.json" => get(openapi_json),
 }
 
-/// Every module that serves API routes, with its routes (relative to `/api/v1`).
-pub const API_MODULES: &[(&[crate::RouteSpec], crate::AddRoutes)] = &[
-    (OWN_ROUTES, own_routes),
-    (crate::units_web::API_ROUTES, crate::units_web::api_routes),
-    (
-        crate::one_stop_api::API_ROUTES,
-        crate::one_stop_api::api_routes,
-    ),
-    (
-        crate::documents_web::API_ROUTES,
-        crate::documents_web::api_routes,
-    ),
-    (crate::stats_web::API_ROUTES, crate::stats_web::api_routes),
-    (
-        crate::records_web::API_ROUTES,
-        crate::records_web::api_routes,
-    ),
-    (crate::hr_web::API_ROUTES, crate::hr_web::api_routes),
-];
-
-pub fn router() -> Router<App> {
-    API_MODULES
+/// The API routes of `slices`, relative to `/api/v1`.
+pub fn router(slices: &[&crate::WebSlice]) -> Router<App> {
+    slices
         .iter()
-        .fold(Router::new(), |router, (_, add)| add(router))
+        .fold(Router::new(), |router, s| (s.add_api)(router))
         .fallback(not_found)
 }
 
@@ -425,3 +397,14 @@ route_table! {
     "/healthz" => get(healthz),
     "/readyz" => get(readyz),
 }
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "api",
+    pages: ROUTES,
+    add_pages: routes,
+    api: OWN_ROUTES,
+    add_api: own_routes,
+    // The platform's part of the document is `ApiDoc`, which `openapi` always starts from.
+    api_doc: None,
+};

@@ -214,3 +214,13 @@ route_table! {
     "/admin/offices/{code}/calendar" => get(show).post(record),
     "/admin/offices/{code}/calendar/remove" => post(remove),
 }
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "calendar_page",
+    pages: ROUTES,
+    add_pages: routes,
+    api: &[],
+    add_api: crate::no_routes,
+    api_doc: None,
+};

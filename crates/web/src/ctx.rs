@@ -226,7 +226,7 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
         .to_owned();
     // A method the path does not take: the router answers 405 with `Allow`. (Looked up for
     // unsafe methods only, so reads do not pay for it.)
-    let body = if !unsafe_method || !crate::route_allows(&path, parts.method.as_str()) {
+    let body = if !unsafe_method || !app.route_allows(&path, parts.method.as_str()) {
         body
     } else if is_api(&path) {
         let length = parts

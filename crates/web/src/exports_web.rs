@@ -287,3 +287,13 @@ route_table! {
     "/exports/{id}" => get(job_page),
     "/exports/{id}/download" => get(download),
 }
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "exports_web",
+    pages: ROUTES,
+    add_pages: routes,
+    api: &[],
+    add_api: crate::no_routes,
+    api_doc: None,
+};

@@ -118,6 +118,9 @@ pub struct AppState {
     /// providers' origins, since logging out redirects a form post there.
     pub(crate) csp: axum::http::HeaderValue,
     pub(crate) csrf_key: [u8; 32],
+    /// The modules composed into this application.
+    pub slices: &'static [&'static WebSlice],
+    routes: SplitRoutes,
 }
 
 pub type App = Arc<AppState>;
@@ -137,6 +140,8 @@ pub struct Services {
     pub search: Option<Arc<guichet_records_formats::search::SearchIndex>>,
     pub archival_agency: guichet_records_formats::package::Agency,
     pub openid: Arc<guichet_accounts::oidc::OpenId>,
+    /// The modules to serve (the app's composition list).
+    pub slices: &'static [&'static WebSlice],
 }
 
 /// The policy with `form-action` widened to `origins`.
@@ -196,6 +201,7 @@ impl AppState {
             search,
             archival_agency,
             openid,
+            slices,
         } = services;
         let csrf_key = ledger_key.derive_secret("csrf");
         let csp = content_security_policy(&openid.origins());
@@ -217,6 +223,8 @@ impl AppState {
             openid,
             csp,
             csrf_key,
+            slices,
+            routes: split_routes(slices),
         })
     }
 }
@@ -231,15 +239,51 @@ pub struct RouteSpec {
     pub methods: &'static [&'static str],
 }
 
-/// Every route the application serves, with full paths (the API's under `/api/v1`).
-pub fn route_table() -> Vec<(String, &'static str)> {
-    let pages = PAGE_MODULES
+/// What one module (a domain's pages and API, or the platform's own) adds to the application.
+/// The app composes a list of them; nothing else names a domain's routes.
+pub struct WebSlice {
+    pub name: &'static str,
+    pub pages: &'static [RouteSpec],
+    pub add_pages: AddRoutes,
+    /// API routes, relative to `/api/v1`.
+    pub api: &'static [RouteSpec],
+    pub add_api: AddRoutes,
+    /// Its part of the OpenAPI document.
+    pub api_doc: Option<fn() -> utoipa::openapi::OpenApi>,
+}
+
+/// For a slice without pages or without API routes.
+pub fn no_routes(router: Router<App>) -> Router<App> {
+    router
+}
+
+/// The modules of this crate, platform first. The app passes this list (with the slices of
+/// domain crates) to [`AppState::new`].
+pub const SLICES: &[&WebSlice] = &[
+    &api::SLICE,
+    &pages::SLICE,
+    &account_web::SLICE,
+    &calendar_page::SLICE,
+    &units_web::SLICE,
+    &one_stop::SLICE,
+    &one_stop_api::SLICE,
+    &documents_web::SLICE,
+    &stats_web::SLICE,
+    &exports_web::SLICE,
+    &procedures_admin::SLICE,
+    &records_web::SLICE,
+    &hr_web::SLICE,
+];
+
+/// Every route of `slices`, with full paths (the API's under `/api/v1`).
+pub fn route_table(slices: &[&WebSlice]) -> Vec<(String, &'static str)> {
+    let pages = slices
         .iter()
-        .flat_map(|(routes, _)| routes.iter())
+        .flat_map(|s| s.pages.iter())
         .map(|r| (r.path.to_owned(), r));
-    let api = api::API_MODULES
+    let api = slices
         .iter()
-        .flat_map(|(routes, _)| routes.iter())
+        .flat_map(|s| s.api.iter())
         .map(|r| (format!("/api/v1{}", r.path), r));
     pages
         .chain(api)
@@ -247,51 +291,40 @@ pub fn route_table() -> Vec<(String, &'static str)> {
         .collect()
 }
 
-/// Whether some route serves `method` (lower case) on `path`. The context middleware checks
-/// this before it looks at an unsafe request's body, so a method a path does not take is
-/// answered 405 (with `Allow`) by the router rather than 415 or 403.
-pub fn route_allows(path: &str, method: &str) -> bool {
-    static TABLE: std::sync::OnceLock<Vec<(Vec<String>, &'static str)>> =
-        std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        route_table()
-            .into_iter()
-            .map(|(p, m)| (p.split('/').map(str::to_owned).collect(), m))
-            .collect()
-    });
-    let segments: Vec<&str> = path.split('/').collect();
-    table.iter().any(|(pattern, m)| {
-        m.eq_ignore_ascii_case(method)
-            && pattern.len() == segments.len()
-            && pattern
-                .iter()
-                .zip(&segments)
-                .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
-    })
+/// The route table split into path segments, for [`AppState::route_allows`].
+type SplitRoutes = Vec<(Vec<String>, &'static str)>;
+
+fn split_routes(slices: &[&WebSlice]) -> SplitRoutes {
+    route_table(slices)
+        .into_iter()
+        .map(|(p, m)| (p.split('/').map(str::to_owned).collect(), m))
+        .collect()
 }
 
-/// Every module that serves pages, with its routes (each module declares its own).
-const PAGE_MODULES: &[(&[RouteSpec], AddRoutes)] = &[
-    (pages::ROUTES, pages::routes),
-    (account_web::ROUTES, account_web::routes),
-    (calendar_page::ROUTES, calendar_page::routes),
-    (units_web::ROUTES, units_web::routes),
-    (one_stop::ROUTES, one_stop::routes),
-    (documents_web::ROUTES, documents_web::routes),
-    (stats_web::ROUTES, stats_web::routes),
-    (exports_web::ROUTES, exports_web::routes),
-    (hr_web::ROUTES, hr_web::routes),
-    (records_web::ROUTES, records_web::routes),
-    (procedures_admin::ROUTES, procedures_admin::routes),
-    (api::ROUTES, api::routes),
-];
+impl AppState {
+    /// Whether some route serves `method` (lower case) on `path`. The context middleware
+    /// checks this before it looks at an unsafe request's body, so a method a path does not
+    /// take is answered 405 (with `Allow`) by the router rather than 415 or 403.
+    pub fn route_allows(&self, path: &str, method: &str) -> bool {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.routes.iter().any(|(pattern, m)| {
+            m.eq_ignore_ascii_case(method)
+                && pattern.len() == segments.len()
+                && pattern
+                    .iter()
+                    .zip(&segments)
+                    .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+        })
+    }
+}
 
 pub fn router(app: App) -> Router {
     let settings = app.settings.clone();
-    PAGE_MODULES
+    let slices = app.slices;
+    slices
         .iter()
-        .fold(Router::new(), |router, (_, add)| add(router))
-        .nest("/api/v1", api::router())
+        .fold(Router::new(), |router, s| (s.add_pages)(router))
+        .nest("/api/v1", api::router(slices))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), ctx::context))
         .layer(DefaultBodyLimit::max(settings.body_limit))

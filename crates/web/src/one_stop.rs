@@ -2401,3 +2401,13 @@ route_table! {
     "/offices/{code}/dossiers" => get(queue),
     "/offices/{code}/dossiers/bulk" => post(bulk),
 }
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "one_stop",
+    pages: ROUTES,
+    add_pages: routes,
+    api: &[],
+    add_api: crate::no_routes,
+    api_doc: None,
+};

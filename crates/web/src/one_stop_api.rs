@@ -1181,3 +1181,13 @@ route_table! {
     ))
 )]
 pub struct ApiDoc;
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "one_stop_api",
+    pages: &[],
+    add_pages: crate::no_routes,
+    api: API_ROUTES,
+    add_api: api_routes,
+    api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
+};

@@ -552,3 +552,13 @@ route_table! {
     "/ledger/verify" => post(verify_ledger),
     "/static/app.css" => get(stylesheet),
 }
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "pages",
+    pages: ROUTES,
+    add_pages: routes,
+    api: &[],
+    add_api: crate::no_routes,
+    api_doc: None,
+};

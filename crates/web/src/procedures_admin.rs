@@ -576,3 +576,13 @@ route_table! {
     "/offices/{code}/procedures" => get(list).post(create),
     "/offices/{code}/procedures/{pcode}" => get(edit).post(save),
 }
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "procedures_admin",
+    pages: ROUTES,
+    add_pages: routes,
+    api: &[],
+    add_api: crate::no_routes,
+    api_doc: None,
+};

@@ -1455,3 +1455,13 @@ route_table! {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(api_records, api_record), components(schemas(RecordDto)))]
 pub struct ApiDoc;
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "records_web",
+    pages: ROUTES,
+    add_pages: routes,
+    api: API_ROUTES,
+    add_api: api_routes,
+    api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
+};

@@ -371,3 +371,13 @@ route_table! {
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(api_stats), components(schemas(StatsDto)))]
 pub struct ApiDoc;
+
+/// What this module adds to the application: its routes and its part of the API document.
+pub static SLICE: crate::WebSlice = crate::WebSlice {
+    name: "stats_web",
+    pages: ROUTES,
+    add_pages: routes,
+    api: API_ROUTES,
+    add_api: api_routes,
+    api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
+};

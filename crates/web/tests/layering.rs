@@ -32,8 +32,8 @@ const MODULES: &[(&str, &str)] = &[
     ("hr_web", "hr"),
 ];
 
-/// Where platform code may name domain modules: composing routes and the API document.
-const COMPOSITION: &[&str] = &["lib", "api"];
+/// Where platform code may name domain modules: the list of this crate's slices.
+const COMPOSITION: &[&str] = &["lib"];
 
 fn domain_of(module: &str) -> Option<&'static str> {
     MODULES.iter().find(|(m, _)| *m == module).map(|(_, d)| *d)
