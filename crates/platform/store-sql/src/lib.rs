@@ -10,12 +10,13 @@
 
 mod hr;
 mod identity;
+pub mod migrations;
 mod one_stop;
 mod outbox;
-mod postgres;
+pub mod postgres;
 mod records;
 mod shared;
-mod sqlite;
+pub mod sqlite;
 pub mod testing;
 mod units;
 

@@ -26,22 +26,8 @@ macro_rules! one_stop_helpers {
         use guichet_core::{DossierId, FileId, ProcedureId};
         use guichet_store::{
             DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite, FileRecord,
-            MessageRecord, OutboxRecord, ProcedureRecord, ProcedureVersionRecord, WebhookRecord,
+            MessageRecord, ProcedureRecord, ProcedureVersionRecord, WebhookRecord,
         };
-
-        fn json_text(row: &DbRow, col: &str) -> Result<serde_json::Value> {
-            let text: Option<String> = row.try_get(col).map_err(map_err)?;
-            match text {
-                None => Ok(serde_json::Value::Null),
-                Some(t) => serde_json::from_str(&t)
-                    .map_err(|e| StoreError::Database(format!("stored {col} is not JSON: {e}"))),
-            }
-        }
-
-        fn opt_day(row: &DbRow, col: &str) -> Result<Option<time::Date>> {
-            let text: Option<String> = row.try_get(col).map_err(map_err)?;
-            text.as_deref().map($crate::shared::parse_day).transpose()
-        }
 
         fn procedure_from_row(row: &DbRow) -> Result<ProcedureRecord> {
             Ok(ProcedureRecord {
@@ -107,20 +93,6 @@ macro_rules! one_stop_helpers {
                 created_at: row.try_get("created_at").map_err(map_err)?,
             })
         }
-
-        fn outbox_from_row(row: &DbRow) -> Result<OutboxRecord> {
-            Ok(OutboxRecord {
-                id: row.try_get("id").map_err(map_err)?,
-                topic: row.try_get("topic").map_err(map_err)?,
-                payload: json_text(row, "payload")?,
-                created_at: row.try_get("created_at").map_err(map_err)?,
-                attempts: row.try_get("attempts").map_err(map_err)?,
-                next_attempt_at: row.try_get("next_attempt_at").map_err(map_err)?,
-                done_at: row.try_get("done_at").map_err(map_err)?,
-                last_error: row.try_get("last_error").map_err(map_err)?,
-            })
-        }
-
 
         fn document_from_row(row: &DbRow) -> Result<guichet_store::DocumentRecord> {
             Ok(guichet_store::DocumentRecord {
@@ -206,29 +178,6 @@ macro_rules! one_stop_helpers {
             .execute(&mut *conn)
             .await
             .map_err(|e| conflict(e, "document"))?;
-            Ok(())
-        }
-
-        fn day_text(d: Option<time::Date>) -> Option<String> {
-            d.map($crate::shared::iso_day)
-        }
-
-        async fn insert_outbox(conn: &mut Conn, o: &OutboxRecord) -> Result<()> {
-            sqlx::query(
-                "INSERT INTO outbox (id, topic, payload, created_at, attempts, next_attempt_at, done_at, last_error) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(o.id)
-            .bind(&o.topic)
-            .bind(o.payload.to_string())
-            .bind(o.created_at)
-            .bind(o.attempts)
-            .bind(o.next_attempt_at)
-            .bind(o.done_at)
-            .bind(&o.last_error)
-            .execute(&mut *conn)
-            .await
-            .map_err(map_err)?;
             Ok(())
         }
 

@@ -1,6 +1,49 @@
 //! The SQL of the outbox (e-mails and webhooks to send), written once for both backends;
 //! expanded by `sql_store!`.
 
+/// The outbox rows' decoder and writer, which other domains' SQL uses to queue messages in
+/// their own transactions; expanded by `sql_store!`.
+macro_rules! outbox_helpers {
+    ($Db:ty) => {
+        use guichet_store::OutboxRecord;
+
+        fn outbox_from_row(row: &DbRow) -> Result<OutboxRecord> {
+            Ok(OutboxRecord {
+                id: row.try_get("id").map_err(map_err)?,
+                topic: row.try_get("topic").map_err(map_err)?,
+                payload: json_text(row, "payload")?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                attempts: row.try_get("attempts").map_err(map_err)?,
+                next_attempt_at: row.try_get("next_attempt_at").map_err(map_err)?,
+                done_at: row.try_get("done_at").map_err(map_err)?,
+                last_error: row.try_get("last_error").map_err(map_err)?,
+            })
+        }
+
+
+        async fn insert_outbox(conn: &mut Conn, o: &OutboxRecord) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO outbox (id, topic, payload, created_at, attempts, next_attempt_at, done_at, last_error) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(o.id)
+            .bind(&o.topic)
+            .bind(o.payload.to_string())
+            .bind(o.created_at)
+            .bind(o.attempts)
+            .bind(o.next_attempt_at)
+            .bind(o.done_at)
+            .bind(&o.last_error)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+            Ok(())
+        }
+
+    };
+}
+pub(crate) use outbox_helpers;
+
 macro_rules! outbox_sql {
     ($Store:ty, $Db:ty, $backend:expr) => {
         #[async_trait::async_trait]

@@ -5,14 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use sqlx::PgConnection;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 pub struct PostgresStore {
     pool: PgPool,
     entropy: Arc<dyn guichet_core::Entropy>,
 }
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 const DATA_TABLES_SQL: &str = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
      AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ORDER BY 1";
@@ -33,8 +32,19 @@ impl PostgresStore {
         Ok(Self { pool, entropy })
     }
 
-    fn reader(&self) -> &PgPool {
+    /// The connection pool (reads, and the transactions of `write_tx!`).
+    pub fn reader(&self) -> &PgPool {
         &self.pool
+    }
+
+    #[doc(hidden)]
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The randomness ledger entry ids are drawn from.
+    pub fn entropy(&self) -> Arc<dyn guichet_core::Entropy> {
+        self.entropy.clone()
     }
 
     /// One statement outside any transaction (CREATE DATABASE refuses to run in one).
@@ -81,7 +91,9 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn map_err(e: sqlx::Error) -> guichet_store::StoreError {
+/// A database error as the store reports it (unique violation: `Conflict`; serialization
+/// failure or deadlock: `Busy`, retried by `write_tx!`).
+pub fn map_err(e: sqlx::Error) -> guichet_store::StoreError {
     use guichet_store::StoreError;
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -96,33 +108,64 @@ fn map_err(e: sqlx::Error) -> guichet_store::StoreError {
 }
 
 /// How many times a transaction that hit a serialization failure or deadlock is tried.
-const MAX_ATTEMPTS: u32 = 12;
+#[doc(hidden)]
+pub const MAX_ATTEMPTS: u32 = 12;
 
-/// Runs `$body` with `$conn: &mut PgConnection` inside a transaction; serialization failures
-/// and deadlocks roll back and run it again with a growing pause.
-macro_rules! write_tx {
+/// Runs `$body` with `$conn: &mut PgConnection` inside a transaction (`$self` is a
+/// `PostgresStore`); serialization failures and deadlocks roll back and run it again with a
+/// growing pause. Domains use it as `write_tx!` from [`prelude`].
+#[macro_export]
+macro_rules! postgres_write_tx {
     ($self:ident, $conn:ident, $body:block) => {{
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let mut tx = $self.pool.begin().await.map_err(map_err)?;
-            let result: Result<_> = {
-                let $conn: &mut sqlx::PgConnection = &mut *tx;
+            let mut tx = $self
+                .pool()
+                .begin()
+                .await
+                .map_err($crate::postgres::map_err)?;
+            let result: $crate::postgres::prelude::Result<_> = {
+                let $conn: &mut $crate::postgres::PgConnection = &mut *tx;
                 async { $body }.await
             };
             let outcome = match result {
-                Ok(value) => tx.commit().await.map(|_| value).map_err(map_err),
+                Ok(value) => tx
+                    .commit()
+                    .await
+                    .map(|_| value)
+                    .map_err($crate::postgres::map_err),
                 Err(e) => Err(e),
             };
             match outcome {
-                Err(StoreError::Busy(_)) if attempt < MAX_ATTEMPTS => {
-                    tokio::time::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6)))
-                        .await;
+                Err($crate::postgres::prelude::StoreError::Busy(_))
+                    if attempt < $crate::postgres::MAX_ATTEMPTS =>
+                {
+                    $crate::postgres::retry_pause(attempt).await;
                 }
                 other => break other,
             }
         }
     }};
+}
+use crate::postgres_write_tx as write_tx;
+
+/// The pause before trying a busy transaction again.
+#[doc(hidden)]
+pub async fn retry_pause(attempt: u32) {
+    tokio::time::sleep(std::time::Duration::from_millis(2u64 << attempt.min(6))).await;
+}
+
+/// What a domain's SQL, written once for both backends, needs of this backend (see the
+/// SQLite one).
+pub mod prelude {
+    pub use super::{
+        Conn, DbRow, PostgresStore, append_events, conflict, day_of, day_text, entry_from_row,
+        json_text, map_err, office_from_row, opt_day, opt_id,
+    };
+    pub use crate::postgres_write_tx as write_tx;
+    pub use crate::shared::{entry_id, iso_day, parse_day, to_hash};
+    pub use guichet_store::{Result, StoreError};
 }
 
 crate::shared::sql_store!(PostgresStore, sqlx::Postgres, Backend::Postgres);

@@ -9,15 +9,6 @@ macro_rules! records_helpers {
             HoldRecord, RecordRow,
         };
 
-        fn day_of(row: &DbRow, col: &str) -> Result<time::Date> {
-            let text: String = row.try_get(col).map_err(map_err)?;
-            $crate::shared::parse_day(&text)
-        }
-
-        fn opt_id(row: &DbRow, col: &str) -> Result<Option<Uuid>> {
-            row.try_get::<Option<Uuid>, _>(col).map_err(map_err)
-        }
-
         fn class_from_row(row: &DbRow) -> Result<ClassRecord> {
             Ok(ClassRecord {
                 id: ClassId(row.try_get("id").map_err(map_err)?),

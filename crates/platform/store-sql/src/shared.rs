@@ -9,7 +9,7 @@
 use guichet_ledger::Hash;
 use guichet_store::StoreError;
 
-pub(crate) fn to_hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
+pub fn to_hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
     let len = bytes.len();
     bytes.try_into().map_err(|_| {
         StoreError::Ledger(format!(
@@ -19,19 +19,16 @@ pub(crate) fn to_hash(bytes: Vec<u8>, what: &str) -> Result<Hash, StoreError> {
 }
 
 /// A date as stored: `YYYY-MM-DD` text on both backends (sorts by date).
-pub(crate) fn iso_day(d: time::Date) -> String {
+pub fn iso_day(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-pub(crate) fn parse_day(s: &str) -> Result<time::Date, StoreError> {
+pub fn parse_day(s: &str) -> Result<time::Date, StoreError> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|_| StoreError::Database(format!("stored date {s:?} is not YYYY-MM-DD")))
 }
 
-pub(crate) fn entry_id(
-    at: time::OffsetDateTime,
-    entropy: &dyn guichet_core::Entropy,
-) -> uuid::Uuid {
+pub fn entry_id(at: time::OffsetDateTime, entropy: &dyn guichet_core::Entropy) -> uuid::Uuid {
     let mut random = [0u8; 10];
     entropy.fill(&mut random);
     let millis = (at.unix_timestamp_nanos() / 1_000_000).max(0) as u64;
@@ -60,13 +57,42 @@ macro_rules! sql_store {
         use uuid::Uuid;
         use $crate::shared::{entry_id, to_hash};
 
-        type Conn = <$Db as sqlx::Database>::Connection;
-        type DbRow = <$Db as sqlx::Database>::Row;
+        pub type Conn = <$Db as sqlx::Database>::Connection;
+        pub type DbRow = <$Db as sqlx::Database>::Row;
+        $crate::outbox::outbox_helpers!($Db);
         $crate::one_stop::one_stop_helpers!($Db);
         $crate::records::records_helpers!($Db);
         $crate::hr::hr_helpers!($Db);
 
-        async fn append_events(conn: &mut Conn, entropy: &dyn guichet_core::Entropy, audit: &Audit) -> Result<Vec<Entry>> {
+        // ---- column helpers every domain's SQL uses
+        pub fn json_text(row: &DbRow, col: &str) -> Result<serde_json::Value> {
+            let text: Option<String> = row.try_get(col).map_err(map_err)?;
+            match text {
+                None => Ok(serde_json::Value::Null),
+                Some(t) => serde_json::from_str(&t)
+                    .map_err(|e| StoreError::Database(format!("stored {col} is not JSON: {e}"))),
+            }
+        }
+
+        pub fn opt_day(row: &DbRow, col: &str) -> Result<Option<time::Date>> {
+            let text: Option<String> = row.try_get(col).map_err(map_err)?;
+            text.as_deref().map($crate::shared::parse_day).transpose()
+        }
+
+        pub fn day_text(d: Option<time::Date>) -> Option<String> {
+            d.map($crate::shared::iso_day)
+        }
+
+        pub fn day_of(row: &DbRow, col: &str) -> Result<time::Date> {
+            let text: String = row.try_get(col).map_err(map_err)?;
+            $crate::shared::parse_day(&text)
+        }
+
+        pub fn opt_id(row: &DbRow, col: &str) -> Result<Option<Uuid>> {
+            row.try_get::<Option<Uuid>, _>(col).map_err(map_err)
+        }
+
+        pub async fn append_events(conn: &mut Conn, entropy: &dyn guichet_core::Entropy, audit: &Audit) -> Result<Vec<Entry>> {
             let mut out = Vec::with_capacity(audit.events.len());
             for event in &audit.events {
                 // One upsert both creates the head and takes its row lock, so concurrent writers
@@ -118,7 +144,7 @@ macro_rules! sql_store {
             Ok(out)
         }
 
-        fn entry_from_row(row: &DbRow) -> Result<Entry> {
+        pub fn entry_from_row(row: &DbRow) -> Result<Entry> {
             Ok(Entry {
                 stream: row.try_get("stream").map_err(map_err)?,
                 seq: row.try_get("seq").map_err(map_err)?,
@@ -251,7 +277,7 @@ macro_rules! sql_store {
             Ok(())
         }
 
-        fn office_from_row(row: &DbRow) -> Result<Office> {
+        pub fn office_from_row(row: &DbRow) -> Result<Office> {
             let country: String = row.try_get("country").map_err(map_err)?;
             Ok(Office {
                 id: OfficeId(row.try_get("id").map_err(map_err)?),
@@ -374,7 +400,7 @@ macro_rules! sql_store {
             }
 
             async fn migrate(&self) -> Result<()> {
-                MIGRATOR.run(self.reader()).await.map_err(|e| StoreError::Migration(e.to_string()))
+                $crate::migrations::migrator($backend)?.run(self.reader()).await.map_err(|e| StoreError::Migration(e.to_string()))
             }
 
             async fn ping(&self) -> Result<()> {
@@ -508,8 +534,7 @@ macro_rules! sql_store {
                 // Owned copies: the write may run on the writer task.
                 let mut owned: Vec<(&'static TableSpec, Vec<u8>)> = Vec::new();
                 for (spec, data) in tables {
-                    let known = guichet_store::TABLES
-                        .iter()
+                    let known = guichet_store::tables()
                         .find(|t| t.name == spec.name)
                         .ok_or_else(|| StoreError::Backup(format!("unknown table {}", spec.name)))?;
                     owned.push((known, data.to_vec()));
@@ -555,7 +580,7 @@ macro_rules! sql_store {
         $crate::outbox::outbox_sql!($Store, $Db, $backend);
 
         /// A unique-constraint violation becomes a `Conflict` naming `what`.
-        fn conflict(e: sqlx::Error, what: &str) -> StoreError {
+        pub fn conflict(e: sqlx::Error, what: &str) -> StoreError {
             if let sqlx::Error::Database(db) = &e {
                 if db.is_unique_violation() {
                     return StoreError::Conflict(what.to_owned());

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Connection as _;
+pub use sqlx::sqlite::SqliteConnection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -38,19 +38,20 @@ pub struct SqliteStore {
     entropy: Arc<dyn guichet_core::Entropy>,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
 const DATA_TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table' \
      AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name";
 
-/// Runs `$body` with `$conn: &mut SqliteConnection` as one job of the next group commit.
-macro_rules! write_tx {
+/// Runs `$body` with `$conn: &mut SqliteConnection` as one job of the next group commit
+/// (`$self` is a `SqliteStore`); the body captures only owned values, since it runs on the
+/// writer task. Domains use it as `write_tx!` from [`prelude`].
+#[macro_export]
+macro_rules! sqlite_write_tx {
     ($self:ident, $conn:ident, $body:block) => {{
         $self
-            .submit(move |mut owned: SqliteConnection| {
-                Box::pin(async move {
-                    let result: Result<_> = {
-                        let $conn: &mut SqliteConnection = &mut owned;
+            .submit(move |mut owned: $crate::sqlite::SqliteConnection| {
+                ::std::boxed::Box::pin(async move {
+                    let result: $crate::sqlite::prelude::Result<_> = {
+                        let $conn: &mut $crate::sqlite::SqliteConnection = &mut owned;
                         async { $body }.await
                     };
                     (owned, result)
@@ -58,6 +59,20 @@ macro_rules! write_tx {
             })
             .await
     }};
+}
+use crate::sqlite_write_tx as write_tx;
+
+/// What a domain's SQL, written once for both backends, needs of this backend: expand the
+/// domain's macro with `use guichet_store_sql::sqlite::prelude::*;` in scope (see
+/// `tests/outside_domain.rs`), and the same for `postgres`.
+pub mod prelude {
+    pub use super::{
+        Conn, DbRow, SqliteStore, append_events, conflict, day_of, day_text, entry_from_row,
+        json_text, map_err, office_from_row, opt_day, opt_id,
+    };
+    pub use crate::shared::{entry_id, iso_day, parse_day, to_hash};
+    pub use crate::sqlite_write_tx as write_tx;
+    pub use guichet_store::{Result, StoreError};
 }
 
 impl SqliteStore {
@@ -101,8 +116,10 @@ impl SqliteStore {
         })
     }
 
-    /// Queues a write job and waits until it is committed (or failed).
-    async fn submit<T: Send + 'static>(
+    /// Queues a write job and waits until it is committed (or failed). Called through
+    /// `write_tx!`.
+    #[doc(hidden)]
+    pub async fn submit<T: Send + 'static>(
         &self,
         run: impl FnOnce(
             SqliteConnection,
@@ -135,13 +152,18 @@ impl SqliteStore {
             .map_err(|_| StoreError::Database("write job returned another type".into()))
     }
 
-    fn reader(&self) -> &SqlitePool {
+    /// The pool of read connections.
+    pub fn reader(&self) -> &SqlitePool {
         &self.read
+    }
+
+    /// The randomness ledger entry ids are drawn from.
+    pub fn entropy(&self) -> Arc<dyn guichet_core::Entropy> {
+        self.entropy.clone()
     }
 
     /// One statement, as a write job.
     async fn raw(&self, sql: &str) -> guichet_store::Result<u64> {
-        use guichet_store::Result;
         let sql = sql.to_owned();
         write_tx!(self, conn, {
             let done = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
@@ -431,7 +453,8 @@ async fn run_batch(mut conn: SqliteConnection, batch: Vec<Job>) -> SqliteConnect
     conn
 }
 
-fn map_err(e: sqlx::Error) -> guichet_store::StoreError {
+/// A database error as the store reports it (unique violation: `Conflict`; busy: `Busy`).
+pub fn map_err(e: sqlx::Error) -> guichet_store::StoreError {
     use guichet_store::StoreError;
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => {

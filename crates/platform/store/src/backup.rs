@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::{Backend, PlatformStore, Result, StoreError, TABLES};
+use crate::{Backend, PlatformStore, Result, StoreError, tables};
 
 pub const FORMAT: &str = "guichet-backup";
 pub const FORMAT_VERSION: u32 = 1;
@@ -54,7 +54,7 @@ pub async fn write_backup(
     let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     let mut parts = Vec::new();
-    for table in TABLES {
+    for table in tables() {
         let mut buf = Vec::new();
         let rows = store.export_table(table, &mut buf).await?;
         let path = format!("tables/{}.jsonl", table.name);
@@ -180,7 +180,7 @@ pub fn read_backup(input: impl Read) -> Result<CheckedBackup> {
         }
         parts.insert(part.table.clone(), data);
     }
-    for table in TABLES {
+    for table in tables() {
         if !parts.contains_key(table.name) {
             return Err(backup_err(format!(
                 "table {} is missing from the backup",
@@ -201,7 +201,7 @@ pub async fn restore(store: &dyn PlatformStore, backup: &CheckedBackup) -> Resul
         )));
     }
     let mut tables = Vec::new();
-    for spec in TABLES {
+    for spec in crate::tables() {
         let data = backup
             .parts
             .get(spec.name)

@@ -8,8 +8,6 @@ use time::Date;
 use time::macros::date;
 
 use crate::contract::{T0, created, office, uid, user};
-#[allow(unused_imports)]
-use crate::prelude::*;
 use crate::{
     OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow, StaffWrite, Store,
     StoreError, TermRow,

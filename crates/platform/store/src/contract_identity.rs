@@ -9,8 +9,6 @@ use guichet_core::{SessionId, UserId};
 use time::Duration;
 
 use crate::contract::{T0, created, office, uid, user};
-#[allow(unused_imports)]
-use crate::prelude::*;
 use crate::{
     IdentityLink, PendingLogin, SecondFactor, Session, SessionStage, Store, StoreError, TakenLogin,
 };

@@ -45,7 +45,10 @@ pub use records::{
     ArchiveFileRecord, CaptureSource, ClassRecord, Destruction, DispositionRecord, FixityRunRecord,
     HoldRecord, NumberRequest, RecordQuery, RecordRow, RecordWrite,
 };
-pub use tables::{ColType, TABLES, TableSpec};
+pub use tables::{
+    ColType, HR_TABLES, IDENTITY_TABLES, ONE_STOP_TABLES, OUTBOX_TABLES, PLATFORM_TABLES,
+    RECORDS_TABLES, TABLE_SETS, TableSpec, UNITS_TABLES, tables,
+};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -260,7 +263,7 @@ pub trait PlatformStore: Send + Sync + 'static {
         out: &mut (dyn std::io::Write + Send),
     ) -> Result<u64>;
     /// Loads whole tables (JSON lines as written by `export_table`) in one transaction, into an
-    /// empty database. Tables come in `TABLES` order so foreign keys hold.
+    /// empty database. Tables come in `tables()` order so foreign keys hold.
     async fn import_tables(&self, tables: &[(&TableSpec, &[u8])]) -> Result<u64>;
 
     /// Runs one raw SQL statement. For tests that tamper with the ledger and for operators'

@@ -1,5 +1,5 @@
 //! The data tables and their portable column types: the one description that backup, restore
-//! and the contract suite share. A table missing here fails the contract test
+//! and the contract suite share, one list per domain. A table missing here fails the contract test
 //! `every_table_is_in_the_backup`.
 
 /// Portable column types; each backend maps them to its own SQL types.
@@ -27,8 +27,47 @@ pub struct TableSpec {
 
 use ColType::*;
 
-/// Every data table, parents before children (restore order).
-pub const TABLES: &[TableSpec] = &[
+/// The platform's tables: the ledger.
+pub const PLATFORM_TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "ledger_heads",
+        columns: &[("stream", Text), ("seq", Int), ("head_hash", Bytes)],
+        order_by: "stream",
+    },
+    TableSpec {
+        name: "ledger_entries",
+        columns: &[
+            ("stream", Text),
+            ("seq", Int),
+            ("id", Uuid),
+            ("at", Timestamp),
+            ("actor", Text),
+            ("action", Text),
+            ("object_type", Text),
+            ("object_id", Text),
+            ("payload", Text),
+            ("payload_hash", Bytes),
+            ("prev_hash", Bytes),
+            ("entry_hash", Bytes),
+        ],
+        order_by: "stream, seq",
+    },
+    TableSpec {
+        name: "ledger_checkpoints",
+        columns: &[
+            ("stream", Text),
+            ("seq", Int),
+            ("entry_hash", Bytes),
+            ("at", Timestamp),
+            ("key_id", Text),
+            ("signature", Bytes),
+        ],
+        order_by: "stream, seq, key_id",
+    },
+];
+
+/// Identity: offices, accounts, sessions, sign-in, calendars.
+pub const IDENTITY_TABLES: &[TableSpec] = &[
     TableSpec {
         name: "offices",
         columns: &[
@@ -142,41 +181,6 @@ pub const TABLES: &[TableSpec] = &[
         order_by: "id",
     },
     TableSpec {
-        name: "ledger_heads",
-        columns: &[("stream", Text), ("seq", Int), ("head_hash", Bytes)],
-        order_by: "stream",
-    },
-    TableSpec {
-        name: "ledger_entries",
-        columns: &[
-            ("stream", Text),
-            ("seq", Int),
-            ("id", Uuid),
-            ("at", Timestamp),
-            ("actor", Text),
-            ("action", Text),
-            ("object_type", Text),
-            ("object_id", Text),
-            ("payload", Text),
-            ("payload_hash", Bytes),
-            ("prev_hash", Bytes),
-            ("entry_hash", Bytes),
-        ],
-        order_by: "stream, seq",
-    },
-    TableSpec {
-        name: "ledger_checkpoints",
-        columns: &[
-            ("stream", Text),
-            ("seq", Int),
-            ("entry_hash", Bytes),
-            ("at", Timestamp),
-            ("key_id", Text),
-            ("signature", Bytes),
-        ],
-        order_by: "stream, seq, key_id",
-    },
-    TableSpec {
         name: "calendar_overrides",
         columns: &[
             ("id", Uuid),
@@ -189,6 +193,10 @@ pub const TABLES: &[TableSpec] = &[
         ],
         order_by: "id",
     },
+];
+
+/// The administrative units as loaded.
+pub const UNITS_TABLES: &[TableSpec] = &[
     TableSpec {
         name: "admin_units",
         columns: &[
@@ -230,6 +238,10 @@ pub const TABLES: &[TableSpec] = &[
         ],
         order_by: "country",
     },
+];
+
+/// One-stop services.
+pub const ONE_STOP_TABLES: &[TableSpec] = &[
     TableSpec {
         name: "procedures",
         columns: &[
@@ -408,6 +420,10 @@ pub const TABLES: &[TableSpec] = &[
         ],
         order_by: "id",
     },
+];
+
+/// Records and archives.
+pub const RECORDS_TABLES: &[TableSpec] = &[
     TableSpec {
         name: "record_classes",
         columns: &[
@@ -542,6 +558,10 @@ pub const TABLES: &[TableSpec] = &[
         ],
         order_by: "office_id, counter, year",
     },
+];
+
+/// Civil-service management.
+pub const HR_TABLES: &[TableSpec] = &[
     TableSpec {
         name: "org_units",
         columns: &[
@@ -655,22 +675,42 @@ pub const TABLES: &[TableSpec] = &[
         ],
         order_by: "run_id, staff_id",
     },
-    TableSpec {
-        name: "outbox",
-        columns: &[
-            ("id", Uuid),
-            ("topic", Text),
-            ("payload", Text),
-            ("created_at", Timestamp),
-            ("attempts", Int),
-            ("next_attempt_at", Timestamp),
-            ("done_at", OptTimestamp),
-            ("last_error", OptText),
-        ],
-        order_by: "id",
-    },
 ];
 
+/// The outbox.
+pub const OUTBOX_TABLES: &[TableSpec] = &[TableSpec {
+    name: "outbox",
+    columns: &[
+        ("id", Uuid),
+        ("topic", Text),
+        ("payload", Text),
+        ("created_at", Timestamp),
+        ("attempts", Int),
+        ("next_attempt_at", Timestamp),
+        ("done_at", OptTimestamp),
+        ("last_error", OptText),
+    ],
+    order_by: "id",
+}];
+
+/// Every domain's tables; domains in restore order (a domain's tables may refer to those of the
+/// domains before it), each domain's tables parents before children.
+pub const TABLE_SETS: &[(&str, &[TableSpec])] = &[
+    ("platform", PLATFORM_TABLES),
+    ("identity", IDENTITY_TABLES),
+    ("units", UNITS_TABLES),
+    ("one_stop", ONE_STOP_TABLES),
+    ("records", RECORDS_TABLES),
+    ("hr", HR_TABLES),
+    ("outbox", OUTBOX_TABLES),
+];
+
+/// Every data table, in restore order.
+pub fn tables() -> impl Iterator<Item = &'static TableSpec> {
+    TABLE_SETS.iter().flat_map(|(_, tables)| tables.iter())
+}
+
+/// The table named `name`.
 pub fn table(name: &str) -> Option<&'static TableSpec> {
-    TABLES.iter().find(|t| t.name == name)
+    tables().find(|t| t.name == name)
 }

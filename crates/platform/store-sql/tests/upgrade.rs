@@ -1,0 +1,162 @@
+//! Databases made before a layout change upgrade in place.
+//!
+//! `fixtures/history-*.tsv` is the migration history that databases of the previous main
+//! recorded (version, description, SHA-384 of the file, computed with `sha384sum` from that
+//! commit's migration files); `fixtures/previous-main.*` are databases the previous main's
+//! binary made (`guichet demo --no-serve`, then the shipped admin units removed to keep the
+//! files small), with the ledger key of their data directories. See
+//! `fixtures/README.md` for how they were made.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use guichet_core::OsEntropy;
+use guichet_store::{Backend, Store};
+use guichet_store_sql::migrations::migrator;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn gunzip(name: &str) -> Vec<u8> {
+    let file = std::fs::File::open(fixture(name)).unwrap();
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// (version, description, hex SHA-384) as recorded by the previous main.
+fn history(backend: Backend) -> Vec<(i64, String, String)> {
+    std::fs::read_to_string(fixture(&format!("history-{backend}.tsv")))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut f = l.split('\t');
+            let v = f.next().unwrap().parse().unwrap();
+            (
+                v,
+                f.next().unwrap().to_owned(),
+                f.next().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn collected_migrations_extend_the_recorded_history() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let recorded = history(backend);
+        assert_eq!(
+            recorded.len(),
+            9,
+            "{backend}: the fixture is the 9-migration history"
+        );
+        let migrations = &migrator(backend).unwrap().migrations;
+        assert!(migrations.len() >= recorded.len());
+        for ((version, description, checksum), m) in recorded.iter().zip(migrations.iter()) {
+            assert_eq!(m.version, *version, "{backend}");
+            assert_eq!(&*m.description, description, "{backend} {version}");
+            assert_eq!(
+                hex::encode(&*m.checksum),
+                *checksum,
+                "{backend} migration {version} changed: databases that applied it would refuse to open"
+            );
+        }
+    }
+}
+
+/// The key of the previous main's demo data directory, which signed its checkpoints.
+fn trusted(backend: Backend) -> guichet_ledger::TrustedKeys {
+    let path = fixture(&format!("previous-main.{backend}.ledger-key"));
+    let key = guichet_ledger::LedgerKey::load_or_create(&path, &OsEntropy).unwrap();
+    let mut keys = guichet_ledger::TrustedKeys::new();
+    keys.add(key.public());
+    keys
+}
+
+/// What a demo database must still show after the upgrade.
+async fn check_upgraded(store: Arc<dyn Store>) {
+    let latest = migrator(store.backend())
+        .unwrap()
+        .migrations
+        .last()
+        .unwrap()
+        .version;
+    assert_eq!(store.schema_version().await.unwrap(), latest);
+    // Migrating again is a no-op.
+    store.migrate().await.unwrap();
+    let offices = store.list_offices().await.unwrap();
+    let hoan_kiem = offices
+        .iter()
+        .find(|o| o.code == "HN-HOANKIEM")
+        .expect("the demo's Hoàn Kiếm office");
+    let dossiers = store
+        .list_dossiers(&guichet_store::DossierQuery {
+            office: Some(hoan_kiem.id),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!dossiers.is_empty(), "the demo's dossiers are still there");
+    let with_code = dossiers.iter().find_map(|d| d.code.clone()).unwrap();
+    assert!(store.dossier_by_code(&with_code).await.unwrap().is_some());
+    let home_affairs = offices
+        .iter()
+        .find(|o| o.code == "HN-SONOIVU")
+        .expect("the demo's Hanoi Department of Home Affairs");
+    assert!(!store.staff_list(home_affairs.id).await.unwrap().is_empty());
+    assert!(
+        !store
+            .payroll_runs(home_affairs.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.count_records(None).await.unwrap() > 0);
+    assert!(store.user_by_username("admin").await.unwrap().is_some());
+    let report =
+        guichet_store::verify::verify_store(&store, &trusted(store.backend()), Arc::new(|_, _| {}))
+            .await
+            .unwrap()
+            .expect("the previous main's ledger verifies after the upgrade");
+    assert!(report.entries > 100, "{} entries", report.entries);
+    assert!(report.checkpoints > 0, "the old checkpoints were checked");
+}
+
+#[tokio::test]
+async fn sqlite_database_of_the_previous_main_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("guichet.db");
+    std::fs::write(&path, gunzip("previous-main.sqlite.gz")).unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        guichet_store_sql::SqliteStore::open(&path, Arc::new(OsEntropy))
+            .await
+            .unwrap(),
+    );
+    store.migrate().await.unwrap();
+    check_upgraded(store).await;
+}
+
+#[tokio::test]
+async fn postgres_database_of_the_previous_main_upgrades_in_place() {
+    let Some(url) = guichet_store_sql::testing::postgres_for_tests().await else {
+        return;
+    };
+    let dump = String::from_utf8(gunzip("previous-main.postgres.sql.gz")).unwrap();
+    {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(dump))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let store = guichet_store_sql::open(&url, Arc::new(OsEntropy))
+        .await
+        .unwrap();
+    check_upgraded(store).await;
+}
