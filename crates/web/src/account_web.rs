@@ -610,4 +610,12 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: &[],
     add_api: crate::no_routes,
     api_doc: None,
+    nav: &[crate::NavItem {
+        menu: crate::Menu::Account,
+        order: 10,
+        href: "/account",
+        key: "nav-account",
+        visible: crate::always,
+        current: |p| p.starts_with("/account"),
+    }],
 };

@@ -407,4 +407,5 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     add_api: own_routes,
     // The platform's part of the document is `ApiDoc`, which `openapi` always starts from.
     api_doc: None,
+    nav: &[],
 };

@@ -223,4 +223,5 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: &[],
     add_api: crate::no_routes,
     api_doc: None,
+    nav: &[],
 };

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use guichet_core::Language;
-use guichet_core::authz::Action;
 
 use crate::ctx::Ctx;
 use crate::error::PageError;
@@ -16,6 +15,13 @@ pub struct LangLink {
     pub current: bool,
 }
 
+/// A link of the page header, as shown to this visitor.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
 /// What the layout needs on every page.
 pub struct Chrome {
     pub lang: &'static str,
@@ -24,43 +30,43 @@ pub struct Chrome {
     pub path: String,
     pub next_param: String,
     pub user_name: Option<String>,
-    pub can_admin: bool,
-    pub can_ledger: bool,
-    pub can_file: bool,
-    /// Works with records (agents, office administrators, auditors, sysadmins).
-    pub can_records: bool,
-    /// Works with personnel and pay (office administrators, auditors).
-    pub can_hr: bool,
+    /// The main navigation: the composed slices' links this visitor may follow.
+    pub main_nav: Vec<NavLink>,
+    /// The links beside a logged-in person's name.
+    pub account_nav: Vec<NavLink>,
     pub languages: Vec<LangLink>,
 }
 
 impl Chrome {
     pub fn new(ctx: &Ctx) -> Self {
+        let tr = ctx.tr();
+        let mut items: Vec<&crate::NavItem> = ctx
+            .slices
+            .iter()
+            .flat_map(|s| s.nav.iter())
+            .filter(|item| (item.visible)(ctx))
+            .collect();
+        items.sort_by_key(|item| item.order);
+        let links = |menu: crate::Menu| -> Vec<NavLink> {
+            items
+                .iter()
+                .filter(|item| item.menu == menu)
+                .map(|item| NavLink {
+                    href: item.href,
+                    label: tr.t(item.key),
+                    current: (item.current)(&ctx.path),
+                })
+                .collect()
+        };
         Self {
             lang: ctx.lang.code(),
-            tr: ctx.tr(),
+            main_nav: links(crate::Menu::Main),
+            account_nav: links(crate::Menu::Account),
+            tr,
             csrf: ctx.csrf.clone(),
             path: ctx.path.clone(),
             next_param: percent_encode(&ctx.path),
             user_name: ctx.user.as_ref().map(|u| u.display_name.clone()),
-            can_admin: ctx.authorize(Action::ViewAdmin).is_ok(),
-            can_ledger: ctx.authorize(Action::ViewLedger).is_ok(),
-            can_file: ctx.authorize(Action::FileDossier).is_ok(),
-            can_records: ctx.principal().is_some_and(|p| {
-                p.grants.iter().any(|g| {
-                    use guichet_core::authz::Role;
-                    matches!(
-                        g.role,
-                        Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
-                    )
-                })
-            }),
-            can_hr: ctx.principal().is_some_and(|p| {
-                p.grants.iter().any(|g| {
-                    use guichet_core::authz::Role;
-                    matches!(g.role, Role::OfficeAdmin | Role::Auditor)
-                })
-            }),
             languages: Language::ALL
                 .iter()
                 .map(|l| LangLink {

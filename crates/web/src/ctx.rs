@@ -45,6 +45,8 @@ pub struct Ctx {
     pub path: String,
     /// The requester, for rate limiting and the ledger.
     pub client: String,
+    /// The slices the application is composed of (their header links).
+    pub slices: &'static [&'static crate::WebSlice],
 }
 
 impl Ctx {
@@ -215,6 +217,7 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
         csrf: csrf_token(&app, &csrf_cookie),
         path: path.clone(),
         client,
+        slices: app.slices,
     };
 
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);

@@ -708,4 +708,12 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
+    nav: &[crate::NavItem {
+        menu: crate::Menu::Main,
+        order: 60,
+        href: "/verify",
+        key: "nav-verify",
+        visible: crate::always,
+        current: |p| p.starts_with("/verify"),
+    }],
 };

@@ -296,4 +296,5 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: &[],
     add_api: crate::no_routes,
     api_doc: None,
+    nav: &[],
 };

@@ -250,6 +250,43 @@ pub struct WebSlice {
     pub add_api: AddRoutes,
     /// Its part of the OpenAPI document.
     pub api_doc: Option<fn() -> utoipa::openapi::OpenApi>,
+    /// Its links in the page header (the nav registry).
+    pub nav: &'static [NavItem],
+}
+
+/// Which menu of the page header a link goes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Menu {
+    /// The main navigation, for everyone.
+    Main,
+    /// Beside the logged-in person's name.
+    Account,
+}
+
+/// A link a slice adds to the page header, shown to the visitors `visible` accepts.
+pub struct NavItem {
+    pub menu: Menu,
+    /// Place in its menu (smaller first), so slices need not be listed in menu order.
+    pub order: u16,
+    pub href: &'static str,
+    /// Its message key.
+    pub key: &'static str,
+    pub visible: fn(&ctx::Ctx) -> bool,
+    /// Whether the page at this path is this link's (`aria-current`).
+    pub current: fn(&str) -> bool,
+}
+
+impl std::fmt::Debug for WebSlice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSlice")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// For links everyone sees.
+pub fn always(_: &ctx::Ctx) -> bool {
+    true
 }
 
 /// For a slice without pages or without API routes.

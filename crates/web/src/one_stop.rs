@@ -2410,4 +2410,30 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: &[],
     add_api: crate::no_routes,
     api_doc: None,
+    nav: &[
+        crate::NavItem {
+            menu: crate::Menu::Main,
+            order: 20,
+            href: "/procedures",
+            key: "nav-procedures",
+            visible: crate::always,
+            current: |p| p.starts_with("/procedures"),
+        },
+        crate::NavItem {
+            menu: crate::Menu::Main,
+            order: 30,
+            href: "/my/dossiers",
+            key: "nav-my-dossiers",
+            visible: |ctx| ctx.authorize(Action::FileDossier).is_ok(),
+            current: |p| p == "/my/dossiers",
+        },
+        crate::NavItem {
+            menu: crate::Menu::Main,
+            order: 40,
+            href: "/track",
+            key: "nav-track",
+            visible: crate::always,
+            current: |p| p == "/track",
+        },
+    ],
 };

@@ -561,4 +561,30 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: &[],
     add_api: crate::no_routes,
     api_doc: None,
+    nav: &[
+        crate::NavItem {
+            menu: crate::Menu::Main,
+            order: 10,
+            href: "/",
+            key: "nav-home",
+            visible: crate::always,
+            current: |p| p == "/",
+        },
+        crate::NavItem {
+            menu: crate::Menu::Main,
+            order: 90,
+            href: "/admin",
+            key: "nav-admin",
+            visible: |ctx| ctx.authorize(Action::ViewAdmin).is_ok(),
+            current: |p| p == "/admin",
+        },
+        crate::NavItem {
+            menu: crate::Menu::Main,
+            order: 100,
+            href: "/ledger",
+            key: "nav-ledger",
+            visible: |ctx| ctx.authorize(Action::ViewLedger).is_ok(),
+            current: |p| p == "/ledger",
+        },
+    ],
 };

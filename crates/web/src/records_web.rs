@@ -1456,6 +1456,19 @@ route_table! {
 #[openapi(paths(api_records, api_record), components(schemas(RecordDto)))]
 pub struct ApiDoc;
 
+/// Agents, office administrators, auditors and system administrators work with records.
+fn works_with_records(ctx: &Ctx) -> bool {
+    ctx.principal().is_some_and(|p| {
+        p.grants.iter().any(|g| {
+            use guichet_core::authz::Role;
+            matches!(
+                g.role,
+                Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
+            )
+        })
+    })
+}
+
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: crate::WebSlice = crate::WebSlice {
     name: "records_web",
@@ -1464,4 +1477,12 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
+    nav: &[crate::NavItem {
+        menu: crate::Menu::Main,
+        order: 80,
+        href: "/records",
+        key: "nav-records",
+        visible: works_with_records,
+        current: |p| p.starts_with("/records"),
+    }],
 };

@@ -380,4 +380,5 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
+    nav: &[],
 };
