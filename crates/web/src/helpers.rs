@@ -141,3 +141,17 @@ pub fn session_cookie(app: &App, login: &guichet_accounts::LoggedIn) -> axum::ht
         (s.expires_at - s.created_at).whole_seconds(),
     )
 }
+
+/// Agents, office administrators, auditors and system administrators: civil servants, who
+/// work with records and have a personnel record of their own.
+pub fn is_civil_servant(ctx: &Ctx) -> bool {
+    ctx.principal().is_some_and(|p| {
+        p.grants.iter().any(|g| {
+            use guichet_core::authz::Role;
+            matches!(
+                g.role,
+                Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
+            )
+        })
+    })
+}

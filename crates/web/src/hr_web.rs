@@ -2107,20 +2107,6 @@ route_table! {
 #[openapi(paths(api_staff, api_pay), components(schemas(StaffOnDto)))]
 pub struct ApiDoc;
 
-/// Agents, office administrators, auditors and system administrators: people with a personnel
-/// record of their own to look at.
-fn is_civil_servant(ctx: &Ctx) -> bool {
-    ctx.principal().is_some_and(|p| {
-        p.grants.iter().any(|g| {
-            use guichet_core::authz::Role;
-            matches!(
-                g.role,
-                Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
-            )
-        })
-    })
-}
-
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: crate::WebSlice = crate::WebSlice {
     name: "hr_web",
@@ -2151,7 +2137,7 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
             order: 20,
             href: "/hr/me",
             key: "nav-my-record",
-            visible: is_civil_servant,
+            visible: crate::helpers::is_civil_servant,
             current: |p| p == "/hr/me",
         },
     ],

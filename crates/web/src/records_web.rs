@@ -1456,19 +1456,6 @@ route_table! {
 #[openapi(paths(api_records, api_record), components(schemas(RecordDto)))]
 pub struct ApiDoc;
 
-/// Agents, office administrators, auditors and system administrators work with records.
-fn works_with_records(ctx: &Ctx) -> bool {
-    ctx.principal().is_some_and(|p| {
-        p.grants.iter().any(|g| {
-            use guichet_core::authz::Role;
-            matches!(
-                g.role,
-                Role::Agent | Role::OfficeAdmin | Role::Auditor | Role::Sysadmin
-            )
-        })
-    })
-}
-
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: crate::WebSlice = crate::WebSlice {
     name: "records_web",
@@ -1482,7 +1469,7 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
         order: 80,
         href: "/records",
         key: "nav-records",
-        visible: works_with_records,
+        visible: crate::helpers::is_civil_servant,
         current: |p| p.starts_with("/records"),
     }],
 };
