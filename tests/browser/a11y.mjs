@@ -9,7 +9,7 @@
 // With SCREENSHOTS_DIR=DIR, screenshots of the pages in French and English go to DIR.
 //
 // Usage: node a11y.mjs [path/to/guichet]   (default: $CARGO_TARGET_DIR/debug/guichet)
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -135,8 +135,19 @@ async function main() {
       await ctx.close();
     }
 
+    // The pages the composed slices ask to be audited (`guichet slices`), one journey per visitor.
+    const described = JSON.parse(execFileSync(bin, ['slices'], { encoding: 'utf8' }));
+    const journeys = JOURNEYS.map((j) => ({ who: j.who, pages: [...j.pages] }));
+    for (const slice of described.slices) {
+      for (const { who, path } of slice.a11y) {
+        let journey = journeys.find((j) => j.who === who);
+        if (!journey) journeys.push(journey = { who, pages: [] });
+        journey.pages.push(path);
+      }
+    }
+
     for (const [lang, locale] of Object.entries(LANGS)) {
-      for (const { who, pages } of JOURNEYS) {
+      for (const { who, pages } of journeys) {
         // axe needs scripts: this context runs them (bypassing the CSP for axe alone).
         const withJs = await browser.newContext({ locale, bypassCSP: true, viewport: { width: 1100, height: 900 } });
         const withoutJs = await browser.newContext({ locale, javaScriptEnabled: false, viewport: { width: 1100, height: 900 } });

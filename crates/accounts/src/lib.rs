@@ -210,6 +210,36 @@ impl Accounts {
         Ok(user)
     }
 
+    /// Gives `user` one more grant, e.g. a role on one object only (a desk officer for one
+    /// cooperation agreement). Ledgered as `user.granted`.
+    pub async fn add_grant(&self, actor: &str, user: UserId, grant: Grant) -> Result<()> {
+        if grant.role.is_per_office() != grant.office.is_some() {
+            return Err(invalid(
+                "invalid-role-office",
+                format!(
+                    "role {} needs an office exactly when it is per office",
+                    grant.role
+                ),
+            ));
+        }
+        let event = Event {
+            stream: SYSTEM_STREAM.into(),
+            actor: actor.to_owned(),
+            action: "user.granted".into(),
+            object_type: "user".into(),
+            object_id: user.to_string(),
+            payload: serde_json::json!({
+                "role": grant.role.code(),
+                "office": grant.office,
+                "object": grant.object,
+            }),
+        };
+        self.store
+            .add_grant(user, &grant, &Audit::one(self.clock.now(), event))
+            .await?;
+        Ok(())
+    }
+
     /// Checks the password and opens a session. `client` identifies the requester for rate
     /// limiting and the ledger (an IP address).
     /// The session starts in the `SecondFactor` stage when the user has a TOTP factor, in

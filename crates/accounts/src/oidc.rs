@@ -913,10 +913,7 @@ impl OpenId {
                         .map_err(|e| refuse("oidc-internal", e.to_string()))?,
                     disabled: false,
                     created_at: now,
-                    grants: vec![Grant {
-                        role: Role::Citizen,
-                        office: None,
-                    }],
+                    grants: vec![Grant::new(Role::Citizen, None)],
                 };
                 let link = new_link(user_id, attributes);
                 let audit = Audit {

@@ -60,10 +60,7 @@ pub fn sha256_rate() -> f64 {
 async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(Arc<dyn Store>, String)> {
     let url =
         guichet_store_sql::testing::create_scratch_database(admin_url, "guichet_bench").await?;
-    Ok((
-        guichet_store_sql::open(&url, Arc::new(OsEntropy)).await?,
-        url,
-    ))
+    Ok((crate::open_store(&url, Arc::new(OsEntropy)).await?, url))
 }
 
 async fn drop_postgres(admin_url: &str, url: &str) {

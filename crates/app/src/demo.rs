@@ -124,10 +124,7 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
                     display_name: login.name.into(),
                     email: Some(format!("{}@demo.guichet.invalid", login.username)),
                     password: DEMO_PASSWORD.into(),
-                    grants: vec![Grant {
-                        role: login.role,
-                        office,
-                    }],
+                    grants: vec![Grant::new(login.role, office)],
                 },
             )
             .await?;
@@ -161,6 +158,20 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
         users.get("claire.martin"),
     ) {
         crate::demo_hr::load(rt, vn, vn_hr, vn_staff, fr, fr_hr, fr_staff).await?;
+    }
+    let offices = rt.store.list_offices().await?;
+    let context = guichet_web::slice::DemoContext {
+        store: &*rt.store,
+        accounts: &accounts,
+        clock: &*rt.clock,
+        entropy: &*rt.entropy,
+        offices: &offices,
+        users: &users,
+    };
+    for demo in crate::slices::DEMOS {
+        demo(&context)
+            .await
+            .map_err(|e| anyhow::anyhow!("a slice's demo data: {e}"))?;
     }
     guichet_store::verify::checkpoint_streams(&*rt.store, &rt.key, rt.clock.now(), true).await?;
     Ok(true)

@@ -2,9 +2,8 @@
 //! the CLI (`main.rs` only parses arguments). Everything a command needs is opened through
 //! [`Runtime::open`], so tests drive the same code paths.
 
-/// The modules the application serves, in the order their routes are added: the app's
-/// composition list (each domain slice adds its entry here).
-pub const WEB_SLICES: &[&guichet_web::WebSlice] = guichet_web::SLICES;
+pub mod slices;
+pub use slices::WEB_SLICES;
 
 pub mod archive_cmd;
 pub mod bench;
@@ -84,7 +83,7 @@ impl Runtime {
         })?;
         let key = Arc::new(LedgerKey::load_or_create(&config.key_path(), &*entropy)?);
         let trusted = trusted_keys(&config, &key)?;
-        let store = guichet_store_sql::open(&config.database_url(), entropy.clone()).await?;
+        let store = open_store(&config.database_url(), entropy.clone()).await?;
         // Reference data ships with the binary and is part of migrating.
         if reference_data {
             units_cmd::sync_shipped(&store, &*clock).await?;
@@ -368,6 +367,15 @@ async fn records_loop(app: guichet_web::App, every: std::time::Duration) {
 }
 
 /// The local key, keys listed in `trusted-keys.txt` in the data directory, and configured keys.
+/// Opens (and migrates) the database at `url` with the migrations of every composed slice: a
+/// database this binary made has them applied, and sqlx refuses to open one with fewer.
+pub async fn open_store(
+    url: &str,
+    entropy: Arc<dyn Entropy>,
+) -> guichet_store::Result<Arc<dyn Store>> {
+    guichet_store_sql::open_with(url, entropy, slices::MIGRATION_SETS).await
+}
+
 pub fn trusted_keys(config: &Config, key: &LedgerKey) -> anyhow::Result<TrustedKeys> {
     let mut trusted = TrustedKeys::new();
     trusted.add(key.public());

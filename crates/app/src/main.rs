@@ -106,6 +106,9 @@ enum Command {
     /// BagIt bags (RFC 8493) of any directory.
     #[command(subcommand)]
     Bag(BagCommand),
+    /// The composed modules and slices: their routes, migrations and the pages the
+    /// accessibility journey visits (JSON).
+    Slices,
     /// Run the benchmarks and print a Markdown report.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -410,6 +413,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         database_url: cli.database_url,
         listen,
     };
+    if let Command::Slices = cli.command {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&guichet::slices::describe())?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Command::Id(IdCommand::Check) = cli.command {
         let stdin = std::io::stdin().lock();
         let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -660,7 +670,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 display_name: name,
                 email,
                 password: password.trim_end_matches(['\r', '\n']).to_owned(),
-                grants: vec![Grant { role, office }],
+                grants: vec![Grant::new(role, office)],
             };
             let user = rt.accounts().create("cli", account).await?;
             println!("created user {} ({})", user.username, user.id);
@@ -686,7 +696,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("created office {} ({})", office.code, office.id);
         }
         Command::Units(command) => return units(&rt, command).await,
-        Command::Bench { .. } | Command::Id(_) | Command::Calendar(_) => {}
+        Command::Bench { .. } | Command::Id(_) | Command::Calendar(_) | Command::Slices => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -820,7 +830,7 @@ async fn backup(rt: &Runtime, file: &std::path::Path) -> anyhow::Result<()> {
 
 async fn restore(rt: &Runtime, file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let checked = guichet_store::backup::read_backup(bytes.as_slice())?;
+    let checked = guichet_store::backup::read_backup(bytes.as_slice(), &rt.store.tables())?;
     let rows = guichet_store::backup::restore(&*rt.store, &checked).await?;
     println!(
         "restored {rows} rows from a {} backup of {} into {}",

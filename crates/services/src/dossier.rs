@@ -26,34 +26,9 @@ pub const CLOSING_TIME: Time = time::macros::time!(17:00);
 /// Largest answers document kept for one dossier (JSON bytes).
 pub const MAX_ANSWERS_BYTES: usize = 256 * 1024;
 
-/// The office's wall-clock time: Vietnam is UTC+7 all year; France follows Europe/Paris
-/// (UTC+1, UTC+2 from the last Sunday of March to the last Sunday of October, at 01:00 UTC).
+/// The office's wall-clock time (see [`Country::local_time`]).
 pub fn local_time(country: Country, at: OffsetDateTime) -> PrimitiveDateTime {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    let hours = match country {
-        Country::Vn => 7,
-        Country::Fr => {
-            let year = utc.year();
-            let start = last_sunday(year, Month::March).with_hms(1, 0, 0).ok();
-            let end = last_sunday(year, Month::October).with_hms(1, 0, 0).ok();
-            let now = PrimitiveDateTime::new(utc.date(), utc.time());
-            match (start, end) {
-                (Some(s), Some(e)) if now >= s && now < e => 2,
-                _ => 1,
-            }
-        }
-    };
-    let local = utc + time::Duration::hours(hours);
-    PrimitiveDateTime::new(local.date(), local.time())
-}
-
-fn last_sunday(year: i32, month: Month) -> Date {
-    let mut d = Date::from_calendar_date(year, month, time::util::days_in_month(month, year))
-        .unwrap_or(Date::MIN);
-    while d.weekday() != time::Weekday::Sunday {
-        d = d.previous_day().unwrap_or(Date::MIN);
-    }
-    d
+    country.local_time(at)
 }
 
 /// `date` plus `months` calendar months; a day the month lacks becomes its last day.

@@ -702,6 +702,10 @@ pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: crate::WebSlice = crate::WebSlice {
+    messages: &[],
+    access: &[],
+    probe_ids: &[],
+    a11y: &[],
     name: "documents_web",
     pages: ROUTES,
     add_pages: routes,

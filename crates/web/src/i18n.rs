@@ -1,12 +1,15 @@
-//! Translations: Fluent bundles in `locales/{vi,fr,en}/main.ftl`, compiled into the binary.
-//! The test `every_key_exists_in_every_language` fails when a key is missing in one language.
+//! Translations: Fluent bundles in `locales/{vi,fr,en}/main.ftl`, compiled into the binary,
+//! and the messages each composed slice brings (`WebSlice::messages`, registered at startup).
+//! The test `every_key_exists_in_every_language` fails when a key is missing in one language;
+//! [`check_slice_messages`] is the same test for a slice's files.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Display;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
-use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::fluent_bundle::concurrent::FluentBundle;
+use fluent_templates::fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_templates::{Loader, static_loader};
 use guichet_core::Language;
 use unic_langid::LanguageIdentifier;
@@ -23,6 +26,114 @@ static_loader! {
 static IDS: LazyLock<[LanguageIdentifier; 3]> = LazyLock::new(|| {
     Language::ALL.map(|l| l.code().parse::<LanguageIdentifier>().unwrap_or_default())
 });
+
+/// A slice's messages: (language code, Fluent source) for each of vi, fr and en.
+pub type SliceMessages = &'static [(&'static str, &'static str)];
+
+/// The composed slices' bundles, one per language (in `Language::ALL` order), by slice name.
+type SliceBundles = Vec<(&'static str, Vec<FluentBundle<FluentResource>>)>;
+
+static SLICE_BUNDLES: LazyLock<RwLock<SliceBundles>> = LazyLock::new(RwLock::default);
+
+fn parse(lang: &str, text: &str) -> Result<FluentResource, String> {
+    FluentResource::try_new(text.to_owned()).map_err(|(_, errors)| {
+        format!(
+            "{lang}: {} Fluent syntax error(s): {errors:?}",
+            errors.len()
+        )
+    })
+}
+
+/// Adds `slice`'s messages to every translator (once per slice name; later calls for the same
+/// slice change nothing). Keys of the platform's own files win over a slice's.
+pub fn register(slice: &'static str, messages: SliceMessages) -> Result<(), String> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mut bundles = Vec::with_capacity(Language::ALL.len());
+    for lang in Language::ALL {
+        let (_, text) = messages
+            .iter()
+            .find(|(code, _)| *code == lang.code())
+            .ok_or_else(|| format!("slice {slice} has no {} messages", lang.code()))?;
+        let mut bundle = FluentBundle::new_concurrent(vec![
+            lang.code()
+                .parse::<LanguageIdentifier>()
+                .unwrap_or_default(),
+        ]);
+        bundle.set_use_isolating(false);
+        bundle
+            .add_resource(parse(lang.code(), text)?)
+            .map_err(|e| format!("slice {slice}, {}: {e:?}", lang.code()))?;
+        bundles.push(bundle);
+    }
+    let mut all = SLICE_BUNDLES.write().map_err(|_| "i18n lock poisoned")?;
+    if !all.iter().any(|(name, _)| *name == slice) {
+        all.push((slice, bundles));
+    }
+    Ok(())
+}
+
+/// Checks a slice's messages: vi, fr and en present, each valid Fluent, with the same keys,
+/// and `used` (keys the slice's code and templates name) all defined. A slice's tests call it.
+pub fn check_slice_messages(messages: SliceMessages, used: &[&str]) -> Result<(), String> {
+    let mut keys = Vec::new();
+    for lang in Language::ALL {
+        let (_, text) = messages
+            .iter()
+            .find(|(code, _)| *code == lang.code())
+            .ok_or_else(|| format!("no {} messages", lang.code()))?;
+        keys.push((lang.code(), message_keys(text)?));
+    }
+    let (_, en) = keys
+        .iter()
+        .find(|(code, _)| *code == "en")
+        .ok_or("no en messages")?;
+    for (code, other) in &keys {
+        let missing: Vec<_> = en.difference(other).collect();
+        let extra: Vec<_> = other.difference(en).collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            return Err(format!("{code} lacks {missing:?} and has extra {extra:?}"));
+        }
+    }
+    let undefined: Vec<_> = used.iter().filter(|k| !en.contains(**k)).collect();
+    if !undefined.is_empty() {
+        return Err(format!("keys used but not defined: {undefined:?}"));
+    }
+    Ok(())
+}
+
+/// Whether the platform's own files define `key` (a slice must not reuse one).
+pub fn platform_defines(key: &str) -> bool {
+    LOCALES.try_lookup(&IDS[2], key).is_some()
+}
+
+/// The message keys of a Fluent file.
+pub fn message_keys(text: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    let resource = parse("", text)?;
+    Ok(resource
+        .entries()
+        .filter_map(|entry| match entry {
+            fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+            _ => None,
+        })
+        .collect())
+}
+
+fn slice_lookup(lang: Language, key: &str, args: Option<&FluentArgs>) -> Option<String> {
+    let index = Language::ALL.iter().position(|l| *l == lang)?;
+    let all = SLICE_BUNDLES.read().ok()?;
+    all.iter().find_map(|(_, bundles)| {
+        let bundle = bundles.get(index)?;
+        let pattern = bundle.get_message(key)?.value()?;
+        let mut errors = Vec::new();
+        Some(
+            bundle
+                .format_pattern(pattern, args, &mut errors)
+                .into_owned(),
+        )
+    })
+}
 
 /// A translator for one language.
 #[derive(Debug, Clone, Copy)]
@@ -45,14 +156,14 @@ impl Tr {
 
     /// The message for `key`; a missing key shows as `[key]` (and fails the key test).
     pub fn t(&self, key: &str) -> String {
-        LOCALES
-            .try_lookup(self.id(), key)
-            .unwrap_or_else(|| format!("[{key}]"))
+        self.lookup(key).unwrap_or_else(|| format!("[{key}]"))
     }
 
     /// The message for a computed key, if it exists.
     pub fn lookup(&self, key: &str) -> Option<String> {
-        LOCALES.try_lookup(self.id(), key)
+        LOCALES
+            .try_lookup(self.id(), key)
+            .or_else(|| slice_lookup(self.lang, key, None))
     }
 
     /// The message for `key` with one argument.
@@ -68,6 +179,13 @@ impl Tr {
             .collect();
         LOCALES
             .try_lookup_with_args(self.id(), key, &args)
+            .or_else(|| {
+                let mut fluent_args = FluentArgs::new();
+                for (k, v) in &args {
+                    fluent_args.set(k.clone(), v.clone());
+                }
+                slice_lookup(self.lang, key, Some(&fluent_args))
+            })
             .unwrap_or_else(|| format!("[{key}]"))
     }
 }

@@ -7,7 +7,9 @@
 
 /// Declares routes once, as data: a function adding them to a router and a table of
 /// (path, methods) that tests walk (the authorization matrix fails on a route it has no rule
-/// for). Each entry is `"path" => get(handler).post(handler)`.
+/// for). Each entry is `"path" => get(handler).post(handler)`. Slice crates use it as
+/// `guichet_web::route_table!`.
+#[macro_export]
 macro_rules! route_table {
     (
         $(#[$doc:meta])*
@@ -15,11 +17,11 @@ macro_rules! route_table {
         $($path:literal => $first:ident($first_handler:path) $(.$method:ident($handler:path))*,)*
     ) => {
         $(#[$doc])*
-        pub const $table: &[crate::RouteSpec] = &[
-            $(crate::RouteSpec { path: $path, methods: &[stringify!($first) $(, stringify!($method))*] },)*
+        pub const $table: &[$crate::RouteSpec] = &[
+            $($crate::RouteSpec { path: $path, methods: &[stringify!($first) $(, stringify!($method))*] },)*
         ];
 
-        pub fn $adder(router: axum::Router<crate::App>) -> axum::Router<crate::App> {
+        pub fn $adder(router: axum::Router<$crate::App>) -> axum::Router<$crate::App> {
             router $(.route($path, axum::routing::$first($first_handler) $(.$method($handler))*))*
         }
     };
@@ -44,6 +46,7 @@ pub mod pages;
 pub mod picker;
 pub mod procedures_admin;
 pub mod records_web;
+pub mod slice;
 pub mod stats_web;
 pub mod units_web;
 
@@ -203,6 +206,11 @@ impl AppState {
             openid,
             slices,
         } = services;
+        for slice in slices {
+            if let Err(e) = i18n::register(slice.name, slice.messages) {
+                tracing::error!(slice = slice.name, error = %e, "the slice's messages are not usable");
+            }
+        }
         let csrf_key = ledger_key.derive_secret("csrf");
         let csp = content_security_policy(&openid.origins());
         Arc::new(Self {
@@ -252,7 +260,53 @@ pub struct WebSlice {
     pub api_doc: Option<fn() -> utoipa::openapi::OpenApi>,
     /// Its links in the page header (the nav registry).
     pub nav: &'static [NavItem],
+    /// Its messages in vi, fr and en (Fluent source), added to every translator at startup.
+    /// Empty for the modules of this crate, whose messages are in `locales/*/main.ftl`.
+    pub messages: i18n::SliceMessages,
+    /// Its rows of the route × visitor authorization matrix, which the app's test checks over
+    /// HTTP against the demo data; the columns are [`MATRIX_VISITORS`].
+    pub access: &'static [AccessRule],
+    /// Ids its access rules' probes need (`{name}` in a path or body), found in the demo.
+    pub probe_ids: &'static [ProbeId],
+    /// Pages the accessibility journey visits in vi, fr and en: (visitor's user name, or `""`
+    /// for an anonymous visitor; path, where `{name}` is a probe id).
+    pub a11y: &'static [(&'static str, &'static str)],
 }
+
+/// How the matrix test finds one id in the demo data: the JSON at `path`, fetched as the demo
+/// user `visitor`, at the JSON pointer `pointer` (e.g. `/0/id`).
+#[derive(Debug)]
+pub struct ProbeId {
+    pub name: &'static str,
+    pub visitor: &'static str,
+    pub path: &'static str,
+    pub pointer: &'static str,
+}
+
+/// One row of the authorization matrix: method, route (as declared), expected outcome per
+/// visitor of [`MATRIX_VISITORS`] (`+` allowed, `-` denied), the probe's concrete path and,
+/// for unsafe methods, its form or JSON body (`{name}` placeholders are filled from the demo).
+pub type AccessRule = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// The visitors of the authorization matrix, in the order of an [`AccessRule`]'s columns:
+/// demo accounts (see the app's demo) and an anonymous visitor.
+pub const MATRIX_VISITORS: &[&str] = &[
+    "anonymous",
+    "citizen",
+    "other citizen",
+    "agent of office A",
+    "agent of office B",
+    "office A admin",
+    "auditor",
+    "sysadmin",
+    "staff member",
+];
 
 /// Which menu of the page header a link goes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,24 +347,6 @@ pub fn always(_: &ctx::Ctx) -> bool {
 pub fn no_routes(router: Router<App>) -> Router<App> {
     router
 }
-
-/// The modules of this crate, platform first. The app passes this list (with the slices of
-/// domain crates) to [`AppState::new`].
-pub const SLICES: &[&WebSlice] = &[
-    &api::SLICE,
-    &pages::SLICE,
-    &account_web::SLICE,
-    &calendar_page::SLICE,
-    &units_web::SLICE,
-    &one_stop::SLICE,
-    &one_stop_api::SLICE,
-    &documents_web::SLICE,
-    &stats_web::SLICE,
-    &exports_web::SLICE,
-    &procedures_admin::SLICE,
-    &records_web::SLICE,
-    &hr_web::SLICE,
-];
 
 /// Every route of `slices`, with full paths (the API's under `/api/v1`).
 pub fn route_table(slices: &[&WebSlice]) -> Vec<(String, &'static str)> {

@@ -1184,6 +1184,10 @@ pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: crate::WebSlice = crate::WebSlice {
+    messages: &[],
+    access: &[],
+    probe_ids: &[],
+    a11y: &[],
     name: "one_stop_api",
     pages: &[],
     add_pages: crate::no_routes,

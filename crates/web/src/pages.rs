@@ -555,6 +555,10 @@ route_table! {
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: crate::WebSlice = crate::WebSlice {
+    messages: &[],
+    access: &[],
+    probe_ids: &[],
+    a11y: &[],
     name: "pages",
     pages: ROUTES,
     add_pages: routes,

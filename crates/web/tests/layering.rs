@@ -18,6 +18,7 @@ const MODULES: &[(&str, &str)] = &[
     ("json", "platform"),
     ("lib", "platform"),
     ("picker", "platform"),
+    ("slice", "platform"),
     ("pages", "identity"),
     ("account_web", "identity"),
     ("calendar_page", "identity"),

@@ -884,13 +884,33 @@ const RULES: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
+/// The rules above and those the composed slices bring with them.
+fn all_rules() -> Vec<guichet_web::AccessRule> {
+    RULES
+        .iter()
+        .copied()
+        .chain(
+            guichet::WEB_SLICES
+                .iter()
+                .flat_map(|s| s.access.iter().copied()),
+        )
+        .collect()
+}
+
+#[test]
+fn the_columns_are_the_visitors_slices_write_rules_for() {
+    let names: Vec<&str> = ROLES.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, guichet_web::MATRIX_VISITORS);
+}
+
 #[test]
 fn every_route_has_a_rule() {
+    let rules = all_rules();
     let routes: BTreeSet<(String, String)> = guichet_web::route_table(guichet::WEB_SLICES)
         .into_iter()
         .map(|(path, method)| (method.to_owned(), path))
         .collect();
-    let ruled: BTreeSet<(String, String)> = RULES
+    let ruled: BTreeSet<(String, String)> = rules
         .iter()
         .map(|(m, p, ..)| ((*m).to_owned(), (*p).to_owned()))
         .collect();
@@ -904,8 +924,8 @@ fn every_route_has_a_rule() {
         stale.is_empty(),
         "rules for routes that do not exist: {stale:?}"
     );
-    assert_eq!(ruled.len(), RULES.len(), "a route is ruled twice");
-    for (m, p, expected, ..) in RULES {
+    assert_eq!(ruled.len(), rules.len(), "a route is ruled twice");
+    for (m, p, expected, ..) in &rules {
         assert_eq!(expected.len(), ROLES.len(), "{m} {p}: one outcome per role");
     }
 }
@@ -1091,6 +1111,28 @@ async fn demo_ids(app: &TestApp) -> BTreeMap<&'static str, String> {
         .expect("office A")
         .to_owned();
     ids.insert("office_id", office_id);
+    for probe in guichet::WEB_SLICES.iter().flat_map(|s| s.probe_ids.iter()) {
+        let json: serde_json::Value = app
+            .client_as(probe.visitor)
+            .await
+            .get(app.url(probe.path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {} is not JSON: {e}", probe.name, probe.path));
+        let value = json
+            .pointer(probe.pointer)
+            .and_then(|v| v.as_str())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: nothing at {} in {}",
+                    probe.name, probe.pointer, probe.path
+                )
+            });
+        ids.insert(probe.name, value.to_owned());
+    }
     ids
 }
 
@@ -1222,7 +1264,7 @@ async fn every_route_answers_every_role_as_ruled() {
         clients.push(client_for(&app, *username).await);
     }
     let mut differences = Vec::new();
-    for (method, route, expected, path, body) in RULES {
+    for (method, route, expected, path, body) in &all_rules() {
         let path = fill(path, &ids);
         let body = if *body == "{self_login}" {
             (*body).to_owned()

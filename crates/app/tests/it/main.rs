@@ -16,4 +16,5 @@ mod records;
 mod security;
 mod sign_in;
 mod units;
+mod upgrade;
 mod web;

@@ -70,11 +70,26 @@ impl FromStr for Role {
     }
 }
 
-/// One role held by a user, in one office for per-office roles.
+/// One role held by a user, in one office for per-office roles, and possibly on one object
+/// only (a jury, an assessment campaign, a data-sharing agreement): such a grant counts only
+/// for the slice actions that admit [`Allow::RoleOnObject`] on that object.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Grant {
     pub role: Role,
     pub office: Option<OfficeId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<uuid::Uuid>,
+}
+
+impl Grant {
+    /// A grant of `role`, in `office` for per-office roles, on no single object.
+    pub fn new(role: Role, office: Option<OfficeId>) -> Self {
+        Self {
+            role,
+            office,
+            object: None,
+        }
+    }
 }
 
 /// The logged-in user as the authorization function sees them.
@@ -85,14 +100,59 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Holds `role` (anywhere, not limited to one object).
     pub fn has_role(&self, role: Role) -> bool {
-        self.grants.iter().any(|g| g.role == role)
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.object.is_none())
     }
 
     fn has_role_in(&self, role: Role, office: OfficeId) -> bool {
         self.grants
             .iter()
-            .any(|g| g.role == role && g.office == Some(office))
+            .any(|g| g.role == role && g.office == Some(office) && g.object.is_none())
+    }
+
+    fn has_role_on(&self, role: Role, object: uuid::Uuid) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.object == Some(object))
+    }
+}
+
+/// One way to be admitted to a slice's action; an action admits whoever matches any of its
+/// list. Data, not code, so the matrix of a slice can be printed and tested row by row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allow {
+    /// Everyone, logged in or not.
+    Anyone,
+    /// Every logged-in person.
+    LoggedIn,
+    /// Whoever holds the role (instance-wide, or in any office).
+    Role(Role),
+    /// Whoever holds the role in the office the action is about.
+    RoleInOffice(Role),
+    /// Whoever holds the role on the one object the action is about.
+    RoleOnObject(Role),
+}
+
+/// An action a domain slice declares (in its `authz.rs`), with who it admits.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SliceAction {
+    pub slice: &'static str,
+    /// Dotted name, e.g. `cooperation.manage`.
+    pub name: &'static str,
+    pub allow: &'static [Allow],
+}
+
+impl SliceAction {
+    /// This action about `office` and `object` (either may be absent).
+    pub const fn on(&'static self, office: Option<OfficeId>, object: Option<uuid::Uuid>) -> Action {
+        Action::Slice {
+            action: self,
+            office,
+            object,
+        }
     }
 }
 
@@ -146,6 +206,12 @@ pub enum Action {
     ManagePayParameters,
     /// Read the legal pay parameters (anyone who works with staff, audits or runs the system).
     ViewPayParameters,
+    /// An action a domain slice declares, about an office and/or one object.
+    Slice {
+        action: &'static SliceAction,
+        office: Option<OfficeId>,
+        object: Option<uuid::Uuid>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -159,6 +225,11 @@ pub enum Denied {
 /// Decides whether `principal` (or an anonymous visitor) may perform `action`.
 pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), Denied> {
     if action == Action::ViewPublic {
+        return Ok(());
+    }
+    if let Action::Slice { action, .. } = action
+        && action.allow.contains(&Allow::Anyone)
+    {
         return Ok(());
     }
     let Some(p) = principal else {
@@ -215,6 +286,16 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
         Action::ViewPayParameters => {
             p.has_role(Role::Sysadmin) || p.has_role(Role::OfficeAdmin) || p.has_role(Role::Auditor)
         }
+        Action::Slice {
+            action,
+            office,
+            object,
+        } => action.allow.iter().any(|allow| match *allow {
+            Allow::Anyone | Allow::LoggedIn => true,
+            Allow::Role(role) => p.has_role(role),
+            Allow::RoleInOffice(role) => office.is_some_and(|o| p.has_role_in(role, o)),
+            Allow::RoleOnObject(role) => object.is_some_and(|o| p.has_role_on(role, o)),
+        }),
     };
     if allowed {
         Ok(())
@@ -238,7 +319,7 @@ mod tests {
             user: ME,
             grants: grants
                 .iter()
-                .map(|&(role, office)| Grant { role, office })
+                .map(|&(role, office)| Grant::new(role, office))
                 .collect(),
         }
     }
@@ -414,6 +495,98 @@ mod tests {
                 assert_eq!(got, *want, "{name} × {action:?}: expected allowed={want}");
             }
         }
+    }
+
+    /// A slice's action, the way a domain crate declares one.
+    static REVIEW: SliceAction = SliceAction {
+        slice: "test",
+        name: "test.review",
+        allow: &[
+            Allow::Role(Role::Sysadmin),
+            Allow::RoleInOffice(Role::OfficeAdmin),
+            Allow::RoleOnObject(Role::Agent),
+        ],
+    };
+    static READ: SliceAction = SliceAction {
+        slice: "test",
+        name: "test.read",
+        allow: &[Allow::Anyone],
+    };
+    static SIGNED_IN: SliceAction = SliceAction {
+        slice: "test",
+        name: "test.signed_in",
+        allow: &[Allow::LoggedIn],
+    };
+
+    #[test]
+    fn slice_actions_follow_their_allow_lists_and_object_grants_stay_on_their_object() {
+        const JURY: Uuid = Uuid::from_u128(0x1);
+        const OTHER_JURY: Uuid = Uuid::from_u128(0x2);
+        let juror = who(&[(Role::Agent, Some(B))]);
+        let juror = Principal {
+            grants: vec![Grant {
+                role: Role::Agent,
+                office: Some(B),
+                object: Some(JURY),
+            }],
+            ..juror
+        };
+        let admin_a = who(&[(Role::OfficeAdmin, Some(A))]);
+        let sysadmin = who(&[(Role::Sysadmin, None)]);
+        let agent_b = who(&[(Role::Agent, Some(B))]);
+        let citizen = who(&[(Role::Citizen, None)]);
+        // (subject, action, allowed)
+        let rows: &[(&str, Option<&Principal>, Action, bool)] = &[
+            ("juror", Some(&juror), REVIEW.on(Some(B), Some(JURY)), true),
+            (
+                "juror",
+                Some(&juror),
+                REVIEW.on(Some(B), Some(OTHER_JURY)),
+                false,
+            ),
+            ("juror", Some(&juror), REVIEW.on(Some(B), None), false),
+            (
+                "admin@A",
+                Some(&admin_a),
+                REVIEW.on(Some(A), Some(JURY)),
+                true,
+            ),
+            (
+                "admin@A",
+                Some(&admin_a),
+                REVIEW.on(Some(B), Some(JURY)),
+                false,
+            ),
+            ("admin@A", Some(&admin_a), REVIEW.on(None, None), false),
+            ("sysadmin", Some(&sysadmin), REVIEW.on(None, None), true),
+            (
+                "agent@B",
+                Some(&agent_b),
+                REVIEW.on(Some(B), Some(JURY)),
+                false,
+            ),
+            ("anonymous", None, REVIEW.on(Some(A), None), false),
+            ("anonymous", None, READ.on(None, None), true),
+            ("citizen", Some(&citizen), READ.on(None, None), true),
+            ("anonymous", None, SIGNED_IN.on(None, None), false),
+            ("citizen", Some(&citizen), SIGNED_IN.on(None, None), true),
+        ];
+        for (name, subject, action, want) in rows {
+            assert_eq!(
+                authorize(*subject, *action).is_ok(),
+                *want,
+                "{name} × {action:?}"
+            );
+        }
+        // An object-scoped grant is not the role itself: it admits nothing built-in.
+        assert_eq!(
+            authorize(Some(&juror), Action::WorkInOffice { office: B }),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(None, SIGNED_IN.on(None, None)),
+            Err(Denied::NotLoggedIn)
+        );
     }
 
     #[test]

@@ -1,10 +1,5 @@
 //! Typed ids: a `UserId` can never be passed where an `OfficeId` is expected.
 
-use std::fmt;
-use std::str::FromStr;
-
-use uuid::Uuid;
-
 /// The text was not a UUID.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -12,36 +7,38 @@ use uuid::Uuid;
 )]
 pub struct InvalidId(pub String);
 
+/// Declares a typed id (also for slice crates: `guichet_core::typed_id!(AgreementId);`).
+#[macro_export]
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         #[schema(value_type = String, format = Uuid)]
-        pub struct $name(pub Uuid);
+        pub struct $name(pub $crate::__Uuid);
 
         impl $name {
-            pub fn as_uuid(&self) -> Uuid {
+            pub fn as_uuid(&self) -> $crate::__Uuid {
                 self.0
             }
         }
 
-        impl From<Uuid> for $name {
-            fn from(u: Uuid) -> Self {
+        impl From<$crate::__Uuid> for $name {
+            fn from(u: $crate::__Uuid) -> Self {
                 Self(u)
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 self.0.fmt(f)
             }
         }
 
-        impl FromStr for $name {
-            type Err = InvalidId;
-            fn from_str(s: &str) -> Result<Self, InvalidId> {
-                Uuid::parse_str(s.trim()).map(Self).map_err(|_| InvalidId(s.chars().take(64).collect()))
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::InvalidId;
+            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::InvalidId> {
+                $crate::__Uuid::parse_str(s.trim()).map(Self).map_err(|_| $crate::InvalidId(s.chars().take(64).collect()))
             }
         }
     };

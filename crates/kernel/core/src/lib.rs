@@ -22,3 +22,6 @@ pub use ids::{
     StaffId, TermId, UserId,
 };
 pub use lang::{Language, UnknownLanguage};
+
+#[doc(hidden)]
+pub use uuid::Uuid as __Uuid;

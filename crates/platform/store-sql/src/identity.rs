@@ -188,6 +188,31 @@ macro_rules! identity_sql {
                 rows.iter().map(|r| Ok(OfficeId(r.try_get("office_id").map_err(map_err)?))).collect()
             }
 
+            async fn add_grant(&self, user: UserId, grant: &Grant, audit: &Audit) -> Result<()> {
+                let (audit, entropy, grant) = (audit.clone(), self.entropy.clone(), grant.clone());
+                write_tx!(self, conn, {
+                    let found = sqlx::query("SELECT 1 FROM users WHERE id = $1")
+                        .bind(user.as_uuid())
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if found.is_none() {
+                        return Err(StoreError::NotFound(format!("user {user}")));
+                    }
+                    sqlx::query("INSERT INTO user_roles (id, user_id, role, office_id, object_id) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(entry_id(audit.at, &*entropy))
+                        .bind(user.as_uuid())
+                        .bind(grant.role.code())
+                        .bind(grant.office.map(|o| o.as_uuid()))
+                        .bind(grant.object)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(|e| conflict(e, "role grant"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
             async fn set_office_second_factor(&self, office: OfficeId, required: bool, at: OffsetDateTime, audit: &Audit) -> Result<()> {
                 let (audit, entropy) = (audit.clone(), self.entropy.clone());
                 write_tx!(self, conn, {

@@ -28,16 +28,35 @@ use guichet_store::{Result, Store, StoreError};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-/// Opens the database named by `url` (`sqlite:PATH` or `postgres://…`) and applies migrations.
+/// Opens the database named by `url` (`sqlite:PATH` or `postgres://…`) and applies the
+/// built-in migrations.
 pub async fn open(url: &str, entropy: Arc<dyn Entropy>) -> Result<Arc<dyn Store>> {
+    open_with(url, entropy, &[]).await
+}
+
+/// Opens the database named by `url` and applies the built-in migrations and those of
+/// `slices` (the app's composition list).
+pub async fn open_with(
+    url: &str,
+    entropy: Arc<dyn Entropy>,
+    slices: &[&'static migrations::MigrationSet],
+) -> Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> =
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Arc::new(PostgresStore::connect(url, entropy).await?)
+            Arc::new(
+                PostgresStore::connect(url, entropy)
+                    .await?
+                    .with_slices(slices),
+            )
         } else if let Some(path) = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
         {
-            Arc::new(SqliteStore::open(std::path::Path::new(path), entropy).await?)
+            Arc::new(
+                SqliteStore::open(std::path::Path::new(path), entropy)
+                    .await?
+                    .with_slices(slices),
+            )
         } else {
             return Err(StoreError::Connect(format!(
                 "unsupported database URL {:?}: use sqlite:PATH or postgres://USER@HOST/DB",
@@ -47,3 +66,24 @@ pub async fn open(url: &str, entropy: Arc<dyn Entropy>) -> Result<Arc<dyn Store>
     store.migrate().await?;
     Ok(store)
 }
+
+/// A slice's own storage trait on whichever backend `store` is:
+/// `slice_store!(&*app.store, dyn CooperationStore)` is `Some(&dyn CooperationStore)` when the
+/// slice's SQL is expanded for both backends (as `tests/outside_domain.rs` shows), `None` for
+/// a store of another kind.
+#[macro_export]
+macro_rules! slice_store {
+    ($store:expr, dyn $Trait:path) => {{
+        let any = $crate::__PlatformStore::as_any($store);
+        if let Some(s) = any.downcast_ref::<$crate::SqliteStore>() {
+            Some(s as &dyn $Trait)
+        } else if let Some(s) = any.downcast_ref::<$crate::PostgresStore>() {
+            Some(s as &dyn $Trait)
+        } else {
+            None
+        }
+    }};
+}
+
+#[doc(hidden)]
+pub use guichet_store::PlatformStore as __PlatformStore;

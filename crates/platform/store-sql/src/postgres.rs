@@ -11,6 +11,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 pub struct PostgresStore {
     pool: PgPool,
     entropy: Arc<dyn guichet_core::Entropy>,
+    /// The migration sets `migrate` applies: the built-in ones and the composed slices'.
+    sets: Vec<&'static crate::migrations::MigrationSet>,
 }
 
 const DATA_TABLES_SQL: &str = "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
@@ -29,7 +31,22 @@ impl PostgresStore {
             .map_err(|e| {
                 guichet_store::StoreError::Connect(format!("PostgreSQL at {}: {e}", redact(url)))
             })?;
-        Ok(Self { pool, entropy })
+        Ok(Self {
+            pool,
+            entropy,
+            sets: crate::migrations::SETS.to_vec(),
+        })
+    }
+
+    /// The same store, also migrating (and backing up) the tables of `slices`.
+    pub fn with_slices(mut self, slices: &[&'static crate::migrations::MigrationSet]) -> Self {
+        self.sets.extend_from_slice(slices);
+        self
+    }
+
+    /// The migration sets this store applies.
+    pub fn migration_sets(&self) -> &[&'static crate::migrations::MigrationSet] {
+        &self.sets
     }
 
     /// The connection pool (reads, and the transactions of `write_tx!`).

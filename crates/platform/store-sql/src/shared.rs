@@ -265,11 +265,12 @@ macro_rules! sql_store {
             .await
             .map_err(|e| conflict(e, &format!("user {}", user.username)))?;
             for grant in &user.grants {
-                sqlx::query("INSERT INTO user_roles (id, user_id, role, office_id) VALUES ($1, $2, $3, $4)")
+                sqlx::query("INSERT INTO user_roles (id, user_id, role, office_id, object_id) VALUES ($1, $2, $3, $4, $5)")
                     .bind(entry_id(at, entropy))
                     .bind(user.id.as_uuid())
                     .bind(grant.role.code())
                     .bind(grant.office.map(|o| o.as_uuid()))
+                    .bind(grant.object)
                     .execute(&mut *conn)
                     .await
                     .map_err(|e| conflict(e, "role grant"))?;
@@ -310,7 +311,7 @@ macro_rules! sql_store {
                 for chunk in ids.chunks(500) {
                     let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
                     let sql = format!(
-                        "SELECT user_id, role, office_id FROM user_roles WHERE user_id IN ({}) ORDER BY role, office_id",
+                        "SELECT user_id, role, office_id, object_id FROM user_roles WHERE user_id IN ({}) ORDER BY role, office_id, object_id",
                         params.join(", ")
                     );
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -320,8 +321,9 @@ macro_rules! sql_store {
                     for g in q.fetch_all(self.reader()).await.map_err(map_err)? {
                         let role: String = g.try_get("role").map_err(map_err)?;
                         let office: Option<Uuid> = g.try_get("office_id").map_err(map_err)?;
+                        let object: Option<Uuid> = g.try_get("object_id").map_err(map_err)?;
                         let role = role.parse::<Role>().map_err(|e| StoreError::Database(e.to_string()))?;
-                        grants.entry(g.try_get("user_id").map_err(map_err)?).or_default().push(Grant { role, office: office.map(OfficeId) });
+                        grants.entry(g.try_get("user_id").map_err(map_err)?).or_default().push(Grant { role, office: office.map(OfficeId), object });
                     }
                 }
                 let mut users = Vec::with_capacity(rows.len());
@@ -400,7 +402,7 @@ macro_rules! sql_store {
             }
 
             async fn migrate(&self) -> Result<()> {
-                $crate::migrations::migrator($backend)?.run(self.reader()).await.map_err(|e| StoreError::Migration(e.to_string()))
+                $crate::migrations::collect(self.migration_sets(), $backend)?.run(self.reader()).await.map_err(|e| StoreError::Migration(e.to_string()))
             }
 
             async fn ping(&self) -> Result<()> {
@@ -418,6 +420,14 @@ macro_rules! sql_store {
                     .await
                     .map_err(map_err)?;
                 Ok(row.try_get::<Option<i64>, _>(0).map_err(map_err)?.unwrap_or(0))
+            }
+
+            fn tables(&self) -> Vec<&'static TableSpec> {
+                $crate::migrations::tables_of(self.migration_sets())
+            }
+
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
             }
 
             async fn record(&self, audit: &Audit) -> Result<Vec<Entry>> {
@@ -534,7 +544,8 @@ macro_rules! sql_store {
                 // Owned copies: the write may run on the writer task.
                 let mut owned: Vec<(&'static TableSpec, Vec<u8>)> = Vec::new();
                 for (spec, data) in tables {
-                    let known = guichet_store::tables()
+                    let known = self.tables()
+                        .into_iter()
                         .find(|t| t.name == spec.name)
                         .ok_or_else(|| StoreError::Backup(format!("unknown table {}", spec.name)))?;
                     owned.push((known, data.to_vec()));

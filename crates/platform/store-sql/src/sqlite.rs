@@ -36,6 +36,8 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     read: SqlitePool,
     entropy: Arc<dyn guichet_core::Entropy>,
+    /// The migration sets `migrate` applies: the built-in ones and the composed slices'.
+    sets: Vec<&'static crate::migrations::MigrationSet>,
 }
 
 const DATA_TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table' \
@@ -113,7 +115,19 @@ impl SqliteStore {
             jobs,
             read,
             entropy,
+            sets: crate::migrations::SETS.to_vec(),
         })
+    }
+
+    /// The same store, also migrating (and backing up) the tables of `slices`.
+    pub fn with_slices(mut self, slices: &[&'static crate::migrations::MigrationSet]) -> Self {
+        self.sets.extend_from_slice(slices);
+        self
+    }
+
+    /// The migration sets this store applies.
+    pub fn migration_sets(&self) -> &[&'static crate::migrations::MigrationSet] {
+        &self.sets
     }
 
     /// Queues a write job and waits until it is committed (or failed). Called through

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::{Backend, PlatformStore, Result, StoreError, tables};
+use crate::{Backend, PlatformStore, Result, StoreError, TableSpec};
 
 pub const FORMAT: &str = "guichet-backup";
 pub const FORMAT_VERSION: u32 = 1;
@@ -54,7 +54,7 @@ pub async fn write_backup(
     let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     let mut parts = Vec::new();
-    for table in tables() {
+    for table in store.tables() {
         let mut buf = Vec::new();
         let rows = store.export_table(table, &mut buf).await?;
         let path = format!("tables/{}.jsonl", table.name);
@@ -113,7 +113,9 @@ pub struct CheckedBackup {
 }
 
 /// Reads and checks an archive: format, version, hashes and row counts of every part.
-pub fn read_backup(input: impl Read) -> Result<CheckedBackup> {
+/// `tables` are the tables the reading store holds (`PlatformStore::tables`): a part for any
+/// other table, or a table without its part, rejects the archive.
+pub fn read_backup(input: impl Read, tables: &[&TableSpec]) -> Result<CheckedBackup> {
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(input));
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let entries = archive
@@ -152,7 +154,7 @@ pub fn read_backup(input: impl Read) -> Result<CheckedBackup> {
     }
     let mut parts = BTreeMap::new();
     for part in &manifest.parts {
-        if crate::tables::table(&part.table).is_none() {
+        if !tables.iter().any(|t| t.name == part.table) {
             return Err(backup_err(format!(
                 "unknown table {:?} in backup",
                 part.table
@@ -180,7 +182,7 @@ pub fn read_backup(input: impl Read) -> Result<CheckedBackup> {
         }
         parts.insert(part.table.clone(), data);
     }
-    for table in tables() {
+    for table in tables {
         if !parts.contains_key(table.name) {
             return Err(backup_err(format!(
                 "table {} is missing from the backup",
@@ -201,7 +203,7 @@ pub async fn restore(store: &dyn PlatformStore, backup: &CheckedBackup) -> Resul
         )));
     }
     let mut tables = Vec::new();
-    for spec in crate::tables() {
+    for spec in store.tables() {
         let data = backup
             .parts
             .get(spec.name)

@@ -19,7 +19,7 @@ pub use crate::contract_identity::{
     second_factors_accept_each_code_once, sessions_list_change_stage_and_end_on_password_change,
 };
 use crate::verify::verify_store;
-use crate::{Audit, Country, Office, Session, Store, StoreError, User, tables};
+use crate::{Audit, Country, Office, Session, Store, StoreError, User};
 
 pub(crate) const T0: OffsetDateTime = datetime!(2026-11-25 09:00:00 UTC);
 
@@ -114,25 +114,18 @@ pub async fn users_keep_their_grants(store: Arc<dyn Store>) {
     let b = office(2, "FR-33");
     store.create_office(&a, &created("a")).await.unwrap();
     store.create_office(&b, &created("b")).await.unwrap();
-    let agent = user(
-        1,
-        "lan",
-        vec![Grant {
-            role: Role::Agent,
-            office: Some(a.id),
-        }],
-    );
+    let agent = user(1, "lan", vec![Grant::new(Role::Agent, Some(a.id))]);
     let admin = user(
         2,
         "claire",
         vec![
+            Grant::new(Role::OfficeAdmin, Some(b.id)),
+            Grant::new(Role::Auditor, None),
+            // A role on one object only (say, one jury of office B).
             Grant {
-                role: Role::OfficeAdmin,
+                role: Role::Agent,
                 office: Some(b.id),
-            },
-            Grant {
-                role: Role::Auditor,
-                office: None,
+                object: Some(Uuid::from_u128(0x70)),
             },
         ],
     );
@@ -143,11 +136,34 @@ pub async fn users_keep_their_grants(store: Arc<dyn Store>) {
         Some(agent.clone())
     );
     let got = store.user(admin.id).await.unwrap().unwrap();
-    assert_eq!(got.grants.len(), 2);
-    assert!(got.grants.contains(&Grant {
-        role: Role::Auditor,
-        office: None
-    }));
+    assert_eq!(got.grants.len(), 3);
+    assert!(got.grants.contains(&Grant::new(Role::Auditor, None)));
+    assert!(
+        got.grants
+            .iter()
+            .any(|g| g.object == Some(Uuid::from_u128(0x70)) && g.role == Role::Agent),
+        "the object of a scoped grant is kept: {:?}",
+        got.grants
+    );
+    // A grant added later, scoped to one object, is kept with the others.
+    let scoped = Grant {
+        role: Role::Agent,
+        office: Some(a.id),
+        object: Some(Uuid::from_u128(0x71)),
+    };
+    store
+        .add_grant(agent.id, &scoped, &created("g1"))
+        .await
+        .unwrap();
+    let lan = store.user(agent.id).await.unwrap().unwrap();
+    assert_eq!(lan.grants.len(), 2);
+    assert!(lan.grants.contains(&scoped));
+    assert!(matches!(
+        store
+            .add_grant(UserId(Uuid::from_u128(0xdead)), &scoped, &created("g2"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
     assert_eq!(store.list_users(None).await.unwrap().len(), 2);
     let in_a = store.list_users(Some(a.id)).await.unwrap();
     assert_eq!(
@@ -493,7 +509,7 @@ pub async fn calendar_overrides_are_per_office_and_replaceable(store: Arc<dyn St
 
 pub async fn every_table_is_in_the_backup(store: Arc<dyn Store>) {
     let in_db: BTreeSet<String> = store.data_tables().await.unwrap().into_iter().collect();
-    let described: BTreeSet<String> = tables().map(|t| t.name.to_owned()).collect();
+    let described: BTreeSet<String> = store.tables().iter().map(|t| t.name.to_owned()).collect();
     assert_eq!(
         in_db, described,
         "every data table must be listed in a TABLE_SETS entry (backup) and vice versa"
@@ -509,14 +525,8 @@ pub async fn fill(store: &dyn Store) {
         1,
         "lan",
         vec![
-            Grant {
-                role: Role::Agent,
-                office: Some(a.id),
-            },
-            Grant {
-                role: Role::Citizen,
-                office: None,
-            },
+            Grant::new(Role::Agent, Some(a.id)),
+            Grant::new(Role::Citizen, None),
         ],
     );
     store.create_user(&u, &created("u")).await.unwrap();
@@ -557,7 +567,7 @@ pub async fn fill(store: &dyn Store) {
 /// Every table exported from `store`, as text.
 pub async fn dump(store: &dyn Store) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for t in tables() {
+    for t in store.tables() {
         let mut buf = Vec::new();
         store.export_table(t, &mut buf).await.unwrap();
         out.push((t.name.to_owned(), String::from_utf8(buf).unwrap()));
@@ -571,7 +581,7 @@ pub async fn backup_restores_identically(source: Arc<dyn Store>, target: Arc<dyn
     crate::backup::write_backup(&*source, &mut archive, T0, vec![])
         .await
         .unwrap();
-    let checked = crate::backup::read_backup(archive.as_slice()).unwrap();
+    let checked = crate::backup::read_backup(archive.as_slice(), &source.tables()).unwrap();
     crate::backup::restore(&*target, &checked).await.unwrap();
     assert_eq!(dump(&*source).await, dump(&*target).await);
     // Restoring twice is refused: the target is no longer empty, and nothing is half-written.
@@ -588,9 +598,9 @@ pub async fn damaged_backups_are_refused(source: Arc<dyn Store>, target: Arc<dyn
     crate::backup::write_backup(&*source, &mut archive, T0, vec![])
         .await
         .unwrap();
-    assert!(crate::backup::read_backup(&b"not an archive"[..]).is_err());
+    assert!(crate::backup::read_backup(&b"not an archive"[..], &source.tables()).is_err());
     assert!(
-        crate::backup::read_backup(&archive[..archive.len() / 2]).is_err(),
+        crate::backup::read_backup(&archive[..archive.len() / 2], &source.tables()).is_err(),
         "truncated"
     );
     // A row changed inside a part: rebuild the archive with the edited part but the old manifest.
@@ -622,7 +632,7 @@ pub async fn damaged_backups_are_refused(source: Arc<dyn Store>, target: Arc<dyn
         }
         tar.into_inner().unwrap().finish().unwrap();
     }
-    let err = crate::backup::read_backup(forged.as_slice())
+    let err = crate::backup::read_backup(forged.as_slice(), &source.tables())
         .err()
         .expect("edited part is refused");
     assert!(err.to_string().contains("offices"), "{err}");
@@ -1251,7 +1261,7 @@ pub async fn backup_restores_documents_and_exports(source: Arc<dyn Store>, targe
     crate::backup::write_backup(&*source, &mut archive, T0, vec![])
         .await
         .unwrap();
-    let checked = crate::backup::read_backup(archive.as_slice()).unwrap();
+    let checked = crate::backup::read_backup(archive.as_slice(), &source.tables()).unwrap();
     crate::backup::restore(&*target, &checked).await.unwrap();
     let (a, b) = (dump(&*source).await, dump(&*target).await);
     for table in [
@@ -1800,7 +1810,7 @@ pub async fn backup_restores_records(source: Arc<dyn Store>, target: Arc<dyn Sto
     crate::backup::write_backup(&*source, &mut archive, T0, vec![])
         .await
         .unwrap();
-    let checked = crate::backup::read_backup(archive.as_slice()).unwrap();
+    let checked = crate::backup::read_backup(archive.as_slice(), &source.tables()).unwrap();
     crate::backup::restore(&*target, &checked).await.unwrap();
     let (a, b) = (dump(&*source).await, dump(&*target).await);
     for table in [

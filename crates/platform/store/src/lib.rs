@@ -241,6 +241,12 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn data_tables(&self) -> Result<Vec<String>>;
     /// Latest applied migration version.
     async fn schema_version(&self) -> Result<i64>;
+    /// Every data table this store's migrations create, in restore order: the built-in
+    /// domains' ([`TABLE_SETS`]), then those of the slices the store was opened with.
+    fn tables(&self) -> Vec<&'static TableSpec>;
+    /// The concrete store, so a slice crate can find its own trait's implementation on it
+    /// (see `guichet_store_sql::slice_store!`).
+    fn as_any(&self) -> &dyn std::any::Any;
 
     /// Appends events that change nothing else (a failed login, a verification run).
     async fn record(&self, audit: &Audit) -> Result<Vec<Entry>>;
@@ -285,6 +291,8 @@ pub trait IdentityStore: PlatformStore {
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     /// Users, optionally only those holding a grant in `office`.
     async fn list_users(&self, office: Option<OfficeId>) -> Result<Vec<User>>;
+    /// Gives an existing user one more grant (`NotFound` for an unknown user).
+    async fn add_grant(&self, user: UserId, grant: &Grant, audit: &Audit) -> Result<()>;
 
     async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()>;
     /// The live session with this token hash (expired ones are not returned).

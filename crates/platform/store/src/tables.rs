@@ -99,6 +99,7 @@ pub const IDENTITY_TABLES: &[TableSpec] = &[
             ("user_id", Uuid),
             ("role", Text),
             ("office_id", OptUuid),
+            ("object_id", OptUuid),
         ],
         order_by: "id",
     },
@@ -708,9 +709,4 @@ pub const TABLE_SETS: &[(&str, &[TableSpec])] = &[
 /// Every data table, in restore order.
 pub fn tables() -> impl Iterator<Item = &'static TableSpec> {
     TABLE_SETS.iter().flat_map(|(_, tables)| tables.iter())
-}
-
-/// The table named `name`.
-pub fn table(name: &str) -> Option<&'static TableSpec> {
-    tables().find(|t| t.name == name)
 }

@@ -1,0 +1,62 @@
+//! The app's composition list: the modules and domain slices this binary serves, the
+//! migrations it applies, the demo data it loads. A new domain slice adds one line to each
+//! list here (and its crate to `Cargo.toml`); nothing else in the app names it.
+
+use guichet_store_sql::migrations::MigrationSet;
+use guichet_web::WebSlice;
+use guichet_web::slice::DemoFn;
+
+/// The modules the application serves, in the order their routes are added (platform
+/// first, then the built-in domains, then the slice crates).
+pub static WEB_SLICES: &[&WebSlice] = &[
+    &guichet_web::api::SLICE,
+    &guichet_web::pages::SLICE,
+    &guichet_web::account_web::SLICE,
+    &guichet_web::calendar_page::SLICE,
+    &guichet_web::units_web::SLICE,
+    &guichet_web::one_stop::SLICE,
+    &guichet_web::one_stop_api::SLICE,
+    &guichet_web::documents_web::SLICE,
+    &guichet_web::stats_web::SLICE,
+    &guichet_web::exports_web::SLICE,
+    &guichet_web::procedures_admin::SLICE,
+    &guichet_web::records_web::SLICE,
+    &guichet_web::hr_web::SLICE,
+];
+
+/// The migrations of the slice crates, applied after (and numbered after) the built-in ones.
+pub static MIGRATION_SETS: &[&MigrationSet] = &[];
+
+/// The slice crates' demo loaders, run in this order after the built-in demo data.
+pub static DEMOS: &[DemoFn] = &[];
+
+/// What `guichet slices` prints: each module's routes and accessibility pages, and the
+/// migration sets of the slice crates.
+pub fn describe() -> serde_json::Value {
+    let routes = |specs: &[guichet_web::RouteSpec], prefix: &str| -> Vec<String> {
+        specs
+            .iter()
+            .flat_map(|r| {
+                r.methods
+                    .iter()
+                    .map(move |m| format!("{} {prefix}{}", m.to_uppercase(), r.path))
+            })
+            .collect()
+    };
+    serde_json::json!({
+        "slices": WEB_SLICES.iter().map(|s| serde_json::json!({
+            "name": s.name,
+            "pages": routes(s.pages, ""),
+            "api": routes(s.api, "/api/v1"),
+            "a11y": s.a11y.iter().map(|(who, path)| serde_json::json!({
+                "who": if who.is_empty() { None } else { Some(who) },
+                "path": path,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "migrations": MIGRATION_SETS.iter().map(|m| serde_json::json!({
+            "domain": m.domain,
+            "versions": m.sqlite.migrations.iter().map(|m| m.version).collect::<Vec<_>>(),
+            "tables": m.tables.iter().map(|t| t.name).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}

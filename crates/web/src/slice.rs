@@ -1,0 +1,39 @@
+//! What a domain slice crate hands the app besides its [`WebSlice`](crate::WebSlice): the
+//! demo data that tells its story. (Its migrations are a `guichet_store_sql` `MigrationSet`.)
+
+use std::collections::BTreeMap;
+
+use guichet_accounts::Accounts;
+use guichet_core::{Clock, Entropy};
+use guichet_store::{Office, Store, User};
+
+/// The demo so far, when a slice's demo runs: the offices and the demo accounts by username.
+pub struct DemoContext<'a> {
+    pub store: &'a dyn Store,
+    pub accounts: &'a Accounts,
+    pub clock: &'a dyn Clock,
+    pub entropy: &'a dyn Entropy,
+    pub offices: &'a [Office],
+    pub users: &'a BTreeMap<&'static str, User>,
+}
+
+impl DemoContext<'_> {
+    pub fn office(&self, code: &str) -> Result<&Office, DemoError> {
+        self.offices
+            .iter()
+            .find(|o| o.code == code)
+            .ok_or_else(|| format!("the demo has no office {code}").into())
+    }
+
+    pub fn user(&self, username: &str) -> Result<&User, DemoError> {
+        self.users
+            .get(username)
+            .ok_or_else(|| format!("the demo has no user {username}").into())
+    }
+}
+
+pub type DemoError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A slice's demo loader; runs once, after the built-in domains' demo data.
+pub type DemoFn =
+    for<'a> fn(&'a DemoContext<'a>) -> futures_util::future::BoxFuture<'a, Result<(), DemoError>>;
