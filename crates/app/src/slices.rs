@@ -22,13 +22,14 @@ pub static WEB_SLICES: &[&WebSlice] = &[
     &guichet_web::procedures_admin::SLICE,
     &guichet_web::records_web::SLICE,
     &guichet_web::hr_web::SLICE,
+    &guichet_cooperation::SLICE,
 ];
 
 /// The migrations of the slice crates, applied after (and numbered after) the built-in ones.
-pub static MIGRATION_SETS: &[&MigrationSet] = &[];
+pub static MIGRATION_SETS: &[&MigrationSet] = &[&guichet_cooperation::MIGRATIONS];
 
 /// The slice crates' demo loaders, run in this order after the built-in demo data.
-pub static DEMOS: &[DemoFn] = &[];
+pub static DEMOS: &[DemoFn] = &[guichet_cooperation::DEMO];
 
 /// What `guichet slices` prints: each module's routes and accessibility pages, and the
 /// migration sets of the slice crates.
