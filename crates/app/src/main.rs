@@ -106,9 +106,12 @@ enum Command {
     /// BagIt bags (RFC 8493) of any directory.
     #[command(subcommand)]
     Bag(BagCommand),
-    /// The composed modules and slices: their routes, migrations and the pages the
+    /// The composed modules and slices: their routes, migrations, commands and the pages the
     /// accessibility journey visits (JSON).
     Slices,
+    /// A domain slice's command (`guichet cooperation --help`).
+    #[command(external_subcommand)]
+    Slice(Vec<String>),
     /// Run the benchmarks and print a Markdown report.
     Bench {
         #[arg(long, default_value_t = 20_000)]
@@ -372,7 +375,26 @@ enum OfficeCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The slices' commands are listed in the help; they are parsed by their own definitions.
+    let slice_help = guichet::slices::COMMANDS
+        .iter()
+        .map(|c| {
+            let cmd = (c.command)();
+            format!(
+                "  {:<12} {}",
+                c.name,
+                cmd.get_about().map(|a| a.to_string()).unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let matches = <Cli as clap::CommandFactory>::command()
+        .after_help(format!("Commands of the domain slices:\n{slice_help}"))
+        .get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -696,6 +718,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("created office {} ({})", office.code, office.id);
         }
         Command::Units(command) => return units(&rt, command).await,
+        Command::Slice(args) => {
+            let name = args.first().map(String::as_str).unwrap_or_default();
+            let Some(slice) = guichet::slices::COMMANDS.iter().find(|c| c.name == name) else {
+                bail!("unknown command {name:?}; see guichet --help");
+            };
+            let parsed = match (slice.command)().try_get_matches_from(&args) {
+                Ok(parsed) => parsed,
+                Err(e) => e.exit(),
+            };
+            let context = guichet_web::slice::CommandContext {
+                store: &*rt.store,
+                clock: &*rt.clock,
+                entropy: &*rt.entropy,
+            };
+            let text = (slice.run)(&context, &parsed)
+                .await
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            print!("{text}");
+        }
         Command::Bench { .. } | Command::Id(_) | Command::Calendar(_) | Command::Slices => {}
     }
     Ok(ExitCode::SUCCESS)

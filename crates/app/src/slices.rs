@@ -4,7 +4,7 @@
 
 use guichet_store_sql::migrations::MigrationSet;
 use guichet_web::WebSlice;
-use guichet_web::slice::DemoFn;
+use guichet_web::slice::{DemoFn, SliceCommand};
 
 /// The modules the application serves, in the order their routes are added (platform
 /// first, then the built-in domains, then the slice crates).
@@ -27,6 +27,9 @@ pub static WEB_SLICES: &[&WebSlice] = &[
 
 /// The migrations of the slice crates, applied after (and numbered after) the built-in ones.
 pub static MIGRATION_SETS: &[&MigrationSet] = &[&guichet_cooperation::MIGRATIONS];
+
+/// The slice crates' subcommands of `guichet` (`guichet <name> …`).
+pub static COMMANDS: &[&SliceCommand] = &[&guichet_cooperation::cli::COMMAND];
 
 /// The slice crates' demo loaders, run in this order after the built-in demo data.
 pub static DEMOS: &[DemoFn] = &[guichet_cooperation::DEMO];
@@ -54,6 +57,7 @@ pub fn describe() -> serde_json::Value {
                 "path": path,
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "commands": COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>(),
         "migrations": MIGRATION_SETS.iter().map(|m| serde_json::json!({
             "domain": m.domain,
             "versions": m.sqlite.migrations.iter().map(|m| m.version).collect::<Vec<_>>(),

@@ -539,3 +539,48 @@ fn exports_open_in_libreoffice_with_the_same_numbers() {
         );
     }
 }
+
+/// A slice's command composes into the binary: listed in the help, parsed by its own
+/// definition (bad input refused with clap's usage error), run on the demo data.
+#[test]
+fn slice_commands_are_composed_into_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = guichet(dir.path(), None, &["--help"]);
+    assert!(text(&out).contains("cooperation"), "{}", text(&out));
+    let out = guichet(dir.path(), None, &["demo", "--load-only"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = guichet(dir.path(), None, &["cooperation", "list"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("VN-FR-2025-2028"), "{}", text(&out));
+    let csv = dir.path().join("coop.csv");
+    let out = guichet(
+        dir.path(),
+        None,
+        &[
+            "cooperation",
+            "export",
+            "--format",
+            "csv",
+            "--agreement",
+            "VN-FR-2022-2025",
+            "--out",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let written = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(
+        written.lines().count(),
+        3,
+        "a header and the agreement's two activities: {written}"
+    );
+    let out = guichet(
+        dir.path(),
+        None,
+        &["cooperation", "export", "--format", "pdf", "--out", "x"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = guichet(dir.path(), None, &["no-such-command"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("unknown command"), "{}", text(&out));
+}

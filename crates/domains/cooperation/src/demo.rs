@@ -8,7 +8,7 @@
 
 use futures_util::future::BoxFuture;
 use guichet_core::authz::{Grant, Role};
-use guichet_web::slice::{DemoContext, DemoError};
+use guichet_web::slice::{DemoContext, SliceError};
 use time::macros::date;
 
 use crate::model::{
@@ -51,7 +51,7 @@ fn people(rows: &[(&str, u32, u32)]) -> Vec<Participation> {
 }
 
 /// Loads the story (the app calls it once, after the built-in demo data).
-pub fn load<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), DemoError>> {
+pub fn load<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceError>> {
     Box::pin(async move {
         let store: &dyn CooperationStore =
             guichet_store_sql::slice_store!(ctx.store, dyn CooperationStore)

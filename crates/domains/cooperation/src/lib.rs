@@ -7,7 +7,7 @@
 //! A domain slice: model and rules (`model`), typed ledger events (`events`), its actions and
 //! their matrix rows (`authz`), its narrow store trait and tables (`store`), its SQL once for
 //! both backends (`sql`), migrations (`migrations/`), service, web pages and API (`web`),
-//! templates, messages (`locales/`) and demo data. The app composes it with one line per list
+//! templates, messages (`locales/`), its `guichet cooperation` command (`cli`) and demo data. The app composes it with one line per list
 //! in `crates/app/src/slices.rs`.
 //!
 //! Invariants: every change is one store call that writes the row and its ledger entry in one
@@ -16,6 +16,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod authz;
+pub mod cli;
 pub mod demo;
 pub mod events;
 pub mod export;
