@@ -848,7 +848,7 @@ fn agreement_json(f: &AgreementFile, today: Date) -> Value {
 }
 
 #[utoipa::path(get, path = "/api/v1/cooperation/agreements", tag = "cooperation",
-    responses((status = 200, description = "Every agreement, newest signature first", body = Object)))]
+    responses((status = 200, description = "Every agreement, newest signature first, with its office code", body = [Object])))]
 pub async fn api_agreements(
     State(app): State<App>,
     ctx: Ctx,
