@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use guichet_records::service::{PackageFormat, Records};
 use guichet_services::dossier::Actor;
-use guichet_services::records::{PackageFormat, Records};
 
 use crate::Runtime;
 
@@ -27,7 +27,7 @@ pub async fn with_records<T>(
     let archive = rt.archive()?;
     let search = if index { rt.search().await } else { None };
     let records = Records {
-        store: &*rt.store,
+        store: guichet_records::records_store(&*rt.store)?,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
         archive: &archive,
@@ -82,7 +82,9 @@ pub async fn export(
         .with_context(|| format!("no office has the code {office}"))?;
     let mut ids = Vec::new();
     if let Some(refs) = files {
-        let all = rt.store.archive_files(office.id, 100_000).await?;
+        let all = guichet_records::records_store(&*rt.store)?
+            .archive_files(office.id, 100_000)
+            .await?;
         for reference in refs.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let f = all
                 .iter()
@@ -193,7 +195,7 @@ pub async fn search(rt: &Runtime, query: &str, office: Option<&str>) -> anyhow::
                 "{}\t{}\t{}",
                 row.id,
                 row.doc_date,
-                guichet_services::records::record_label(&row)
+                guichet_records::service::record_label(&row)
             );
         }
         Ok(())

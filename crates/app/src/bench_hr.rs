@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use guichet_core::{IdGen, OfficeId, StaffId, TermId};
+use guichet_hr::store::{StaffRow, StaffWrite, TermRow};
 use guichet_services::dossier::Actor;
-use guichet_store::{Audit, StaffRow, StaffWrite, TermRow};
+use guichet_store::Audit;
 use serde_json::json;
 use time::macros::date;
 
@@ -93,7 +94,7 @@ async fn one_backend(
     let load = Instant::now();
     load_people(&rt, office.id, people).await?;
     let load_s = load.elapsed().as_secs_f64();
-    let hr = crate::hr_cmd::hr(&rt);
+    let hr = crate::hr_cmd::hr(&rt)?;
     let actor = Actor {
         id: None,
         name: "bench".into(),
@@ -156,7 +157,7 @@ async fn load_people(rt: &Runtime, office: OfficeId, people: u64) -> anyhow::Res
             terms: vec![term],
         });
         if batch.len() == 5000 || i + 1 == people {
-            rt.store
+            guichet_hr::hr_store(&*rt.store)?
                 .add_staff(
                     std::mem::take(&mut batch),
                     &Audit {
@@ -180,7 +181,7 @@ fn compute_only(people: u64) -> anyhow::Result<(f64, i64)> {
     let mut gross = 0;
     for data in &inputs {
         gross +=
-            guichet_services::hr::compute_pay(guichet_core::Country::Vn, data, day, &params)?.gross;
+            guichet_hr::service::compute_pay(guichet_core::Country::Vn, data, day, &params)?.gross;
     }
     Ok((start.elapsed().as_secs_f64(), gross))
 }

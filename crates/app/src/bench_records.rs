@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use guichet_records::store::{RecordRow, RecordWrite};
 use guichet_records_formats::search::{IndexedRecord, SearchIndex};
-use guichet_store::{RecordRow, RecordWrite};
 
 use crate::bench::BenchOptions;
 use crate::{Config, Runtime};
@@ -318,7 +318,9 @@ async fn run_in(dir: &Path, search_rows: u64) -> anyhow::Result<String> {
             payload: serde_json::json!({}),
         },
     );
-    rt.store.add_records(rows, &audit).await?;
+    guichet_records::records_store(&*rt.store)?
+        .add_records(rows, &audit)
+        .await?;
     let total_bytes = (count * size * 2) as f64;
     // Warm the page cache for both, then time sha256sum (one process, as the audit hashes
     // one file at a time) and the audit, each twice, keeping the better run.
@@ -329,8 +331,8 @@ async fn run_in(dir: &Path, search_rows: u64) -> anyhow::Result<String> {
     };
     sha256sum(&paths)?;
     let files = rt.files()?;
-    let records = guichet_services::records::Records {
-        store: &*rt.store,
+    let records = guichet_records::service::Records {
+        store: guichet_records::records_store(&*rt.store)?,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
         archive: &archive,

@@ -9,8 +9,8 @@
 //! inputs, not statements of any office's real pay.
 
 use anyhow::bail;
+use guichet_hr::service::{Hr, NewPerson, NewPosition, NewTerm, NewUnit};
 use guichet_services::dossier::Actor;
-use guichet_services::hr::{Hr, NewPerson, NewPosition, NewTerm, NewUnit};
 use guichet_store::{Office, User};
 use serde_json::{Value, json};
 use time::Date;
@@ -178,7 +178,7 @@ pub async fn load(
     fr_hr: &User,
     fr_staff: &User,
 ) -> anyhow::Result<()> {
-    let hr = crate::hr_cmd::hr(rt);
+    let hr = crate::hr_cmd::hr(rt)?;
     load_vn(&hr, vn, vn_hr, vn_staff).await?;
     load_fr(&hr, fr, fr_hr, fr_staff).await?;
     for (office, admin) in [(vn, vn_hr), (fr, fr_hr)] {

@@ -10,8 +10,8 @@
 //! France the tableaux de gestion) with the reference.
 
 use bytes::Bytes;
+use guichet_records::service::{PackageFormat, Records, Registration, Upload};
 use guichet_services::dossier::Actor;
-use guichet_services::records::{PackageFormat, Records, Registration, Upload};
 use guichet_store::{Office, User};
 use time::Date;
 
@@ -73,7 +73,7 @@ pub async fn load(
     let archive = rt.archive()?;
     let search = rt.search().await;
     let r = Records {
-        store: &*rt.store,
+        store: guichet_records::records_store(&*rt.store)?,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
         archive: &archive,
@@ -345,7 +345,7 @@ pub async fn load(
     // A disposition run: proposed by the records officer, approved (the report destroyed
     // after review) and executed by the head of office; the held letter stays.
     let run = r.propose_disposition(vn, &agent, None).await?;
-    let items: Vec<guichet_services::records::DispositionItem> =
+    let items: Vec<guichet_records::service::DispositionItem> =
         serde_json::from_value(run.items.clone())?;
     let reviewed: Vec<guichet_core::RecordId> = items
         .iter()

@@ -5,18 +5,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use guichet_hr::service::Hr;
 use guichet_pay::Parameters;
-use guichet_services::hr::Hr;
 
 use crate::Runtime;
 use crate::archive_cmd::cli_actor;
 
-pub fn hr(rt: &Runtime) -> Hr<'_> {
-    Hr {
-        store: &*rt.store,
+pub fn hr(rt: &Runtime) -> anyhow::Result<Hr<'_>> {
+    Ok(Hr {
+        store: guichet_hr::hr_store(&*rt.store)?,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
-    }
+    })
 }
 
 fn read_input(path: &Path) -> anyhow::Result<String> {
@@ -37,7 +37,7 @@ pub fn compute_text(country: &str, input: &Path, params: &Parameters) -> anyhow:
 }
 
 pub async fn parameters(rt: &Runtime) -> anyhow::Result<Parameters> {
-    Ok(hr(rt).parameters().await?)
+    Ok(hr(rt)?.parameters().await?)
 }
 
 async fn office(rt: &Runtime, code: &str) -> anyhow::Result<guichet_store::Office> {
@@ -56,7 +56,7 @@ pub async fn import(rt: &Runtime, office_code: &str, file: &Path) -> anyhow::Res
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     let people = Hr::read_people(office.country, name, &bytes)?;
-    let report = hr(rt).add_people(&cli_actor(), office.id, people).await?;
+    let report = hr(rt)?.add_people(&cli_actor(), office.id, people).await?;
     if report.errors.is_empty() {
         println!("imported {} people into {}", report.imported, office.code);
         return Ok(ExitCode::SUCCESS);
@@ -80,10 +80,10 @@ pub async fn export(
 ) -> anyhow::Result<()> {
     let office = office(rt, office_code).await?;
     let day = match on {
-        Some(d) => guichet_services::hr::parse_day(d, "--on")?,
+        Some(d) => guichet_hr::service::parse_day(d, "--on")?,
         None => rt.clock.now().date(),
     };
-    let rows = hr(rt).export_rows(office.id, day).await?;
+    let rows = hr(rt)?.export_rows(office.id, day).await?;
     let xlsx = out
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
@@ -105,9 +105,9 @@ pub async fn export(
 /// Who held which position on a date, one line per person.
 pub async fn on(rt: &Runtime, office_code: &str, date: &str) -> anyhow::Result<String> {
     let office = office(rt, office_code).await?;
-    let day = guichet_services::hr::parse_day(date, "date")?;
+    let day = guichet_hr::service::parse_day(date, "date")?;
     let mut out = String::new();
-    for s in hr(rt).staff_on(office.id, day).await? {
+    for s in hr(rt)?.staff_on(office.id, day).await? {
         let Some(a) = s.assignment else { continue };
         out.push_str(&format!(
             "{}\t{} {}\t{}\t{}\tsince {}\n",
@@ -130,7 +130,7 @@ pub async fn payroll(
     lock: bool,
 ) -> anyhow::Result<String> {
     let office = office(rt, office_code).await?;
-    let service = hr(rt);
+    let service = hr(rt)?;
     let run = service
         .compute_payroll(&cli_actor(), office.id, month)
         .await?;

@@ -122,9 +122,23 @@ impl Runtime {
         )?)
     }
 
+    /// What the slice crates own besides the store, for the web application.
+    pub async fn slice_state(&self) -> anyhow::Result<axum::http::Extensions> {
+        let mut state = axum::http::Extensions::new();
+        state.insert(guichet_records::RecordsState {
+            archive: self.archive()?,
+            search: self.search().await,
+            agency: guichet_records_formats::package::Agency {
+                identifier: self.config.archival_agency.clone(),
+                name: self.config.archival_agency_name.clone(),
+            },
+        });
+        Ok(state)
+    }
+
     /// The archive copies of records' content.
-    pub fn archive(&self) -> anyhow::Result<guichet_services::records::ArchiveStorage> {
-        Ok(guichet_services::records::ArchiveStorage::local(
+    pub fn archive(&self) -> anyhow::Result<guichet_records::service::ArchiveStorage> {
+        Ok(guichet_records::service::ArchiveStorage::local(
             &self.config.archive_copies(),
         )?)
     }
@@ -144,11 +158,12 @@ impl Runtime {
                     Ok(Ok((index, created))) => {
                         let index = Arc::new(index);
                         if created
-                            && self.store.count_records(None).await.unwrap_or(0) > 0
+                            && let Ok(store) = guichet_records::records_store(&*self.store)
+                            && store.count_records(None).await.unwrap_or(0) > 0
                             && let (Ok(files), Ok(archive)) = (self.files(), self.archive())
                         {
-                            let records = guichet_services::records::Records {
-                                store: &*self.store,
+                            let records = guichet_records::service::Records {
+                                store,
                                 clock: &*self.clock,
                                 entropy: &*self.entropy,
                                 archive: &archive,
@@ -250,12 +265,7 @@ impl Runtime {
                 units: self.units().await?,
                 files: self.files()?,
                 issuer: self.issuer()?,
-                archive: self.archive()?,
-                search: self.search().await,
-                archival_agency: guichet_records_formats::package::Agency {
-                    identifier: self.config.archival_agency.clone(),
-                    name: self.config.archival_agency_name.clone(),
-                },
+                slice_state: self.slice_state().await?,
                 slices: WEB_SLICES,
             },
             settings,
@@ -322,7 +332,13 @@ async fn records_loop(app: guichet_web::App, every: std::time::Duration) {
     let mut last_fixity: Option<std::time::Instant> = None;
     loop {
         tick.tick().await;
-        let records = app.records();
+        let records = match guichet_records::web::service(&app) {
+            Ok(records) => records,
+            Err(e) => {
+                tracing::error!(error = ?e, "the records slice is not composed");
+                continue;
+            }
+        };
         // A fixity audit with repair every 24 hours of uptime.
         let due =
             last_fixity.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(24 * 3600));

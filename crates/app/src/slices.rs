@@ -20,13 +20,17 @@ pub static WEB_SLICES: &[&WebSlice] = &[
     &guichet_web::stats_web::SLICE,
     &guichet_web::exports_web::SLICE,
     &guichet_web::procedures_admin::SLICE,
-    &guichet_web::records_web::SLICE,
-    &guichet_web::hr_web::SLICE,
+    &guichet_records::SLICE,
+    &guichet_hr::SLICE,
     &guichet_cooperation::SLICE,
 ];
 
 /// The migrations of the slice crates, applied after (and numbered after) the built-in ones.
-pub static MIGRATION_SETS: &[&MigrationSet] = &[&guichet_cooperation::MIGRATIONS];
+pub static MIGRATION_SETS: &[&MigrationSet] = &[
+    &guichet_records::MIGRATIONS,
+    &guichet_hr::MIGRATIONS,
+    &guichet_cooperation::MIGRATIONS,
+];
 
 /// The slice crates' subcommands of `guichet` (`guichet <name> …`).
 pub static COMMANDS: &[&SliceCommand] = &[&guichet_cooperation::cli::COMMAND];

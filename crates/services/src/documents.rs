@@ -302,34 +302,7 @@ fn format_moment(country: Country, lang: Language, at: OffsetDateTime) -> String
     )
 }
 
-/// "Hà Nội, ngày 25 tháng 11 năm 2026" / "Bordeaux, le 25 novembre 2026".
-pub fn place_date(office: &Office, lang: Language, d: time::Date) -> String {
-    const FR_MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    let month = u8::from(d.month());
-    match (office.country, lang) {
-        (Country::Vn, _) => format!("ngày {:02} tháng {:02} năm {}", d.day(), month, d.year()),
-        (Country::Fr, Language::En) => crate::form::iso(d),
-        (Country::Fr, _) => format!(
-            "le {} {} {}",
-            d.day(),
-            FR_MONTHS[usize::from(month - 1)],
-            d.year()
-        ),
-    }
-}
+pub use guichet_common::place_date;
 
 fn form_label(lang: Language, form: crate::procedure::DocumentForm) -> &'static str {
     use crate::procedure::DocumentForm::*;

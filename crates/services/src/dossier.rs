@@ -3,7 +3,7 @@
 //! the row, its history line, its messages, its outbox e-mails and webhooks and its ledger
 //! entry commit together or not at all.
 
-use guichet_core::{Clock, Country, DossierId, Entropy, FileId, IdGen, Language, UserId};
+use guichet_core::{Clock, Country, DossierId, Entropy, FileId, IdGen, Language};
 use guichet_ledger::Event;
 use guichet_rules::calendar::{DeadlineClock, OfficeCalendar};
 use guichet_store::{
@@ -175,26 +175,7 @@ pub fn secret_matches(d: &DossierRecord, secret: &str) -> bool {
             == 0
 }
 
-/// Who acts, as the dossier's history and the ledger record it.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub id: Option<UserId>,
-    pub name: String,
-}
-
-impl Actor {
-    pub fn user(u: &User) -> Self {
-        Self {
-            id: Some(u.id),
-            name: u.display_name.clone(),
-        }
-    }
-
-    pub fn ledger(&self) -> String {
-        self.id
-            .map_or_else(|| "anonymous".to_owned(), |id| format!("user:{id}"))
-    }
-}
+pub use guichet_common::Actor;
 
 /// What a step needs besides the dossier.
 #[derive(Debug, Clone, Default)]

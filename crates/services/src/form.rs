@@ -414,14 +414,7 @@ pub fn extension(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// What is wrong with one answer. `path` is the field key, or `block[2].key` inside a block.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub path: String,
-    pub code: String,
-    /// In the language asked for.
-    pub message: String,
-}
+pub use guichet_common::FieldError;
 
 /// Whether missing required answers are errors (submission) or allowed (saving a draft).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

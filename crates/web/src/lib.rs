@@ -37,7 +37,6 @@ pub mod error;
 pub mod exports_web;
 pub mod form_data;
 pub mod helpers;
-pub mod hr_web;
 pub mod i18n;
 pub mod json;
 pub mod one_stop;
@@ -45,7 +44,6 @@ pub mod one_stop_api;
 pub mod pages;
 pub mod picker;
 pub mod procedures_admin;
-pub mod records_web;
 pub mod slice;
 pub mod stats_web;
 pub mod units_web;
@@ -106,12 +104,8 @@ pub struct AppState {
     pub files: guichet_services::files::Files,
     /// Renders, seals and stores official documents.
     pub issuer: guichet_services::documents::Issuer,
-    /// The copies of records' content.
-    pub archive: guichet_services::records::ArchiveStorage,
-    /// The record search index (`None`: unavailable; searches find nothing).
-    pub search: Option<Arc<guichet_records_formats::search::SearchIndex>>,
-    /// The archives service packages are made for.
-    pub archival_agency: guichet_records_formats::package::Agency,
+    /// What the slice crates own (their settings and handles), by type.
+    slice_state: axum::http::Extensions,
     /// Parsed bodies of published procedure versions (immutable, so cached).
     pub versions: Arc<guichet_services::procedure::VersionCache>,
     pub settings: WebSettings,
@@ -139,9 +133,9 @@ pub struct Services {
     pub units: Arc<guichet_units::Registry>,
     pub files: guichet_services::files::Files,
     pub issuer: guichet_services::documents::Issuer,
-    pub archive: guichet_services::records::ArchiveStorage,
-    pub search: Option<Arc<guichet_records_formats::search::SearchIndex>>,
-    pub archival_agency: guichet_records_formats::package::Agency,
+    /// What the slice crates own (their settings and handles), by type: see
+    /// [`AppState::slice_state`].
+    pub slice_state: axum::http::Extensions,
     pub openid: Arc<guichet_accounts::oidc::OpenId>,
     /// The modules to serve (the app's composition list).
     pub slices: &'static [&'static WebSlice],
@@ -168,25 +162,10 @@ fn content_security_policy(origins: &[String]) -> axum::http::HeaderValue {
 }
 
 impl AppState {
-    /// The records service over this state.
-    pub fn records(&self) -> guichet_services::records::Records<'_> {
-        guichet_services::records::Records {
-            store: &*self.store,
-            clock: &*self.clock,
-            entropy: &*self.entropy,
-            archive: &self.archive,
-            files: &self.files,
-            index: self.search.as_deref(),
-        }
-    }
-
-    /// The civil-service management service over this state.
-    pub fn hr(&self) -> guichet_services::hr::Hr<'_> {
-        guichet_services::hr::Hr {
-            store: &*self.store,
-            clock: &*self.clock,
-            entropy: &*self.entropy,
-        }
+    /// A slice crate's own state, inserted by the app when it composes the slice (`None` when
+    /// it was not).
+    pub fn slice_state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.slice_state.get::<T>()
     }
 
     pub fn new(services: Services, settings: WebSettings) -> App {
@@ -200,9 +179,7 @@ impl AppState {
             units,
             files,
             issuer,
-            archive,
-            search,
-            archival_agency,
+            slice_state,
             openid,
             slices,
         } = services;
@@ -223,9 +200,7 @@ impl AppState {
             units,
             files,
             issuer,
-            archive,
-            search,
-            archival_agency,
+            slice_state,
             versions: Arc::default(),
             settings,
             openid,

@@ -29,8 +29,6 @@ const MODULES: &[(&str, &str)] = &[
     ("stats_web", "one_stop"),
     ("exports_web", "one_stop"),
     ("procedures_admin", "one_stop"),
-    ("records_web", "records"),
-    ("hr_web", "hr"),
 ];
 
 /// Where platform code may name domain modules: the list of this crate's slices.

@@ -93,7 +93,11 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
     assert!(html.contains("Phòng Xây dựng chính quyền và công tác thanh niên"));
     // Staffing table: planned against filled (three heads of division for six planned posts).
     let o = office(&app, "HN-SONOIVU").await;
-    let staffing = app.rt.store.positions(o.id).await.unwrap();
+    let staffing = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .positions(o.id)
+        .await
+        .unwrap();
     assert_eq!(
         staffing
             .iter()
@@ -102,9 +106,8 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
             .planned_posts,
         6
     );
-    let filled = app
-        .rt
-        .store
+    let filled = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .terms_on(o.id, "assignment", time::macros::date!(2026 - 11 - 15))
         .await
         .unwrap();
@@ -112,7 +115,11 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
     // Payrolls: October locked, November computed; the totals are the payslips' sums.
     for code in ["HN-SONOIVU", "FR-PREF-33"] {
         let o = office(&app, code).await;
-        let runs = app.rt.store.payroll_runs(o.id).await.unwrap();
+        let runs = guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
+            .payroll_runs(o.id)
+            .await
+            .unwrap();
         let states: Vec<(&str, &str)> = runs
             .iter()
             .map(|r| (r.month.as_str(), r.state.as_str()))
@@ -123,7 +130,11 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
             "{code}"
         );
         for r in &runs {
-            let slips = app.rt.store.payslips(r.id).await.unwrap();
+            let slips = guichet_hr::hr_store(&*app.rt.store)
+                .unwrap()
+                .payslips(r.id)
+                .await
+                .unwrap();
             assert_eq!(slips.len() as i64, r.staff_count);
             assert_eq!(slips.iter().map(|s| s.gross).sum::<i64>(), r.gross);
             assert_eq!(slips.iter().map(|s| s.net).sum::<i64>(), r.net);
@@ -131,7 +142,11 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
         }
     }
     // November's page shows the step raise of Vũ Thị An against October.
-    let runs = app.rt.store.payroll_runs(o.id).await.unwrap();
+    let runs = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .payroll_runs(o.id)
+        .await
+        .unwrap();
     let (status, html) = page(&hr, &app, &format!("/hr/payroll/{}", runs[0].id)).await;
     assert_eq!(status, 200);
     let diff =
@@ -142,9 +157,8 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
         "unchanged pay is not listed"
     );
     // A payslip names its lines and their legal sources.
-    let an = app
-        .rt
-        .store
+    let an = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .staff_list(o.id)
         .await
         .unwrap()
@@ -197,18 +211,16 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
         );
     }
     // The stored breakdown is what the pay crate computes from the pay situation.
-    let slip = app
-        .rt
-        .store
+    let slip = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .payslips(runs[0].id)
         .await
         .unwrap()
         .into_iter()
         .find(|s| s.staff_id == an.id)
         .unwrap();
-    let term = app
-        .rt
-        .store
+    let term = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .terms_on(o.id, "pay", time::macros::date!(2026 - 11 - 01))
         .await
         .unwrap()
@@ -216,7 +228,7 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
         .find(|t| t.staff_id == an.id)
         .unwrap();
     assert_eq!(term.data["step"], 7);
-    let again = guichet_services::hr::compute_pay(
+    let again = guichet_hr::service::compute_pay(
         guichet_core::Country::Vn,
         &term.data,
         time::macros::date!(2026 - 11 - 01),
@@ -224,7 +236,7 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
     )
     .unwrap();
     assert_eq!(
-        guichet_services::hr::payslip_json(&runs[0], &slip).unwrap(),
+        guichet_hr::service::payslip_json(&runs[0], &slip).unwrap(),
         again.to_json()
     );
     // 4.32 × 2,340,000 = 10,108,800 (A1 step 7), 0.60 × 2,340,000 = 1,404,000.
@@ -330,9 +342,8 @@ async fn who_held_which_position_on_a_date(db: Db) {
     );
     // A person's page marks what is in effect on the chosen date.
     let o = office(&app, "HN-SONOIVU").await;
-    let hung = app
-        .rt
-        .store
+    let hung = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .staff_list(o.id)
         .await
         .unwrap()
@@ -376,7 +387,12 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
     };
     let hr = app.client_as("julien.bernard").await;
     let o = office(&app, "FR-PREF-33").await;
-    let before = app.rt.store.staff_list(o.id).await.unwrap().len();
+    let before = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .staff_list(o.id)
+        .await
+        .unwrap()
+        .len();
     let ledger_before = app.rt.store.recent_entries(10_000, 0).await.unwrap().len();
     let good = nir("2950633063201");
     let header = "number,family_name,given_name,birth_date,gender,id_kind,id_number,from,unit,position,status,indice_majore,nbi_points,residence_zone,children,bonuses";
@@ -411,7 +427,12 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
     assert!(!report.contains("<td>2</td>"), "line 2 is fine");
     assert!(!report.contains("<td>5</td>"), "line 5 is fine");
     assert_eq!(
-        app.rt.store.staff_list(o.id).await.unwrap().len(),
+        guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
+            .staff_list(o.id)
+            .await
+            .unwrap()
+            .len(),
         before,
         "nothing half-imported"
     );
@@ -434,7 +455,11 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
             .unwrap()
     };
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
-    let staff = app.rt.store.staff_list(o.id).await.unwrap();
+    let staff = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .staff_list(o.id)
+        .await
+        .unwrap();
     assert_eq!(staff.len(), before + 2);
     let emma = staff.iter().find(|s| s.number == "PR33-201").unwrap();
     assert_eq!(
@@ -442,7 +467,11 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
         good,
         "stored in its normal form"
     );
-    let terms = app.rt.store.staff_terms(emma.id).await.unwrap();
+    let terms = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .staff_terms(emma.id)
+        .await
+        .unwrap();
     let kinds: Vec<&str> = terms.iter().map(|t| t.kind.as_str()).collect();
     assert_eq!(kinds, vec!["assignment", "pay", "status"]);
     assert_eq!(terms[1].data["indice_majore"], 420);
@@ -489,7 +518,12 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
         .unwrap();
     assert_eq!(code, std::process::ExitCode::from(1));
     assert_eq!(
-        app.rt.store.staff_list(o.id).await.unwrap().len(),
+        guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
+            .staff_list(o.id)
+            .await
+            .unwrap()
+            .len(),
         before + 2
     );
 }
@@ -500,16 +534,19 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     };
     let hr = app.client_as("an.vu").await;
     let o = office(&app, "HN-SONOIVU").await;
-    let an = app
-        .rt
-        .store
+    let an = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .staff_list(o.id)
         .await
         .unwrap()
         .into_iter()
         .find(|s| s.number == "SNV-003")
         .unwrap();
-    let terms_before = app.rt.store.staff_terms(an.id).await.unwrap();
+    let terms_before = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .staff_terms(an.id)
+        .await
+        .unwrap();
     // A pay situation for 2025–2026 would overlap the one from 2026-11-01: refused whole (the
     // earlier entry is not ended either).
     let (status, _, html) = post(
@@ -530,7 +567,14 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("overlap"), "{html}");
-    assert_eq!(app.rt.store.staff_terms(an.id).await.unwrap(), terms_before);
+    assert_eq!(
+        guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
+            .staff_terms(an.id)
+            .await
+            .unwrap(),
+        terms_before
+    );
     // A step that does not exist, a date before the unit existed: clear refusals.
     let (status, _, html) = post(
         &hr,
@@ -584,9 +628,8 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
         (status, location.as_str()),
         (303, format!("/hr/staff/{}", an.id).as_str())
     );
-    let assignments: Vec<_> = app
-        .rt
-        .store
+    let assignments: Vec<_> = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .staff_terms(an.id)
         .await
         .unwrap()
@@ -639,9 +682,17 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     assert_eq!(status, 422);
     assert!(html.contains("is not name=coefficient"), "{html}");
     // October is locked: computing it again is refused and changes nothing.
-    let runs = app.rt.store.payroll_runs(o.id).await.unwrap();
+    let runs = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .payroll_runs(o.id)
+        .await
+        .unwrap();
     let october = runs.iter().find(|r| r.month == "2026-10").unwrap().clone();
-    let slips = app.rt.store.payslips(october.id).await.unwrap();
+    let slips = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .payslips(october.id)
+        .await
+        .unwrap();
     let (status, _, html) = post(
         &hr,
         &app,
@@ -652,10 +703,22 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     assert_eq!(status, 422);
     assert!(html.contains("This payroll month is locked"), "{html}");
     assert_eq!(
-        app.rt.store.payroll_run(october.id).await.unwrap().unwrap(),
+        guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
+            .payroll_run(october.id)
+            .await
+            .unwrap()
+            .unwrap(),
         october
     );
-    assert_eq!(app.rt.store.payslips(october.id).await.unwrap(), slips);
+    assert_eq!(
+        guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
+            .payslips(october.id)
+            .await
+            .unwrap(),
+        slips
+    );
     let (status, _, _) = post(&hr, &app, &format!("/hr/payroll/{}/lock", october.id), &[]).await;
     assert_eq!(status, 409);
     // November can be recomputed (same result), then locked.
@@ -671,9 +734,8 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
         (status, location),
         (303, format!("/hr/payroll/{}", november.id))
     );
-    let recomputed = app
-        .rt
-        .store
+    let recomputed = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .payroll_run(november.id)
         .await
         .unwrap()
@@ -685,8 +747,8 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     let (status, _, _) = post(&hr, &app, &format!("/hr/payroll/{}/lock", november.id), &[]).await;
     assert_eq!(status, 303);
     assert_eq!(
-        app.rt
-            .store
+        guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
             .payroll_run(november.id)
             .await
             .unwrap()
@@ -705,8 +767,8 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     assert_eq!(status, 422);
     assert!(html.contains("vn_base_salary"), "{html}");
     assert!(
-        !app.rt
-            .store
+        !guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
             .payroll_runs(o.id)
             .await
             .unwrap()
@@ -720,9 +782,8 @@ async fn who_may_see_what(db: Db) {
         return;
     };
     let o = office(&app, "HN-SONOIVU").await;
-    let hoa = app
-        .rt
-        .store
+    let hoa = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .staff_list(o.id)
         .await
         .unwrap()
@@ -751,7 +812,11 @@ async fn who_may_see_what(db: Db) {
         (status, location.as_str()),
         (303, "/hr/me?notice=requested")
     );
-    let terms = app.rt.store.staff_terms(hoa.id).await.unwrap();
+    let terms = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .staff_terms(hoa.id)
+        .await
+        .unwrap();
     let request = terms.iter().find(|t| t.kind == "correction").unwrap();
     assert!(request.note.contains("Thạc sĩ Luật"));
     assert_eq!(app.recent_actions(5).await[0], "hr.correction_added");
@@ -790,7 +855,11 @@ async fn who_may_see_what(db: Db) {
     assert_eq!(status, 422, "answered once");
     // Their own payslips: listed on their record, readable and printable by them only.
     let (_, html) = page(&agent, &app, "/hr/me").await;
-    let runs = app.rt.store.payroll_runs(o.id).await.unwrap();
+    let runs = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .payroll_runs(o.id)
+        .await
+        .unwrap();
     assert!(html.contains(&format!("/hr/me/payslips/{}", runs[0].id)) && html.contains("2026-10"));
     let (status, html) = page(&agent, &app, &format!("/hr/me/payslips/{}", runs[0].id)).await;
     assert_eq!(status, 200);
@@ -804,7 +873,11 @@ async fn who_may_see_what(db: Db) {
     assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
     // Not someone else's run (the préfecture's), and not the office's payroll page.
     let fr = office(&app, "FR-PREF-33").await;
-    let fr_run = &app.rt.store.payroll_runs(fr.id).await.unwrap()[0];
+    let fr_run = &guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .payroll_runs(fr.id)
+        .await
+        .unwrap()[0];
     let (status, _) = page(&agent, &app, &format!("/hr/me/payslips/{}", fr_run.id)).await;
     assert_eq!(status, 404);
     let (status, _) = page(&agent, &app, &format!("/hr/payroll/{}", runs[0].id)).await;
@@ -850,7 +923,11 @@ async fn who_may_see_what(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let run = &app.rt.store.payroll_runs(o.id).await.unwrap()[0];
+    let run = &guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .payroll_runs(o.id)
+        .await
+        .unwrap()[0];
     let (status, _) = page(&other, &app, &format!("/hr/payroll/{}", run.id)).await;
     assert_eq!(status, 403);
     // The auditor reads but does not change.
@@ -968,23 +1045,28 @@ async fn parameters_simulator_and_pay_api(db: Db) {
         assert_eq!(status, 303);
     }
     let o = office(&app, "HN-SONOIVU").await;
-    let runs = app.rt.store.payroll_runs(o.id).await.unwrap();
+    let runs = guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
+        .payroll_runs(o.id)
+        .await
+        .unwrap();
     let (jan, dec) = (&runs[0], &runs[1]);
     assert_eq!(
         (jan.month.as_str(), dec.month.as_str()),
         ("2027-01", "2026-12")
     );
-    let salary = |run: &guichet_store::PayrollRunRow| {
+    let salary = |run: &guichet_hr::store::PayrollRunRow| {
         let store = app.rt.store.clone();
         let id = run.id;
         async move {
-            store
+            guichet_hr::hr_store(&*store)
+                .unwrap()
                 .payslips(id)
                 .await
                 .unwrap()
                 .iter()
                 .map(|s| {
-                    let stored: guichet_services::hr::StoredSlip =
+                    let stored: guichet_hr::service::StoredSlip =
                         serde_json::from_str(&s.breakdown).unwrap();
                     stored
                         .lines
@@ -1025,14 +1107,13 @@ async fn parameters_simulator_and_pay_api(db: Db) {
         )
         .unwrap();
     let mut expected = 0;
-    for t in app
-        .rt
-        .store
+    for t in guichet_hr::hr_store(&*app.rt.store)
+        .unwrap()
         .terms_on(o.id, "pay", time::macros::date!(2026 - 12 - 01))
         .await
         .unwrap()
     {
-        expected += guichet_services::hr::compute_pay(
+        expected += guichet_hr::service::compute_pay(
             guichet_core::Country::Vn,
             &t.data,
             time::macros::date!(2026 - 12 - 01),
@@ -1051,7 +1132,12 @@ async fn parameters_simulator_and_pay_api(db: Db) {
         "pay-by-position comparison"
     );
     assert_eq!(
-        app.rt.store.payroll_runs(o.id).await.unwrap().len(),
+        guichet_hr::hr_store(&*app.rt.store)
+            .unwrap()
+            .payroll_runs(o.id)
+            .await
+            .unwrap()
+            .len(),
         runs.len(),
         "simulation stores nothing"
     );
@@ -1132,5 +1218,5 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
 
 /// Money as the pages print it for Vietnam.
 fn super_money(v: i64) -> String {
-    guichet_web::hr_web::money(guichet_core::Country::Vn, v)
+    guichet_hr::web::money(guichet_core::Country::Vn, v)
 }

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::{Db, TestApp};
-use guichet_services::records::{PackageFormat, Records};
-use guichet_store::{RecordQuery, RecordRow};
+use guichet_records::service::{PackageFormat, Records};
+use guichet_records::store::{RecordQuery, RecordRow};
 use reqwest::multipart::{Form, Part};
 
 on_both_backends!(
@@ -83,7 +83,7 @@ fn seda_validates(manifest: &Path) -> bool {
 
 struct Parts {
     files: guichet_services::files::Files,
-    archive: guichet_services::records::ArchiveStorage,
+    archive: guichet_records::service::ArchiveStorage,
     search: Option<std::sync::Arc<guichet_records_formats::search::SearchIndex>>,
 }
 
@@ -97,7 +97,7 @@ async fn parts(app: &TestApp) -> Parts {
 
 fn records<'a>(app: &'a TestApp, p: &'a Parts) -> Records<'a> {
     Records {
-        store: &*app.rt.store,
+        store: guichet_records::records_store(&*app.rt.store).unwrap(),
         clock: &*app.rt.clock,
         entropy: &*app.rt.entropy,
         archive: &p.archive,
@@ -112,8 +112,8 @@ async fn office(app: &TestApp, code: &str) -> guichet_store::Office {
 
 async fn all_records(app: &TestApp, code: &str) -> Vec<RecordRow> {
     let o = office(app, code).await;
-    app.rt
-        .store
+    guichet_records::records_store(&*app.rt.store)
+        .unwrap()
         .records(&RecordQuery {
             office: Some(o.id),
             limit: 10_000,
@@ -164,7 +164,11 @@ async fn demo_shows_registers_plan_disposition_with_hold_and_exports(db: Db) {
         .expect("the held letter");
     assert_eq!(held.state, "active");
     let o = office(&app, "HN-HOANKIEM").await;
-    let runs = app.rt.store.dispositions(o.id).await.unwrap();
+    let runs = guichet_records::records_store(&*app.rt.store)
+        .unwrap()
+        .dispositions(o.id)
+        .await
+        .unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].state, "executed");
     let items = runs[0].items.as_array().unwrap();
@@ -173,9 +177,8 @@ async fn demo_shows_registers_plan_disposition_with_hold_and_exports(db: Db) {
             .iter()
             .any(|i| i["outcome"] == "held" && i["record"] == held.id.to_string())
     );
-    let certificate = app
-        .rt
-        .store
+    let certificate = guichet_records::records_store(&*app.rt.store)
+        .unwrap()
         .record_row(runs[0].certificate_id.unwrap())
         .await
         .unwrap()
@@ -366,7 +369,7 @@ async fn registration_numbers_and_refusals(db: Db) {
             new.sha256.as_ref().unwrap(),
         )
         .await;
-    assert_eq!(states, vec![guichet_services::records::CopyState::Ok; 2]);
+    assert_eq!(states, vec![guichet_records::service::CopyState::Ok; 2]);
     // The same incoming document twice is refused.
     let form = registration_from(
         &csrf,
@@ -411,14 +414,14 @@ async fn registration_numbers_and_refusals(db: Db) {
         let o = o.clone();
         tasks.push(tokio::spawn(async move {
             let r = Records {
-                store: &*rt_store,
+                store: guichet_records::records_store(&*rt_store).unwrap(),
                 clock: &*clock,
                 entropy: &*entropy,
                 archive: &archive,
                 files: &files,
                 index: None,
             };
-            let input = guichet_services::records::Registration {
+            let input = guichet_records::service::Registration {
                 register: "outgoing".into(),
                 doc_type: "thong_bao".into(),
                 title: format!("Thông báo số {n}"),
@@ -448,7 +451,7 @@ async fn registration_numbers_and_refusals(db: Db) {
     assert_eq!(got, ((first + 2)..(first + 14)).collect::<Vec<_>>());
     // A class whose retention counts from the document's date schedules a record at once.
     let r = Records {
-        store: &*app.rt.store,
+        store: guichet_records::records_store(&*app.rt.store).unwrap(),
         clock: &*app.rt.clock,
         entropy: &*app.rt.entropy,
         archive: &p.archive,
@@ -483,7 +486,7 @@ async fn registration_numbers_and_refusals(db: Db) {
         .register(
             &o,
             &who,
-            guichet_services::records::Registration {
+            guichet_records::service::Registration {
                 register: "incoming".into(),
                 doc_type: "giay_moi".into(),
                 original_ref: "5/GM-UBND".into(),
@@ -639,7 +642,12 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
     let admin = app.client_as("minh.tran").await;
     let agent = app.client_as("lan.nguyen").await;
     let o = office(&app, "HN-HOANKIEM").await;
-    let hold = app.rt.store.holds(o.id).await.unwrap().remove(0);
+    let hold = guichet_records::records_store(&*app.rt.store)
+        .unwrap()
+        .holds(o.id)
+        .await
+        .unwrap()
+        .remove(0);
     let held = hold.record_id.unwrap();
     // Release the demo hold: the letter becomes destroyable.
     let (_, html) = page(&admin, &app, "/records/disposition?office=HN-HOANKIEM").await;
@@ -704,7 +712,12 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let record = app.rt.store.record_row(held).await.unwrap().unwrap();
+    let record = guichet_records::records_store(&*app.rt.store)
+        .unwrap()
+        .record_row(held)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.state, "active", "the hold on its file kept it");
     let p = parts(&app).await;
     assert_eq!(
@@ -714,7 +727,7 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
                 record.sha256.as_ref().unwrap()
             )
             .await,
-        vec![guichet_services::records::CopyState::Ok; 2]
+        vec![guichet_records::service::CopyState::Ok; 2]
     );
     let (_, html) = page(&admin, &app, &run).await;
     assert!(html.contains("Kept by a hold") && html.contains("Executed"));
@@ -793,7 +806,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
             search: other.search().await,
         };
         let target = Records {
-            store: &*other.store,
+            store: guichet_records::records_store(&*other.store).unwrap(),
             clock: &*other.clock,
             entropy: &*other.entropy,
             archive: &q.archive,
@@ -805,7 +818,12 @@ async fn packages_round_trip_into_another_instance(db: Db) {
         let again = target.import(&actor, format, &dir).await.unwrap();
         assert_eq!((again.records, again.already_present), (0, n));
         for s in &source {
-            let t = other.store.record_row(s.id).await.unwrap().unwrap();
+            let t = guichet_records::records_store(&*other.store)
+                .unwrap()
+                .record_row(s.id)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(
                 (
                     &t.title,
@@ -834,12 +852,12 @@ async fn packages_round_trip_into_another_instance(db: Db) {
             if let (Some(key), Some(sha)) = (&t.storage_key, &t.sha256) {
                 assert_eq!(
                     q.archive.check(key, sha).await,
-                    vec![guichet_services::records::CopyState::Ok; 2]
+                    vec![guichet_records::service::CopyState::Ok; 2]
                 );
             }
         }
-        let classes = other
-            .store
+        let classes = guichet_records::records_store(&*other.store)
+            .unwrap()
             .record_classes(
                 other
                     .store
@@ -860,14 +878,25 @@ async fn packages_round_trip_into_another_instance(db: Db) {
     // Into an instance whose register already used those numbers (its own demo, loaded anew:
     // other record ids, the same numbers): refused, nothing imported.
     let other = crate::support::spawn_app_loading_demo(db).await.unwrap();
-    let before = other.rt.store.count_records(None).await.unwrap();
+    let before = guichet_records::records_store(&*other.rt.store)
+        .unwrap()
+        .count_records(None)
+        .await
+        .unwrap();
     let q = parts(&other).await;
     let err = records(&other, &q)
         .import(&actor, PackageFormat::Bagit, &out.path().join("bag"))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("nothing was imported"), "{err}");
-    assert_eq!(other.rt.store.count_records(None).await.unwrap(), before);
+    assert_eq!(
+        guichet_records::records_store(&*other.rt.store)
+            .unwrap()
+            .count_records(None)
+            .await
+            .unwrap(),
+        before
+    );
     // A tampered bag is refused and nothing is imported.
     let bag = out.path().join("bag");
     let victim = std::fs::read_dir(bag.join("data/content"))
@@ -890,7 +919,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
         search: None,
     };
     let target = Records {
-        store: &*other.store,
+        store: guichet_records::records_store(&*other.store).unwrap(),
         clock: &*other.clock,
         entropy: &*other.entropy,
         archive: &q.archive,
@@ -905,7 +934,14 @@ async fn packages_round_trip_into_another_instance(db: Db) {
         err.to_string().contains("SHA-256") || err.to_string().contains("not valid"),
         "{err}"
     );
-    assert_eq!(other.store.count_records(None).await.unwrap(), 0);
+    assert_eq!(
+        guichet_records::records_store(&*other.store)
+            .unwrap()
+            .count_records(None)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 /// An instance with only the office HN-HOANKIEM.

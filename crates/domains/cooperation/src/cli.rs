@@ -92,7 +92,7 @@ fn run<'a>(
         let coop = Cooperation {
             store,
             identity: ctx.store,
-            records: ctx.store,
+            records: guichet_records::records_store(ctx.store)?,
             clock: ctx.clock,
             entropy: ctx.entropy,
         };

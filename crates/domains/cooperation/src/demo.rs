@@ -59,7 +59,7 @@ pub fn load<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceError
         let coop = Cooperation {
             store,
             identity: ctx.store,
-            records: ctx.store,
+            records: guichet_records::records_store(ctx.store)?,
             clock: ctx.clock,
             entropy: ctx.entropy,
         };

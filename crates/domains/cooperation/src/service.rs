@@ -2,7 +2,8 @@
 //! the stores' traits, and makes one store call that writes the change with its ledger entry.
 
 use guichet_core::{Clock, Entropy, IdGen};
-use guichet_store::{Audit, IdentityStore, Office, RecordsStore, StoreError};
+use guichet_records::RecordsStore;
+use guichet_store::{Audit, IdentityStore, Office, StoreError};
 use time::Date;
 use uuid::Uuid;
 

@@ -39,7 +39,7 @@ fn service(app: &App) -> Result<Cooperation<'_>, CoopError> {
     Ok(Cooperation {
         store,
         identity: &*app.store,
-        records: &*app.store,
+        records: guichet_records::records_store(&*app.store).map_err(CoopError::Store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
     })
@@ -502,8 +502,7 @@ async fn agreement_page(
         .collect();
     let mut documents = Vec::new();
     for d in &file.documents {
-        let title = app
-            .store
+        let title = guichet_records::records_store(&*app.store)?
             .record_row(guichet_core::RecordId(d.record_id))
             .await?
             .map(|r| r.title)

@@ -28,7 +28,7 @@ async fn sqlite() -> Both {
         guichet_store_sql::SqliteStore::open(&dir.join("g.db"), Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&MIGRATIONS]),
+            .with_slices(&[&guichet_records::MIGRATIONS, &MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     (store.clone(), store)
@@ -40,7 +40,7 @@ async fn postgres() -> Option<Both> {
         guichet_store_sql::PostgresStore::connect(&url, Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&MIGRATIONS]),
+            .with_slices(&[&guichet_records::MIGRATIONS, &MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     Some((store.clone(), store))
@@ -127,7 +127,7 @@ async fn story((store, coop_store): Both) {
     let coop = Cooperation {
         store: &*coop_store,
         identity: &*store,
-        records: &*store,
+        records: guichet_records::records_store(&*store).unwrap(),
         clock: &clock,
         entropy: &entropy,
     };

@@ -8,13 +8,11 @@
 //! serialization failures are retried.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod hr;
 mod identity;
 pub mod migrations;
 mod one_stop;
 mod outbox;
 pub mod postgres;
-mod records;
 mod shared;
 pub mod sqlite;
 pub mod testing;

@@ -51,7 +51,7 @@ macro_rules! sql_store {
         use guichet_ledger::{Checkpoint, Entry, GENESIS, Hash};
         use guichet_store::{Audit, Backend, ColType, Country, Office, Result, Session, StoreError, StreamHead, TableSpec, User};
         #[allow(unused_imports)]
-        use guichet_store::{HrStore, IdentityStore, OneStopStore, OutboxStore, PlatformStore, RecordsStore, UnitsStore};
+        use guichet_store::{IdentityStore, OneStopStore, OutboxStore, PlatformStore, UnitsStore};
         use sqlx::Row as _;
         use time::OffsetDateTime;
         use uuid::Uuid;
@@ -61,8 +61,6 @@ macro_rules! sql_store {
         pub type DbRow = <$Db as sqlx::Database>::Row;
         $crate::outbox::outbox_helpers!($Db);
         $crate::one_stop::one_stop_helpers!($Db);
-        $crate::records::records_helpers!($Db);
-        $crate::hr::hr_helpers!($Db);
 
         // ---- column helpers every domain's SQL uses
         pub fn json_text(row: &DbRow, col: &str) -> Result<serde_json::Value> {
@@ -586,8 +584,6 @@ macro_rules! sql_store {
         $crate::identity::identity_sql!($Store, $Db, $backend);
         $crate::units::units_sql!($Store, $Db, $backend);
         $crate::one_stop::one_stop_sql!($Store, $Db, $backend);
-        $crate::records::records_sql!($Store, $Db, $backend);
-        $crate::hr::hr_sql!($Store, $Db, $backend);
         $crate::outbox::outbox_sql!($Store, $Db, $backend);
 
         /// A unique-constraint violation becomes a `Conflict` naming `what`.

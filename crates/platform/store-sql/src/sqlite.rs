@@ -72,6 +72,8 @@ pub mod prelude {
         Conn, DbRow, SqliteStore, append_events, conflict, day_of, day_text, entry_from_row,
         json_text, map_err, office_from_row, opt_day, opt_id,
     };
+    /// The backend's sqlx database type (for `QueryBuilder::<Db>`).
+    pub type Db = sqlx::Sqlite;
     pub use crate::shared::{entry_id, iso_day, parse_day, to_hash};
     pub use crate::sqlite_write_tx as write_tx;
     pub use guichet_store::{Result, StoreError};

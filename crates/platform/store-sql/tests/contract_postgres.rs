@@ -22,7 +22,18 @@ async fn lean_ledger_reader_matches_generic_decoding() {
     let lean = guichet_store::PlatformStore::ledger_entries(&store, "system", 0, 100)
         .await
         .unwrap();
-    assert_eq!(lean.len(), 12);
+    let head = guichet_store::PlatformStore::stream_heads(&store)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|h| h.stream == "system")
+        .unwrap();
+    assert!(lean.len() > 5);
+    assert_eq!(
+        lean.len() as u64,
+        head.seq as u64,
+        "every entry of the stream"
+    );
     assert_eq!(
         lean,
         store.read_ledger_generic("system", 0, 100).await.unwrap()

@@ -9,13 +9,10 @@
 
 pub mod backup;
 pub mod contract;
-mod contract_hr;
 mod contract_identity;
 mod documents;
-mod hr;
 mod identity;
 mod one_stop;
-mod records;
 mod tables;
 pub mod verify;
 
@@ -31,23 +28,15 @@ use uuid::Uuid;
 pub use documents::{
     DocumentRecord, ExportJobRecord, IssuedDocument, RatingRecord, StatRow, TemplateRecord,
 };
-pub use hr::{
-    EXCLUSIVE_TERMS, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow,
-    StaffWrite, TermRow, in_effect,
-};
 pub use identity::{IdentityLink, PendingLogin, SecondFactor, TakenLogin};
 pub use one_stop::{
     CodeRequest, DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite,
     FileRecord, MessageRecord, OutboxRecord, ProcedureRecord, ProcedureVersionRecord,
     WebhookRecord,
 };
-pub use records::{
-    ArchiveFileRecord, CaptureSource, ClassRecord, Destruction, DispositionRecord, FixityRunRecord,
-    HoldRecord, NumberRequest, RecordQuery, RecordRow, RecordWrite,
-};
 pub use tables::{
-    ColType, HR_TABLES, IDENTITY_TABLES, ONE_STOP_TABLES, OUTBOX_TABLES, PLATFORM_TABLES,
-    RECORDS_TABLES, TABLE_SETS, TableSpec, UNITS_TABLES, tables,
+    ColType, IDENTITY_TABLES, ONE_STOP_TABLES, OUTBOX_TABLES, PLATFORM_TABLES, TABLE_SETS,
+    TableSpec, UNITS_TABLES, tables,
 };
 
 /// Which database a store talks to.
@@ -529,157 +518,6 @@ pub trait OneStopStore: IdentityStore + UnitsStore + OutboxStore {
     async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
 }
 
-/// Records and archives: file plan, archival files, records, holds, dispositions, fixity runs.
-#[async_trait]
-pub trait RecordsStore: OneStopStore {
-    /// Inserts or updates a file plan class (`Conflict` when its code is taken).
-    async fn put_record_class(&self, class: &ClassRecord, audit: &Audit) -> Result<()>;
-    /// An office's file plan, by code.
-    async fn record_classes(&self, office: OfficeId) -> Result<Vec<ClassRecord>>;
-    /// Opens an archival file; its `reference` is the prefix the store completes with the
-    /// next number of `number` (gap-free, in the same transaction); an empty counter keeps
-    /// the reference as given (imports).
-    async fn open_archive_file(
-        &self,
-        file: &ArchiveFileRecord,
-        number: &NumberRequest,
-        audit: &Audit,
-    ) -> Result<ArchiveFileRecord>;
-    /// Closes an open file (`Stale` if it is already closed); when `records_due` is set, the
-    /// active records of the file become due on that day.
-    async fn close_archive_file(
-        &self,
-        id: guichet_core::ArchiveFileId,
-        closed_on: time::Date,
-        due_on: Option<time::Date>,
-        records_due: bool,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn archive_file(
-        &self,
-        id: guichet_core::ArchiveFileId,
-    ) -> Result<Option<ArchiveFileRecord>>;
-    async fn archive_file_for_dossier(
-        &self,
-        dossier: DossierId,
-    ) -> Result<Option<ArchiveFileRecord>>;
-    /// Open archival files of dossiers now in one of `states`, with the dossier's last
-    /// change, at most `limit` (files to close).
-    async fn open_files_of_dossiers_in(
-        &self,
-        states: &[&str],
-        limit: u32,
-    ) -> Result<Vec<(ArchiveFileRecord, OffsetDateTime)>>;
-    /// An office's files, newest first, at most `limit`.
-    async fn archive_files(&self, office: OfficeId, limit: u32) -> Result<Vec<ArchiveFileRecord>>;
-    /// Inserts records, numbering those that ask, in one transaction. A record whose source
-    /// was already captured is skipped (not returned); a number already used is a `Conflict`.
-    async fn add_records(&self, writes: Vec<RecordWrite>, audit: &Audit) -> Result<Vec<RecordRow>>;
-    async fn record_row(&self, id: guichet_core::RecordId) -> Result<Option<RecordRow>>;
-    async fn records(&self, query: &RecordQuery) -> Result<Vec<RecordRow>>;
-    async fn count_records(&self, office: Option<OfficeId>) -> Result<i64>;
-    /// Files and messages of submitted dossiers not yet captured as records, at most `limit`.
-    async fn uncaptured(&self, limit: u32) -> Result<Vec<CaptureSource>>;
-    async fn mark_records_warned(
-        &self,
-        ids: &[guichet_core::RecordId],
-        at: OffsetDateTime,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn put_hold(&self, hold: &HoldRecord, audit: &Audit) -> Result<()>;
-    /// Releases an active hold (`Stale` if already released).
-    async fn release_hold(
-        &self,
-        id: guichet_core::HoldId,
-        at: OffsetDateTime,
-        by: Option<UserId>,
-        reason: &str,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn holds(&self, office: OfficeId) -> Result<Vec<HoldRecord>>;
-    /// Inserts a disposition (`expected_state` `None`) or updates it only while its stored
-    /// state is `expected_state` (`Stale` otherwise).
-    async fn put_disposition(
-        &self,
-        d: &DispositionRecord,
-        expected_state: Option<&str>,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn disposition(
-        &self,
-        id: guichet_core::DispositionId,
-    ) -> Result<Option<DispositionRecord>>;
-    async fn dispositions(&self, office: OfficeId) -> Result<Vec<DispositionRecord>>;
-    /// Turns active records into tombstones (content key and text removed) in one
-    /// transaction, except those under an active hold (on the record or its file), checked in
-    /// the same transaction.
-    async fn destroy_records(
-        &self,
-        disposition: guichet_core::DispositionId,
-        ids: &[guichet_core::RecordId],
-        at: OffsetDateTime,
-        audit: &Audit,
-    ) -> Result<Destruction>;
-    async fn add_fixity_run(&self, run: &FixityRunRecord, audit: &Audit) -> Result<()>;
-    /// The latest fixity runs, newest first.
-    async fn fixity_runs(&self, limit: u32) -> Result<Vec<FixityRunRecord>>;
-}
-
-/// Civil-service management: organisation units, positions, personnel records, career terms,
-/// pay parameters and payroll.
-#[async_trait]
-pub trait HrStore: IdentityStore {
-    // ---- civil-service management
-    /// Inserts or replaces (by id) an organisation unit version.
-    async fn put_org_unit(&self, unit: &OrgUnitRow, audit: &Audit) -> Result<()>;
-    /// Every version of every unit of an office.
-    async fn org_units(&self, office: OfficeId) -> Result<Vec<OrgUnitRow>>;
-    /// Inserts or replaces (by id) a job position.
-    async fn put_position(&self, position: &PositionRow, audit: &Audit) -> Result<()>;
-    async fn positions(&self, office: OfficeId) -> Result<Vec<PositionRow>>;
-    /// Writes personnel records and their terms in one transaction: all or nothing. A staff
-    /// number already used in the office is a `Conflict`; overlapping exclusive terms are
-    /// `Invalid`.
-    async fn add_staff(&self, writes: Vec<StaffWrite>, audit: &Audit) -> Result<()>;
-    async fn staff_list(&self, office: OfficeId) -> Result<Vec<StaffRow>>;
-    async fn staff_member(&self, id: guichet_core::StaffId) -> Result<Option<StaffRow>>;
-    async fn staff_of_user(&self, user: UserId) -> Result<Vec<StaffRow>>;
-    /// Inserts or replaces (by id) career terms, then checks in the same transaction that no
-    /// exclusive terms of a person overlap (`Invalid` otherwise, nothing written).
-    async fn put_terms(&self, terms: Vec<TermRow>, audit: &Audit) -> Result<()>;
-    async fn staff_terms(&self, staff: guichet_core::StaffId) -> Result<Vec<TermRow>>;
-    /// The terms of a kind in effect on `day` in an office (`valid_from <= day < valid_to`).
-    async fn terms_on(&self, office: OfficeId, kind: &str, day: time::Date)
-    -> Result<Vec<TermRow>>;
-    /// A pay parameter value; a second value of a name from the same date is a `Conflict`.
-    async fn add_pay_parameter(&self, param: &PayParamRow, audit: &Audit) -> Result<()>;
-    async fn pay_parameters(&self) -> Result<Vec<PayParamRow>>;
-    /// Stores a computed run with its payslips, replacing an earlier computation of the same
-    /// office and month; a locked month is `Stale` and stays as it is.
-    async fn save_payroll(
-        &self,
-        run: &PayrollRunRow,
-        slips: Vec<PayslipRow>,
-        audit: &Audit,
-    ) -> Result<PayrollRunRow>;
-    /// Locks a computed run (`Stale` when already locked or gone).
-    async fn lock_payroll(
-        &self,
-        id: guichet_core::PayrollId,
-        at: OffsetDateTime,
-        by: Option<UserId>,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn payroll_runs(&self, office: OfficeId) -> Result<Vec<PayrollRunRow>>;
-    async fn payroll_run(&self, id: guichet_core::PayrollId) -> Result<Option<PayrollRunRow>>;
-    async fn payslips(&self, run: guichet_core::PayrollId) -> Result<Vec<PayslipRow>>;
-    /// One person's payslips with their runs, newest month first.
-    async fn payslips_of(
-        &self,
-        staff: guichet_core::StaffId,
-    ) -> Result<Vec<(PayrollRunRow, PayslipRow)>>;
-}
-
 /// The outbox of e-mails and webhooks, claimed once per attempt by the sender.
 #[async_trait]
 pub trait OutboxStore: PlatformStore {
@@ -704,17 +542,14 @@ pub trait OutboxStore: PlatformStore {
 }
 
 /// The whole storage of guichet: every domain's trait, joined (lldap-style) so one backend value
-/// serves them all. Services take only the narrow trait they need (`&dyn HrStore`, …); a
+/// serves them all. Services take only the narrow trait they need (`&dyn OneStopStore`, …); a
 /// `&dyn Store` coerces to any of them. Backends: SQLite (default, embedded) and PostgreSQL.
-pub trait Store: RecordsStore + HrStore {}
+pub trait Store: OneStopStore {}
 
-impl<T: RecordsStore + HrStore> Store for T {}
+impl<T: OneStopStore> Store for T {}
 
 /// Every storage trait, for code that holds the whole [`Store`] (the binary, tests): `use
 /// guichet_store::prelude::*;` brings their methods into scope.
 pub mod prelude {
-    pub use crate::{
-        HrStore, IdentityStore, OneStopStore, OutboxStore, PlatformStore, RecordsStore, Store,
-        UnitsStore,
-    };
+    pub use crate::{IdentityStore, OneStopStore, OutboxStore, PlatformStore, Store, UnitsStore};
 }

@@ -118,10 +118,14 @@ async fn demo_copy(db: Db, dir: &std::path::Path) -> Option<String> {
             copy_dir(&t.dir, dir);
             let template = t.database.as_deref().unwrap();
             let admin_url = guichet_store_sql::testing::postgres_admin_url();
-            let admin =
-                guichet_store_sql::open(&admin_url, std::sync::Arc::new(guichet_core::OsEntropy))
-                    .await
-                    .unwrap();
+            use guichet_store::PlatformStore as _;
+            // Connected, not migrated: the administration database holds no guichet tables.
+            let admin = guichet_store_sql::PostgresStore::connect(
+                &admin_url,
+                std::sync::Arc::new(guichet_core::OsEntropy),
+            )
+            .await
+            .unwrap();
             let name = format!("guichet_test_{}", uuid::Uuid::now_v7().simple());
             // The template's own pool may still hold connections, which CREATE … TEMPLATE refuses.
             for attempt in 0.. {

@@ -12,18 +12,37 @@ use guichet_core::authz::Action;
 use guichet_core::{ArchiveFileId, ClassId, DispositionId, HoldId, RecordId};
 use guichet_records_formats::meta;
 use guichet_records_formats::retention::{self, DueState};
-use guichet_services::records::{
-    DispositionItem, PackageFormat, Registration, Upload, record_label,
-};
-use guichet_store::{Office, RecordQuery, RecordRow};
+use guichet_store::Office;
 
-use crate::App;
-use crate::chrome::{Chrome, render_with};
-use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::form_data::FormData;
-use crate::helpers::{fmt_time, office_by_code, office_for, page_error, service_message};
-use crate::i18n::Tr;
+use crate::service::{DispositionItem, PackageFormat, Registration, Upload, record_label};
+use crate::store::{RecordQuery, RecordRow};
+
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::PageError;
+use guichet_web::form_data::FormData;
+use guichet_web::helpers::{fmt_time, office_by_code, office_for, page_error, service_message};
+use guichet_web::i18n::Tr;
+
+/// The slice's settings and handles in the application (the app inserts them).
+fn state(app: &App) -> Result<&crate::RecordsState, PageError> {
+    app.slice_state::<crate::RecordsState>()
+        .ok_or_else(|| PageError::internal(&"the records slice's state is not installed"))
+}
+
+/// The records service over the application's store, files and the slice's state.
+pub fn service(app: &App) -> Result<crate::service::Records<'_>, PageError> {
+    let state = state(app)?;
+    Ok(crate::service::Records {
+        store: crate::records_store(&*app.store)?,
+        clock: &*app.clock,
+        entropy: &*app.entropy,
+        archive: &state.archive,
+        files: &app.files,
+        index: state.search.as_deref(),
+    })
+}
 
 #[derive(serde::Deserialize, Default)]
 pub struct RecordsParams {
@@ -149,8 +168,7 @@ async fn records_page(
     };
     let today = guichet_services::dossier::local_time(office.country, app.clock.now()).date();
     let year: i64 = p.year.parse().unwrap_or(i64::from(today.year()));
-    let rows = app
-        .store
+    let rows = crate::records_store(&*app.store)?
         .records(&RecordQuery {
             office: Some(office.id),
             register: Some(register.clone()),
@@ -166,8 +184,7 @@ async fn records_page(
     let results = if p.q.trim().is_empty() {
         None
     } else {
-        let found = app
-            .records()
+        let found = service(app)?
             .search(Some(&[office.id]), &p.q, 50)
             .await
             .map_err(|e| page_error(&tr, e))?;
@@ -176,8 +193,7 @@ async fn records_page(
     let can_manage = ctx
         .authorize(Action::ManageRecords { office: office.id })
         .is_ok();
-    let files = app
-        .store
+    let files = crate::records_store(&*app.store)?
         .archive_files(office.id, 500)
         .await?
         .into_iter()
@@ -224,7 +240,7 @@ pub async fn records(
     Ok(render_with(StatusCode::OK, page))
 }
 
-fn upload(u: &crate::form_data::Upload, declared: Option<String>) -> Upload {
+fn upload(u: &guichet_web::form_data::Upload, declared: Option<String>) -> Upload {
     let ext = u
         .name
         .rsplit('.')
@@ -295,8 +311,7 @@ pub async fn register(
             .map(|u| upload(u, None))
             .collect(),
     };
-    match app
-        .records()
+    match service(&app)?
         .register(&office, &ctx.service_actor(), input)
         .await
     {
@@ -359,8 +374,7 @@ pub struct RecordPage {
 
 async fn record_of(app: &App, ctx: &Ctx, id: &str) -> Result<(RecordRow, Office), PageError> {
     let id: RecordId = id.parse().map_err(|_| PageError::not_found())?;
-    let r = app
-        .store
+    let r = crate::records_store(&*app.store)?
         .record_row(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -377,8 +391,8 @@ async fn record_of(app: &App, ctx: &Ctx, id: &str) -> Result<(RecordRow, Office)
 
 fn hold_rows(
     office: &Office,
-    holds: &[guichet_store::HoldRecord],
-    label: impl Fn(&guichet_store::HoldRecord) -> String,
+    holds: &[crate::store::HoldRecord],
+    label: impl Fn(&crate::store::HoldRecord) -> String,
 ) -> Vec<HoldRow> {
     holds
         .iter()
@@ -411,22 +425,21 @@ pub async fn record(
     let tr = ctx.tr();
     let (r, office) = record_of(&app, &ctx, &id).await?;
     let copies = match (&r.storage_key, &r.sha256) {
-        (Some(key), Some(sha)) => app
+        (Some(key), Some(sha)) => state(&app)?
             .archive
             .check(key, sha)
             .await
             .into_iter()
-            .zip(app.archive.copy_names())
+            .zip(state(&app)?.archive.copy_names())
             .map(|(s, name)| CopyRow {
                 name,
-                ok: s == guichet_services::records::CopyState::Ok,
+                ok: s == crate::service::CopyState::Ok,
                 state: tr.t(&format!("records-copy-{}", s.code())),
             })
             .collect(),
         _ => Vec::new(),
     };
-    let attachments = app
-        .store
+    let attachments = crate::records_store(&*app.store)?
         .records(&RecordQuery {
             office: Some(office.id),
             file: r.file_id,
@@ -439,15 +452,17 @@ pub async fn record(
         .map(|a| row(&tr, a))
         .collect();
     let parent = match r.parent_id {
-        Some(p) => app.store.record_row(p).await?.map(|p| row(&tr, &p)),
+        Some(p) => crate::records_store(&*app.store)?
+            .record_row(p)
+            .await?
+            .map(|p| row(&tr, &p)),
         None => None,
     };
     let file = match r.file_id {
-        Some(f) => app.store.archive_file(f).await?,
+        Some(f) => crate::records_store(&*app.store)?.archive_file(f).await?,
         None => None,
     };
-    let holds: Vec<guichet_store::HoldRecord> = app
-        .store
+    let holds: Vec<crate::store::HoldRecord> = crate::records_store(&*app.store)?
         .holds(office.id)
         .await?
         .into_iter()
@@ -518,7 +533,7 @@ pub async fn record_content(
     let (Some(key), Some(sha)) = (&r.storage_key, &r.sha256) else {
         return Err(PageError::not_found());
     };
-    let bytes = app
+    let bytes = state(&app)?
         .archive
         .get(key, sha)
         .await
@@ -569,7 +584,7 @@ pub async fn place_hold(
     } else {
         (Some(r.id), None)
     };
-    app.records()
+    service(&app)?
         .place_hold(
             &office,
             &ctx.service_actor(),
@@ -593,7 +608,7 @@ pub async fn release_hold(
     let office = office_by_code(&app, &form.text("office")).await?;
     ctx.authorize(Action::GovernRecords { office: office.id })?;
     let id: HoldId = id.parse().map_err(|_| PageError::not_found())?;
-    app.records()
+    service(&app)?
         .release_hold(&office, &ctx.service_actor(), id, &form.text("reason"))
         .await
         .map_err(|e| page_error(&tr, e))?;
@@ -652,8 +667,12 @@ async fn plan_page(
     let tr = ctx.tr();
     let (office, offices) =
         office_for(app, ctx, code, |office| Action::ViewRecords { office }).await?;
-    let classes = app.store.record_classes(office.id).await?;
-    let files = app.store.archive_files(office.id, 1000).await?;
+    let classes = crate::records_store(&*app.store)?
+        .record_classes(office.id)
+        .await?;
+    let files = crate::records_store(&*app.store)?
+        .archive_files(office.id, 1000)
+        .await?;
     Ok(PlanPage {
         chrome: Chrome::new(ctx),
         office: office.code.clone(),
@@ -752,8 +771,7 @@ pub async fn add_class(
             Err(_) => Some(0),
         },
     };
-    let outcome = app
-        .records()
+    let outcome = service(&app)?
         .put_class(
             &office,
             &ctx.service_actor(),
@@ -783,8 +801,7 @@ pub async fn open_file(
         .text("class")
         .parse()
         .unwrap_or(ClassId(uuid::Uuid::nil()));
-    let outcome = app
-        .records()
+    let outcome = service(&app)?
         .open_file(
             &office,
             &ctx.service_actor(),
@@ -806,8 +823,7 @@ pub async fn close_file(
     let office = office_by_code(&app, &form.text("office")).await?;
     ctx.authorize(Action::ManageRecords { office: office.id })?;
     let id: ArchiveFileId = id.parse().map_err(|_| PageError::not_found())?;
-    let outcome = app
-        .records()
+    let outcome = service(&app)?
         .close_file(&office, &ctx.service_actor(), id, None)
         .await
         .map(|_| ());
@@ -836,14 +852,13 @@ pub async fn export(
         .collect();
     let work = tempfile::tempdir().map_err(|e| PageError::internal(&e))?;
     let out = work.path().join("package");
-    let (dir, _) = app
-        .records()
+    let (dir, _) = service(&app)?
         .export(
             &office,
             &ctx.service_actor(),
             format,
             &files,
-            app.archival_agency.clone(),
+            state(&app)?.agency.clone(),
             &out,
         )
         .await
@@ -851,7 +866,7 @@ pub async fn export(
     let zip_path = work.path().join("package.zip");
     let zipped = tokio::task::spawn_blocking(move || -> Result<tempfile::TempDir, String> {
         let mut f = std::fs::File::create(&zip_path).map_err(|e| e.to_string())?;
-        guichet_services::records::zip_dir(&dir, &mut f).map_err(|e| e.to_string())?;
+        crate::service::zip_dir(&dir, &mut f).map_err(|e| e.to_string())?;
         Ok(work)
     })
     .await
@@ -933,8 +948,7 @@ async fn disposition_page(
         office_for(app, ctx, code, |office| Action::ViewRecords { office }).await?;
     let today = guichet_services::dossier::local_time(office.country, app.clock.now()).date();
     let horizon = today + time::Duration::days(retention::WARNING_DAYS);
-    let scheduled = app
-        .store
+    let scheduled = crate::records_store(&*app.store)?
         .records(&RecordQuery {
             office: Some(office.id),
             active_only: true,
@@ -951,13 +965,15 @@ async fn disposition_page(
             _ => {}
         }
     }
-    let holds = app.store.holds(office.id).await?;
+    let holds = crate::records_store(&*app.store)?.holds(office.id).await?;
     let mut labels = std::collections::HashMap::new();
     for h in &holds {
         let label = match (h.record_id, h.file_id) {
-            (Some(r), _) => app.store.record_row(r).await?.map(|r| record_label(&r)),
-            (_, Some(f)) => app
-                .store
+            (Some(r), _) => crate::records_store(&*app.store)?
+                .record_row(r)
+                .await?
+                .map(|r| record_label(&r)),
+            (_, Some(f)) => crate::records_store(&*app.store)?
                 .archive_file(f)
                 .await?
                 .map(|f| format!("{} — {}", f.reference, f.title)),
@@ -965,8 +981,7 @@ async fn disposition_page(
         };
         labels.insert(h.id, label.unwrap_or_default());
     }
-    let runs = app
-        .store
+    let runs = crate::records_store(&*app.store)?
         .dispositions(office.id)
         .await?
         .iter()
@@ -1018,8 +1033,7 @@ pub async fn propose(
     let tr = ctx.tr();
     let office = office_by_code(&app, &form.text("office")).await?;
     ctx.authorize(Action::ManageRecords { office: office.id })?;
-    match app
-        .records()
+    match service(&app)?
         .propose_disposition(&office, &ctx.service_actor(), None)
         .await
     {
@@ -1067,8 +1081,7 @@ async fn run_page(
 ) -> Result<RunPage, PageError> {
     let tr = ctx.tr();
     let id: DispositionId = id.parse().map_err(|_| PageError::not_found())?;
-    let d = app
-        .store
+    let d = crate::records_store(&*app.store)?
         .disposition(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1142,8 +1155,7 @@ async fn run_outcome(
 
 async fn run_office(app: &App, ctx: &Ctx, id: &str) -> Result<(DispositionId, Office), PageError> {
     let did: DispositionId = id.parse().map_err(|_| PageError::not_found())?;
-    let d = app
-        .store
+    let d = crate::records_store(&*app.store)?
         .disposition(did)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1172,8 +1184,7 @@ pub async fn decide(
         .filter(|(k, _)| k == "destroy")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    let outcome = app
-        .records()
+    let outcome = service(&app)?
         .decide_disposition(
             &office,
             &ctx.service_actor(),
@@ -1193,8 +1204,7 @@ pub async fn execute(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let (did, office) = run_office(&app, &ctx, &id).await?;
-    let outcome = app
-        .records()
+    let outcome = service(&app)?
         .execute_disposition(&office, &ctx.service_actor(), did)
         .await
         .map(|_| ());
@@ -1223,8 +1233,7 @@ pub struct FixityPage {
 
 pub async fn fixity(State(app): State<App>, ctx: Ctx) -> Result<Response, PageError> {
     ctx.authorize(Action::VerifyLedger)?;
-    let runs = app
-        .store
+    let runs = crate::records_store(&*app.store)?
         .fixity_runs(20)
         .await?
         .iter()
@@ -1256,7 +1265,7 @@ pub async fn fixity(State(app): State<App>, ctx: Ctx) -> Result<Response, PageEr
         .collect();
     let page = FixityPage {
         chrome: Chrome::new(&ctx),
-        copies: app.archive.copy_names(),
+        copies: state(&app)?.archive.copy_names(),
         runs,
     };
     Ok(render_with(StatusCode::OK, page))
@@ -1274,7 +1283,7 @@ pub async fn run_fixity(
         // Repairing writes to storage: an auditor checks, a system administrator repairs.
         ctx.authorize(Action::ManageOffices)?;
     }
-    app.records()
+    service(&app)?
         .fixity_audit(repair, &|_, _| {})
         .await
         .map_err(|e| page_error(&tr, e))?;
@@ -1367,24 +1376,32 @@ pub struct ApiRecordsParams {
 #[utoipa::path(get, path = "/api/v1/records", tag = "records",
     params(ApiRecordsParams),
     responses((status = 200, description = "Records of the office: search hits, best first, or the register, newest first", body = Vec<RecordDto>),
-        (status = 401, description = "Not logged in", body = crate::error::Problem),
-        (status = 403, description = "Not allowed", body = crate::error::Problem),
-        (status = 404, description = "No such office", body = crate::error::Problem)))]
+        (status = 401, description = "Not logged in", body = guichet_web::error::Problem),
+        (status = 403, description = "Not allowed", body = guichet_web::error::Problem),
+        (status = 404, description = "No such office", body = guichet_web::error::Problem)))]
 pub async fn api_records(
     State(app): State<App>,
     ctx: Ctx,
     Query(p): Query<ApiRecordsParams>,
-) -> Result<axum::Json<Vec<RecordDto>>, crate::error::ApiError> {
+) -> Result<axum::Json<Vec<RecordDto>>, guichet_web::error::ApiError> {
     let office = app.store.office_by_code(&p.office).await?.ok_or_else(|| {
-        crate::error::ApiError::for_status(StatusCode::NOT_FOUND, Some("no such office".into()))
+        guichet_web::error::ApiError::for_status(
+            StatusCode::NOT_FOUND,
+            Some("no such office".into()),
+        )
     })?;
     ctx.authorize(Action::ViewRecords { office: office.id })?;
     let rows = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) => app.records().search(Some(&[office.id]), q, 100).await?,
+        Some(q) => {
+            service(&app)
+                .map_err(|e| guichet_web::error::ApiError::for_status(e.status, None))?
+                .search(Some(&[office.id]), q, 100)
+                .await?
+        }
         None => {
             let today =
                 guichet_services::dossier::local_time(office.country, app.clock.now()).date();
-            app.store
+            crate::records_store(&*app.store)?
                 .records(&RecordQuery {
                     office: Some(office.id),
                     register: Some(p.register.clone().unwrap_or_else(|| "outgoing".into())),
@@ -1404,18 +1421,25 @@ pub async fn api_records(
 #[utoipa::path(get, path = "/api/v1/records/{id}", tag = "records",
     params(("id" = uuid::Uuid, Path, description = "Record id")),
     responses((status = 200, description = "The record (a tombstone once destroyed)", body = RecordDto),
-        (status = 401, description = "Not logged in", body = crate::error::Problem),
-        (status = 403, description = "Not allowed", body = crate::error::Problem),
-        (status = 404, description = "No such record", body = crate::error::Problem)))]
+        (status = 401, description = "Not logged in", body = guichet_web::error::Problem),
+        (status = 403, description = "Not allowed", body = guichet_web::error::Problem),
+        (status = 404, description = "No such record", body = guichet_web::error::Problem)))]
 pub async fn api_record(
     State(app): State<App>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> Result<axum::Json<RecordDto>, crate::error::ApiError> {
-    let not_found =
-        || crate::error::ApiError::for_status(StatusCode::NOT_FOUND, Some("no such record".into()));
+) -> Result<axum::Json<RecordDto>, guichet_web::error::ApiError> {
+    let not_found = || {
+        guichet_web::error::ApiError::for_status(
+            StatusCode::NOT_FOUND,
+            Some("no such record".into()),
+        )
+    };
     let id: RecordId = id.parse().map_err(|_| not_found())?;
-    let r = app.store.record_row(id).await?.ok_or_else(not_found)?;
+    let r = crate::records_store(&*app.store)?
+        .record_row(id)
+        .await?
+        .ok_or_else(not_found)?;
     ctx.authorize(Action::ViewRecords {
         office: r.office_id,
     })?;
@@ -1423,7 +1447,7 @@ pub async fn api_record(
     Ok(axum::Json(record_dto(&office.code, &r)))
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
     "/records" => get(records),
@@ -1444,7 +1468,7 @@ route_table! {
     "/records/fixity" => get(fixity).post(run_fixity),
 }
 
-route_table! {
+guichet_web::route_table! {
     /// Its JSON API routes, relative to `/api/v1`.
     fn api_routes, API_ROUTES;
     "/records" => get(api_records),
@@ -1457,23 +1481,32 @@ route_table! {
 pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
-    messages: &[],
+/// The slice's messages, compiled in.
+pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
+    ("vi", include_str!("../locales/vi/records.ftl")),
+    ("fr", include_str!("../locales/fr/records.ftl")),
+    ("en", include_str!("../locales/en/records.ftl")),
+];
+
+/// What the slice adds to the application: its routes, its part of the API document, its
+/// header links and its messages.
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    messages: MESSAGES,
     access: &[],
     probe_ids: &[],
     a11y: &[],
-    name: "records_web",
+    name: "records",
     pages: ROUTES,
     add_pages: routes,
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
-    nav: &[crate::NavItem {
-        menu: crate::Menu::Main,
+    nav: &[guichet_web::NavItem {
+        menu: guichet_web::Menu::Main,
         order: 80,
         href: "/records",
         key: "nav-records",
-        visible: crate::helpers::is_civil_servant,
+        visible: guichet_web::helpers::is_civil_servant,
         current: |p| p.starts_with("/records"),
     }],
 };

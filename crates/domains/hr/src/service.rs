@@ -8,21 +8,21 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use guichet_common::{Actor, Result, ServiceError, invalid};
 use guichet_core::{Clock, Country, Entropy, IdGen, OfficeId, PayrollId, StaffId, UserId};
 use guichet_ledger::Event;
 use guichet_pay::{ParamName, Parameters, Payslip};
 use guichet_rules::ids::{self, Kind};
-use guichet_store::{
-    Audit, EXCLUSIVE_TERMS, HrStore, Office, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow,
-    PositionRow, StaffRow, StaffWrite, TermRow, in_effect,
-};
+use guichet_store::{Audit, Office};
 use serde_json::{Value, json};
 use time::Date;
 
 pub use guichet_documents::hr_templates;
 
-use crate::dossier::Actor;
-use crate::{Result, ServiceError, invalid};
+use crate::store::{
+    EXCLUSIVE_TERMS, HrStore, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow,
+    StaffRow, StaffWrite, TermRow, in_effect,
+};
 
 /// Kinds of career term, in the order a record shows them.
 pub const TERM_KINDS: [&str; 9] = [
@@ -1204,9 +1204,9 @@ impl Hr<'_> {
     /// Reads people from CSV (UTF-8, comma or semicolon, header row) or XLSX (first sheet).
     pub fn read_people(country: Country, name: &str, bytes: &[u8]) -> Result<Vec<NewPerson>> {
         let rows = if name.to_lowercase().ends_with(".xlsx") {
-            crate::sheets::xlsx_rows(bytes).map_err(|e| invalid("hr-import", e))?
+            guichet_common::sheets::xlsx_rows(bytes).map_err(|e| invalid("hr-import", e))?
         } else {
-            crate::sheets::csv_rows(bytes).map_err(|e| invalid("hr-import", e))?
+            guichet_common::sheets::csv_rows(bytes).map_err(|e| invalid("hr-import", e))?
         };
         let mut rows = rows.into_iter();
         let header: Vec<String> = rows

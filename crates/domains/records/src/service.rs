@@ -23,19 +23,21 @@ use guichet_records_formats::meta::{self, Register};
 use guichet_records_formats::package::{self, Agency, ContentMeta, Package, RecordMeta};
 use guichet_records_formats::retention::{self, FinalAction, Trigger};
 use guichet_records_formats::search::{IndexedRecord, SearchIndex};
-use guichet_store::{
-    ArchiveFileRecord, Audit, CaptureSource, ClassRecord, DispositionRecord, FixityRunRecord,
-    HoldRecord, NumberRequest, Office, RecordQuery, RecordRow, RecordWrite, RecordsStore,
-};
+use guichet_store::{Audit, Office};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::Date;
 
-use crate::dossier::{Actor, local_time};
-use crate::files::Files;
-use crate::{Result, ServiceError, invalid};
+use guichet_services::dossier::{Actor, local_time};
+use guichet_services::files::Files;
+use guichet_services::{Result, ServiceError, invalid};
+
+use crate::store::{
+    ArchiveFileRecord, CaptureSource, ClassRecord, DispositionRecord, FixityRunRecord, HoldRecord,
+    NumberRequest, RecordQuery, RecordRow, RecordWrite, RecordsStore,
+};
 
 fn internal(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Internal(e.to_string())
@@ -521,7 +523,9 @@ impl Records<'_> {
             recipients: String::new(),
             urgency: "normal".into(),
             confidentiality: "normal".into(),
-            lang: crate::dossier::office_language(office).code().to_owned(),
+            lang: guichet_services::dossier::office_language(office)
+                .code()
+                .to_owned(),
             source: String::new(),
             source_id: None,
             dossier_id: None,
@@ -1161,7 +1165,7 @@ impl Records<'_> {
     /// Closes the archival files of dossiers that reached a final state.
     async fn close_finished_dossier_files(&self) -> Result<()> {
         let system = system_actor();
-        let finals: Vec<&str> = crate::state::State::ALL
+        let finals: Vec<&str> = guichet_services::state::State::ALL
             .iter()
             .filter(|s| s.is_final())
             .map(|s| s.code())

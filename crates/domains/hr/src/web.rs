@@ -4,6 +4,8 @@
 //! compare, lock, export, payslips), the simulator and the pay parameters. JSON API: staff as
 //! of a date and the pay calculator.
 
+use crate::service::{self as hr, NewPerson, NewPosition, NewTerm, NewUnit};
+use crate::store::TermRow;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -12,19 +14,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use guichet_core::authz::Action;
 use guichet_core::{Country, OfficeId, PayrollId, StaffId};
 use guichet_pay::{ParamName, format_minor};
-use guichet_services::hr::{self, NewPerson, NewPosition, NewTerm, NewUnit};
-use guichet_store::{Office, TermRow};
+use guichet_store::Office;
 use serde_json::{Value, json};
 use time::Date;
 
-use crate::App;
-use crate::chrome::{Chrome, render_with};
-use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::form_data::FormData;
-use crate::helpers::{office_by_code, page_error, service_message};
-use crate::i18n::Tr;
-use guichet_services::hr::hr_templates as guichet_documents_templates;
+use guichet_documents::hr_templates as guichet_documents_templates;
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::PageError;
+use guichet_web::form_data::FormData;
+use guichet_web::helpers::{office_by_code, page_error, service_message};
+use guichet_web::i18n::Tr;
 
 #[derive(serde::Deserialize, Default)]
 pub struct HrParams {
@@ -36,15 +37,19 @@ pub struct HrParams {
     pub notice: String,
 }
 
-fn invalid(key: &'static str, detail: impl Into<String>) -> guichet_services::ServiceError {
-    guichet_services::ServiceError::Invalid {
-        key,
-        detail: detail.into(),
-    }
+use guichet_common::invalid;
+
+/// The HR service over the application's store, clock and randomness.
+fn service(app: &App) -> Result<hr::Hr<'_>, guichet_store::StoreError> {
+    Ok(hr::Hr {
+        store: crate::hr_store(&*app.store)?,
+        clock: &*app.clock,
+        entropy: &*app.entropy,
+    })
 }
 
 fn today(app: &App, office: &Office) -> Date {
-    guichet_services::dossier::local_time(office.country, app.clock.now()).date()
+    office.country.local_time(app.clock.now()).date()
 }
 
 fn day_param(app: &App, office: &Office, on: &str) -> Date {
@@ -87,7 +92,7 @@ async fn office_for(
     code: &str,
     action: impl Fn(OfficeId) -> Action,
 ) -> Result<(Office, Vec<(String, String)>), PageError> {
-    let (office, offices) = crate::helpers::office_for(app, ctx, code, action).await?;
+    let (office, offices) = guichet_web::helpers::office_for(app, ctx, code, action).await?;
     Ok((
         office,
         offices
@@ -206,8 +211,7 @@ async fn hr_page(
     let (office, offices) =
         office_for(app, ctx, &p.office, |office| Action::ViewStaff { office }).await?;
     let day = day_param(app, &office, &p.on);
-    let staff = app
-        .hr()
+    let staff = service(app)?
         .staff_on(office.id, day)
         .await
         .map_err(|e| page_error(&tr, e))?
@@ -238,16 +242,14 @@ async fn hr_page(
                 .unwrap_or_default(),
         })
         .collect();
-    let units = app
-        .store
+    let units = crate::hr_store(&*app.store)?
         .org_units(office.id)
         .await?
         .into_iter()
-        .filter(|u| guichet_store::in_effect(u.valid_from, u.valid_to, day))
+        .filter(|u| crate::store::in_effect(u.valid_from, u.valid_to, day))
         .map(|u| (u.code, u.name))
         .collect();
-    let positions = app
-        .store
+    let positions = crate::hr_store(&*app.store)?
         .positions(office.id)
         .await?
         .into_iter()
@@ -272,7 +274,7 @@ async fn hr_page(
         columns: hr::import_columns(office.country).join(","),
         raises: if office.country == Country::Vn {
             let until = guichet_pay::vn::add_months(day, 3).unwrap_or(day);
-            app.hr()
+            service(app)?
                 .raises_due(office.id, day, until)
                 .await
                 .map_err(|e| page_error(&tr, e))?
@@ -290,8 +292,7 @@ async fn hr_page(
         } else {
             Vec::new()
         },
-        corrections: app
-            .hr()
+        corrections: service(app)?
             .open_corrections(office.id)
             .await
             .map_err(|e| page_error(&tr, e))?
@@ -370,8 +371,7 @@ pub async fn add_person(
         office: office.code.clone(),
         ..HrParams::default()
     };
-    match app
-        .hr()
+    match service(&app)?
         .add_people(&ctx.service_actor(), office.id, vec![person])
         .await
     {
@@ -412,7 +412,7 @@ pub async fn import(
     };
     let result = match hr::Hr::read_people(office.country, &file.name, &file.content) {
         Ok(people) => {
-            app.hr()
+            service(&app)?
                 .add_people(&ctx.service_actor(), office.id, people)
                 .await
         }
@@ -447,8 +447,7 @@ pub async fn close_correction(
     let tr = ctx.tr();
     let staff = staff_id(&staff)?;
     let term: guichet_core::TermId = term.parse().map_err(|_| PageError::not_found())?;
-    let s = app
-        .store
+    let s = crate::hr_store(&*app.store)?
         .staff_member(staff)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -458,8 +457,7 @@ pub async fn close_correction(
         .await?
         .ok_or_else(PageError::not_found)?;
     ctx.authorize(Action::ManageStaff { office: office.id })?;
-    match app
-        .hr()
+    match service(&app)?
         .close_correction(&ctx.service_actor(), staff, term, &form.text("answer"))
         .await
     {
@@ -507,9 +505,9 @@ fn attachment(bytes: Vec<u8>, name: &str, xlsx: bool) -> Response {
 fn sheet(rows: &[Vec<String>], format: &str, name: &str, tab: &str) -> Result<Response, PageError> {
     let xlsx = format == "xlsx";
     let bytes = if xlsx {
-        guichet_services::sheets::write_xlsx(rows, tab)
+        guichet_common::sheets::write_xlsx(rows, tab)
     } else {
-        guichet_services::sheets::write_csv(rows)
+        guichet_common::sheets::write_csv(rows)
     }
     .map_err(|e| PageError::internal(&e))?;
     Ok(attachment(bytes, name, xlsx))
@@ -534,8 +532,7 @@ pub async fn export(
     let office = office_by_code(&app, &p.office).await?;
     ctx.authorize(Action::ViewStaff { office: office.id })?;
     let day = day_param(&app, &office, &p.on);
-    let rows = app
-        .hr()
+    let rows = service(&app)?
         .export_rows(office.id, day)
         .await
         .map_err(|e| page_error(&tr, e))?;
@@ -595,7 +592,7 @@ async fn chart_page(
     let (office, offices) =
         office_for(app, ctx, &p.office, |office| Action::ViewStaff { office }).await?;
     let day = day_param(app, &office, &p.on);
-    let hr = app.hr();
+    let hr = service(app)?;
     let chart: Vec<ChartLine> = hr
         .org_chart(office.id, day)
         .await
@@ -675,7 +672,7 @@ async fn chart_result(
     app: &App,
     ctx: &Ctx,
     office: &Office,
-    result: guichet_services::Result<()>,
+    result: guichet_common::Result<()>,
 ) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/hr/chart?office={}", office.code)).into_response()),
@@ -701,8 +698,7 @@ pub async fn add_unit(
     let office = office_by_code(&app, &form.text("office")).await?;
     ctx.authorize(Action::ManageStaff { office: office.id })?;
     let result = match hr::parse_day(&form.text("from"), "from") {
-        Ok(from) => app
-            .hr()
+        Ok(from) => service(&app)?
             .put_unit(
                 &ctx.service_actor(),
                 office.id,
@@ -748,8 +744,7 @@ pub async fn add_position(
                     .map_err(|e| invalid("hr-position", e.to_string())),
             };
             match position_pay {
-                Ok(position_pay) => app
-                    .hr()
+                Ok(position_pay) => service(&app)?
                     .put_position(
                         &ctx.service_actor(),
                         office.id,
@@ -885,8 +880,7 @@ async fn person_page(
     notice: Option<String>,
 ) -> Result<PersonPage, PageError> {
     let tr = ctx.tr();
-    let s = app
-        .store
+    let s = crate::hr_store(&*app.store)?
         .staff_member(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -899,7 +893,7 @@ async fn person_page(
         ctx.authorize(Action::ViewStaff { office: office.id })?;
     }
     let day = day_param(app, &office, on);
-    let terms = app.store.staff_terms(id).await?;
+    let terms = crate::hr_store(&*app.store)?.staff_terms(id).await?;
     let mut lines: Vec<TermLine> = terms
         .iter()
         .map(|t| TermLine {
@@ -908,7 +902,7 @@ async fn person_page(
             from: t.valid_from.to_string(),
             to: t.valid_to.map(|d| d.to_string()).unwrap_or_default(),
             summary: term_summary(&tr, t),
-            current: guichet_store::in_effect(t.valid_from, t.valid_to, day),
+            current: crate::store::in_effect(t.valid_from, t.valid_to, day),
         })
         .collect();
     lines.sort_by_key(|l| {
@@ -919,12 +913,11 @@ async fn person_page(
     });
     let pay = terms
         .iter()
-        .find(|t| t.kind == "pay" && guichet_store::in_effect(t.valid_from, t.valid_to, day));
+        .find(|t| t.kind == "pay" && crate::store::in_effect(t.valid_from, t.valid_to, day));
     let (slip, slip_error) = match pay {
         None => (None, None),
         Some(t) => {
-            let params = app
-                .hr()
+            let params = service(app)?
                 .parameters()
                 .await
                 .map_err(|e| page_error(&tr, e))?;
@@ -967,16 +960,14 @@ async fn person_page(
             .filter(|k| **k != "correction")
             .map(|k| ((*k).to_owned(), tr.t(&format!("hr-kind-{k}"))))
             .collect(),
-        units: app
-            .store
+        units: crate::hr_store(&*app.store)?
             .org_units(office.id)
             .await?
             .into_iter()
             .filter(|u| u.valid_to.is_none())
             .map(|u| (u.code, u.name))
             .collect(),
-        positions: app
-            .store
+        positions: crate::hr_store(&*app.store)?
             .positions(office.id)
             .await?
             .into_iter()
@@ -988,7 +979,7 @@ async fn person_page(
             .collect(),
         vn: office.country == Country::Vn,
         payslips: if own {
-            app.store
+            crate::hr_store(&*app.store)?
                 .payslips_of(id)
                 .await?
                 .into_iter()
@@ -1037,8 +1028,7 @@ pub async fn add_term(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let id = staff_id(&id)?;
-    let s = app
-        .store
+    let s = crate::hr_store(&*app.store)?
         .staff_member(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1062,7 +1052,7 @@ pub async fn add_term(
             })?,
             _ => Value::Null,
         };
-        app.hr()
+        service(&app)?
             .add_term(
                 &ctx.service_actor(),
                 id,
@@ -1116,7 +1106,7 @@ pub async fn me(
     let Some(user) = ctx.user.as_ref() else {
         return Err(PageError::not_found());
     };
-    let mine = app.store.staff_of_user(user.id).await?;
+    let mine = crate::hr_store(&*app.store)?.staff_of_user(user.id).await?;
     let Some(s) = mine.first() else {
         return Err(PageError {
             status: StatusCode::NOT_FOUND,
@@ -1141,11 +1131,15 @@ pub async fn request_correction(
     let Some(user) = ctx.user.as_ref() else {
         return Err(PageError::not_found());
     };
-    let Some(s) = app.store.staff_of_user(user.id).await?.into_iter().next() else {
+    let Some(s) = crate::hr_store(&*app.store)?
+        .staff_of_user(user.id)
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Err(PageError::not_found());
     };
-    match app
-        .hr()
+    match service(&app)?
         .request_correction(&ctx.service_actor(), s.id, &form.text("text"))
         .await
     {
@@ -1177,7 +1171,7 @@ fn header_data(tr: &Tr, office: &Office, title: &str, number: &str, today: Date)
             "title": title,
             "number": number,
             "id": format!("{}-{number}", office.code),
-            "place_date": guichet_services::documents::place_date(office, tr.lang, today),
+            "place_date": guichet_common::place_date(office, tr.lang, today),
         },
     })
 }
@@ -1209,8 +1203,7 @@ async fn personnel_pdf(
 ) -> Result<Response, PageError> {
     let page = person_page(app, ctx, id, on, own, None, None).await?;
     let tr = ctx.tr();
-    let s = app
-        .store
+    let s = crate::hr_store(&*app.store)?
         .staff_member(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1273,7 +1266,12 @@ pub async fn me_pdf(
     let Some(user) = ctx.user.as_ref() else {
         return Err(PageError::not_found());
     };
-    let Some(s) = app.store.staff_of_user(user.id).await?.into_iter().next() else {
+    let Some(s) = crate::hr_store(&*app.store)?
+        .staff_of_user(user.id)
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Err(PageError::not_found());
     };
     personnel_pdf(&app, &ctx, s.id, &p.on, true).await
@@ -1329,7 +1327,7 @@ pub struct PayrollParams {
     pub value: String,
 }
 
-fn run_line(tr: &Tr, country: Country, r: &guichet_store::PayrollRunRow) -> RunLine {
+fn run_line(tr: &Tr, country: Country, r: &crate::store::PayrollRunRow) -> RunLine {
     RunLine {
         id: r.id.to_string(),
         month: r.month.clone(),
@@ -1350,8 +1348,7 @@ async fn payroll_page(
     let tr = ctx.tr();
     let (office, offices) =
         office_for(app, ctx, &p.office, |office| Action::ViewStaff { office }).await?;
-    let runs = app
-        .store
+    let runs = crate::hr_store(&*app.store)?
         .payroll_runs(office.id)
         .await?
         .iter()
@@ -1371,7 +1368,9 @@ async fn payroll_page(
             let name =
                 ParamName::parse(&p.param).ok_or_else(|| invalid("hr-param", p.param.clone()))?;
             let value = parse_param_value(name, &p.value)?;
-            app.hr().simulate(office.id, &month, &[(name, value)]).await
+            service(app)?
+                .simulate(office.id, &month, &[(name, value)])
+                .await
         }
         .await;
         match result {
@@ -1434,7 +1433,7 @@ fn simulable(country: Country) -> &'static [ParamName] {
 }
 
 /// A parameter value as typed: đồng, an index, or the point value in euros (`4.97`).
-fn parse_param_value(name: ParamName, text: &str) -> guichet_services::Result<i64> {
+fn parse_param_value(name: ParamName, text: &str) -> guichet_common::Result<i64> {
     let bad = |d: String| invalid("hr-param", d);
     let d = guichet_pay::Decimal::parse(text).map_err(|e| bad(e.to_string()))?;
     let scale = if name == ParamName::FrPointValue {
@@ -1464,8 +1463,7 @@ pub async fn compute_payroll(
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &form.text("office")).await?;
     ctx.authorize(Action::ManageStaff { office: office.id })?;
-    match app
-        .hr()
+    match service(&app)?
         .compute_payroll(&ctx.service_actor(), office.id, &form.text("month"))
         .await
     {
@@ -1516,10 +1514,9 @@ async fn run_of(
     app: &App,
     ctx: &Ctx,
     id: &str,
-) -> Result<(guichet_store::PayrollRunRow, Office), PageError> {
+) -> Result<(crate::store::PayrollRunRow, Office), PageError> {
     let id: PayrollId = id.parse().map_err(|_| PageError::not_found())?;
-    let run = app
-        .store
+    let run = crate::hr_store(&*app.store)?
         .payroll_run(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1540,13 +1537,11 @@ async fn run_page(
 ) -> Result<RunPage, PageError> {
     let tr = ctx.tr();
     let (run, office) = run_of(app, ctx, id).await?;
-    let staff = app
-        .hr()
+    let staff = service(app)?
         .staff_by_id(office.id)
         .await
         .map_err(|e| page_error(&tr, e))?;
-    let mut lines: Vec<PayLine> = app
-        .store
+    let mut lines: Vec<PayLine> = crate::hr_store(&*app.store)?
         .payslips(run.id)
         .await?
         .iter()
@@ -1568,8 +1563,7 @@ async fn run_page(
         v.map(|v| money(office.country, v))
             .unwrap_or_else(|| "—".into())
     };
-    let diff = app
-        .hr()
+    let diff = service(app)?
         .payroll_diff(&run)
         .await
         .map_err(|e| page_error(&tr, e))?
@@ -1612,7 +1606,10 @@ pub async fn lock(
 ) -> Result<Response, PageError> {
     let (run, office) = run_of(&app, &ctx, &id).await?;
     ctx.authorize(Action::ManageStaff { office: office.id })?;
-    match app.hr().lock_payroll(&ctx.service_actor(), run.id).await {
+    match service(&app)?
+        .lock_payroll(&ctx.service_actor(), run.id)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/hr/payroll/{}", run.id)).into_response()),
         Err(e) => {
             let msg = service_message(&ctx.tr(), &e);
@@ -1638,8 +1635,7 @@ pub async fn export_run(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let (run, office) = run_of(&app, &ctx, &id).await?;
-    let rows = app
-        .hr()
+    let rows = service(&app)?
         .payroll_rows(&run)
         .await
         .map_err(|e| page_error(&tr, e))?;
@@ -1670,21 +1666,19 @@ pub struct SlipPage {
 async fn slip_page(
     app: &App,
     ctx: &Ctx,
-    run: &guichet_store::PayrollRunRow,
+    run: &crate::store::PayrollRunRow,
     office: &Office,
     staff: StaffId,
     own: bool,
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
-    let s = app
-        .store
+    let s = crate::hr_store(&*app.store)?
         .payslips(run.id)
         .await?
         .into_iter()
         .find(|s| s.staff_id == staff)
         .ok_or_else(PageError::not_found)?;
-    let p = app
-        .store
+    let p = crate::hr_store(&*app.store)?
         .staff_member(staff)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1712,20 +1706,18 @@ async fn slip_page(
 async fn slip_pdf_of(
     app: &App,
     ctx: &Ctx,
-    run: &guichet_store::PayrollRunRow,
+    run: &crate::store::PayrollRunRow,
     office: &Office,
     staff: StaffId,
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
-    let s = app
-        .store
+    let s = crate::hr_store(&*app.store)?
         .payslips(run.id)
         .await?
         .into_iter()
         .find(|s| s.staff_id == staff)
         .ok_or_else(PageError::not_found)?;
-    let p = app
-        .store
+    let p = crate::hr_store(&*app.store)?
         .staff_member(staff)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1795,15 +1787,14 @@ async fn own_run(
     app: &App,
     ctx: &Ctx,
     id: &str,
-) -> Result<(guichet_store::PayrollRunRow, Office, StaffId), PageError> {
+) -> Result<(crate::store::PayrollRunRow, Office, StaffId), PageError> {
     ctx.authorize(Action::ViewOwnAccount)?;
     let Some(user) = ctx.user.as_ref() else {
         return Err(PageError::not_found());
     };
     let id: PayrollId = id.parse().map_err(|_| PageError::not_found())?;
-    for s in app.store.staff_of_user(user.id).await? {
-        if let Some((run, _)) = app
-            .store
+    for s in crate::hr_store(&*app.store)?.staff_of_user(user.id).await? {
+        if let Some((run, _)) = crate::hr_store(&*app.store)?
             .payslips_of(s.id)
             .await?
             .into_iter()
@@ -1862,8 +1853,7 @@ pub struct ParamsPage {
 async fn params_page(app: &App, ctx: &Ctx, error: Option<String>) -> Result<ParamsPage, PageError> {
     let tr = ctx.tr();
     ctx.authorize(Action::ViewPayParameters)?;
-    let params = app
-        .hr()
+    let params = service(app)?
         .parameters()
         .await
         .map_err(|e| page_error(&tr, e))?;
@@ -1928,7 +1918,7 @@ pub async fn add_parameter(
             .ok_or_else(|| invalid("hr-param", form.text("name")))?;
         let from = hr::parse_day(&form.text("from"), "from")?;
         let value = parse_param_value(name, &form.text("value"))?;
-        app.hr()
+        service(&app)?
             .add_parameter(
                 &ctx.service_actor(),
                 name.code(),
@@ -1977,30 +1967,33 @@ pub struct ApiStaffParams {
 #[utoipa::path(get, path = "/api/v1/offices/{office}/staff", tag = "hr",
     params(("office" = String, Path, description = "Office code"), ApiStaffParams),
     responses((status = 200, description = "Everyone of the office as of the date, with the unit, job position and status then", body = Vec<StaffOnDto>),
-        (status = 400, description = "Bad date", body = crate::error::Problem),
-        (status = 401, description = "Not logged in", body = crate::error::Problem),
-        (status = 403, description = "Not allowed", body = crate::error::Problem),
-        (status = 404, description = "No such office", body = crate::error::Problem)))]
+        (status = 400, description = "Bad date", body = guichet_web::error::Problem),
+        (status = 401, description = "Not logged in", body = guichet_web::error::Problem),
+        (status = 403, description = "Not allowed", body = guichet_web::error::Problem),
+        (status = 404, description = "No such office", body = guichet_web::error::Problem)))]
 pub async fn api_staff(
     State(app): State<App>,
     ctx: Ctx,
     Path(office): Path<String>,
     Query(p): Query<ApiStaffParams>,
-) -> Result<axum::Json<Vec<StaffOnDto>>, crate::error::ApiError> {
+) -> Result<axum::Json<Vec<StaffOnDto>>, guichet_web::error::ApiError> {
     let office = app.store.office_by_code(&office).await?.ok_or_else(|| {
-        crate::error::ApiError::for_status(StatusCode::NOT_FOUND, Some("no such office".into()))
+        guichet_web::error::ApiError::for_status(
+            StatusCode::NOT_FOUND,
+            Some("no such office".into()),
+        )
     })?;
     ctx.authorize(Action::ViewStaff { office: office.id })?;
     let day = match p.on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => today(&app, &office),
         Some(d) => guichet_units::parse_date(d).ok_or_else(|| {
-            crate::error::ApiError::for_status(
+            guichet_web::error::ApiError::for_status(
                 StatusCode::BAD_REQUEST,
                 Some(format!("{d:?} is not a date (YYYY-MM-DD)")),
             )
         })?,
     };
-    let staff = app.hr().staff_on(office.id, day).await?;
+    let staff = service(&app)?.staff_on(office.id, day).await?;
     Ok(axum::Json(
         staff
             .into_iter()
@@ -2032,24 +2025,27 @@ pub struct ApiPayParams {
     params(ApiPayParams),
     request_body(content = Object, description = "One person-month, as the input of `guichet pay compute` (see docs/hr.md)"),
     responses((status = 200, description = "The pay breakdown: gross, each line with its legal source, net", body = Object),
-        (status = 401, description = "Not logged in", body = crate::error::Problem),
-        (status = 422, description = "The input cannot be computed (unknown scale, step, date before the parameters…)", body = crate::error::Problem)))]
+        (status = 401, description = "Not logged in", body = guichet_web::error::Problem),
+        (status = 422, description = "The input cannot be computed (unknown scale, step, date before the parameters…)", body = guichet_web::error::Problem)))]
 pub async fn api_pay(
     State(app): State<App>,
     ctx: Ctx,
     Query(p): Query<ApiPayParams>,
     body: axum::body::Bytes,
-) -> Result<axum::Json<Value>, crate::error::ApiError> {
+) -> Result<axum::Json<Value>, guichet_web::error::ApiError> {
     ctx.authorize(Action::ViewOwnAccount)?;
-    let params = app.hr().parameters().await?;
+    let params = service(&app)?.parameters().await?;
     let text = std::str::from_utf8(&body).map_err(|_| {
-        crate::error::ApiError::for_status(
+        guichet_web::error::ApiError::for_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("the body is not UTF-8".into()),
         )
     })?;
     let slip = guichet_pay::compute_json(&p.country, text, &params).map_err(|e| {
-        crate::error::ApiError::for_status(StatusCode::UNPROCESSABLE_ENTITY, Some(e.to_string()))
+        guichet_web::error::ApiError::for_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(e.to_string()),
+        )
     })?;
     Ok(axum::Json(slip.to_json()))
 }
@@ -2067,7 +2063,7 @@ mod tests {
     }
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
     "/hr" => get(staff),
@@ -2095,7 +2091,7 @@ route_table! {
     "/hr/parameters" => get(parameters).post(add_parameter),
 }
 
-route_table! {
+guichet_web::route_table! {
     /// Its JSON API routes, relative to `/api/v1`.
     fn api_routes, API_ROUTES;
     "/offices/{office}/staff" => get(api_staff),
@@ -2107,21 +2103,29 @@ route_table! {
 #[openapi(paths(api_staff, api_pay), components(schemas(StaffOnDto)))]
 pub struct ApiDoc;
 
-/// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
-    messages: &[],
+/// The slice's messages, compiled in.
+pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
+    ("vi", include_str!("../locales/vi/hr.ftl")),
+    ("fr", include_str!("../locales/fr/hr.ftl")),
+    ("en", include_str!("../locales/en/hr.ftl")),
+];
+
+/// What the slice adds to the application: its routes, its part of the API document, its
+/// header links and its messages.
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    messages: MESSAGES,
     access: &[],
     probe_ids: &[],
     a11y: &[],
-    name: "hr_web",
+    name: "hr",
     pages: ROUTES,
     add_pages: routes,
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
     nav: &[
-        crate::NavItem {
-            menu: crate::Menu::Main,
+        guichet_web::NavItem {
+            menu: guichet_web::Menu::Main,
             order: 70,
             href: "/hr",
             key: "nav-hr",
@@ -2136,12 +2140,12 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
             },
             current: |p| p.starts_with("/hr") && p != "/hr/me",
         },
-        crate::NavItem {
-            menu: crate::Menu::Account,
+        guichet_web::NavItem {
+            menu: guichet_web::Menu::Account,
             order: 20,
             href: "/hr/me",
             key: "nav-my-record",
-            visible: crate::helpers::is_civil_servant,
+            visible: guichet_web::helpers::is_civil_servant,
             current: |p| p == "/hr/me",
         },
     ],

@@ -1,11 +1,16 @@
-//! The civil-service tables in the SQL both backends share: row decoders, expanded inside
-//! `sql_store!` (the `Store` methods are in `shared.rs`).
+//! The slice's SQL, written once and expanded for each backend with that backend's prelude:
+//! row decoders and the `HrStore` implementation.
 
-macro_rules! hr_helpers {
-    ($Db:ty) => {
-        use guichet_core::{OrgUnitId, PayrollId, PositionId, StaffId, TermId};
-        use guichet_store::{
-            OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow, TermRow,
+macro_rules! hr_sql {
+    ($Store:ty) => {
+        use guichet_core::{OfficeId, OrgUnitId, PayrollId, PositionId, StaffId, TermId, UserId};
+        use guichet_store::Audit;
+        use sqlx::Row as _;
+        use time::OffsetDateTime;
+
+        use crate::store::{
+            HrStore, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow,
+            StaffWrite, TermRow,
         };
 
         fn json_of(row: &DbRow, col: &str) -> Result<serde_json::Value> {
@@ -129,8 +134,8 @@ macro_rules! hr_helpers {
             .bind(t.staff_id.as_uuid())
             .bind(t.office_id.as_uuid())
             .bind(&t.kind)
-            .bind($crate::shared::iso_day(t.valid_from))
-            .bind(t.valid_to.map($crate::shared::iso_day))
+            .bind(iso_day(t.valid_from))
+            .bind(t.valid_to.map(iso_day))
             .bind(&t.unit_code)
             .bind(&t.position_code)
             .bind(t.data.to_string())
@@ -169,17 +174,11 @@ macro_rules! hr_helpers {
             }
             Ok(())
         }
-    };
-}
-pub(crate) use hr_helpers;
 
-/// The `HrStore` implementation, written once for both backends; expanded by `sql_store!`.
-macro_rules! hr_sql {
-    ($Store:ty, $Db:ty, $backend:expr) => {
         #[async_trait::async_trait]
-        impl guichet_store::HrStore for $Store {
-            async fn put_org_unit(&self, u: &guichet_store::OrgUnitRow, audit: &Audit) -> Result<()> {
-                let (u, audit, entropy) = (u.clone(), audit.clone(), self.entropy.clone());
+        impl HrStore for $Store {
+            async fn put_org_unit(&self, u: &OrgUnitRow, audit: &Audit) -> Result<()> {
+                let (u, audit, entropy) = (u.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO org_units (id, office_id, code, name, parent_code, admin_unit_code, valid_from, valid_to, created_at) \
@@ -192,8 +191,8 @@ macro_rules! hr_sql {
                     .bind(&u.name)
                     .bind(&u.parent_code)
                     .bind(&u.admin_unit_code)
-                    .bind($crate::shared::iso_day(u.valid_from))
-                    .bind(u.valid_to.map($crate::shared::iso_day))
+                    .bind(iso_day(u.valid_from))
+                    .bind(u.valid_to.map(iso_day))
                     .bind(u.created_at)
                     .execute(&mut *conn)
                     .await
@@ -203,7 +202,7 @@ macro_rules! hr_sql {
                 })
             }
 
-            async fn org_units(&self, office: OfficeId) -> Result<Vec<guichet_store::OrgUnitRow>> {
+            async fn org_units(&self, office: OfficeId) -> Result<Vec<OrgUnitRow>> {
                 let rows = sqlx::query("SELECT * FROM org_units WHERE office_id = $1 ORDER BY code, valid_from")
                     .bind(office.as_uuid())
                     .fetch_all(self.reader())
@@ -212,8 +211,8 @@ macro_rules! hr_sql {
                 rows.iter().map(org_unit_from_row).collect()
             }
 
-            async fn put_position(&self, p: &guichet_store::PositionRow, audit: &Audit) -> Result<()> {
-                let (p, audit, entropy) = (p.clone(), audit.clone(), self.entropy.clone());
+            async fn put_position(&self, p: &PositionRow, audit: &Audit) -> Result<()> {
+                let (p, audit, entropy) = (p.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO job_positions (id, office_id, code, title, category, unit_code, planned_posts, competencies, training, position_pay, created_at) \
@@ -239,7 +238,7 @@ macro_rules! hr_sql {
                 })
             }
 
-            async fn positions(&self, office: OfficeId) -> Result<Vec<guichet_store::PositionRow>> {
+            async fn positions(&self, office: OfficeId) -> Result<Vec<PositionRow>> {
                 let rows = sqlx::query("SELECT * FROM job_positions WHERE office_id = $1 ORDER BY code")
                     .bind(office.as_uuid())
                     .fetch_all(self.reader())
@@ -248,8 +247,8 @@ macro_rules! hr_sql {
                 rows.iter().map(position_from_row).collect()
             }
 
-            async fn add_staff(&self, writes: Vec<guichet_store::StaffWrite>, audit: &Audit) -> Result<()> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+            async fn add_staff(&self, writes: Vec<StaffWrite>, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let mut people = Vec::with_capacity(writes.len());
                     for w in &writes {
@@ -264,7 +263,7 @@ macro_rules! hr_sql {
                         .bind(&s.number)
                         .bind(&s.family_name)
                         .bind(&s.given_name)
-                        .bind($crate::shared::iso_day(s.birth_date))
+                        .bind(iso_day(s.birth_date))
                         .bind(&s.gender)
                         .bind(&s.id_kind)
                         .bind(&s.id_number)
@@ -286,7 +285,7 @@ macro_rules! hr_sql {
                 })
             }
 
-            async fn staff_list(&self, office: OfficeId) -> Result<Vec<guichet_store::StaffRow>> {
+            async fn staff_list(&self, office: OfficeId) -> Result<Vec<StaffRow>> {
                 let rows = sqlx::query("SELECT * FROM staff WHERE office_id = $1 ORDER BY family_name, given_name, number")
                     .bind(office.as_uuid())
                     .fetch_all(self.reader())
@@ -295,7 +294,7 @@ macro_rules! hr_sql {
                 rows.iter().map(staff_from_row).collect()
             }
 
-            async fn staff_member(&self, id: guichet_core::StaffId) -> Result<Option<guichet_store::StaffRow>> {
+            async fn staff_member(&self, id: guichet_core::StaffId) -> Result<Option<StaffRow>> {
                 let row = sqlx::query("SELECT * FROM staff WHERE id = $1")
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
@@ -304,7 +303,7 @@ macro_rules! hr_sql {
                 row.as_ref().map(staff_from_row).transpose()
             }
 
-            async fn staff_of_user(&self, user: UserId) -> Result<Vec<guichet_store::StaffRow>> {
+            async fn staff_of_user(&self, user: UserId) -> Result<Vec<StaffRow>> {
                 let rows = sqlx::query("SELECT * FROM staff WHERE user_id = $1 ORDER BY id")
                     .bind(user.as_uuid())
                     .fetch_all(self.reader())
@@ -313,8 +312,8 @@ macro_rules! hr_sql {
                 rows.iter().map(staff_from_row).collect()
             }
 
-            async fn put_terms(&self, terms: Vec<guichet_store::TermRow>, audit: &Audit) -> Result<()> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+            async fn put_terms(&self, terms: Vec<TermRow>, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let mut people: Vec<StaffId> = Vec::new();
                     for t in &terms {
@@ -329,7 +328,7 @@ macro_rules! hr_sql {
                 })
             }
 
-            async fn staff_terms(&self, staff: guichet_core::StaffId) -> Result<Vec<guichet_store::TermRow>> {
+            async fn staff_terms(&self, staff: guichet_core::StaffId) -> Result<Vec<TermRow>> {
                 let rows = sqlx::query("SELECT * FROM staff_terms WHERE staff_id = $1 ORDER BY kind, valid_from, id")
                     .bind(staff.as_uuid())
                     .fetch_all(self.reader())
@@ -338,8 +337,8 @@ macro_rules! hr_sql {
                 rows.iter().map(term_from_row).collect()
             }
 
-            async fn terms_on(&self, office: OfficeId, kind: &str, day: time::Date) -> Result<Vec<guichet_store::TermRow>> {
-                let day = $crate::shared::iso_day(day);
+            async fn terms_on(&self, office: OfficeId, kind: &str, day: time::Date) -> Result<Vec<TermRow>> {
+                let day = iso_day(day);
                 let rows = sqlx::query(
                     "SELECT * FROM staff_terms WHERE office_id = $1 AND kind = $2 AND valid_from <= $3 \
                      AND (valid_to IS NULL OR valid_to > $3) ORDER BY staff_id, valid_from",
@@ -353,15 +352,15 @@ macro_rules! hr_sql {
                 rows.iter().map(term_from_row).collect()
             }
 
-            async fn add_pay_parameter(&self, p: &guichet_store::PayParamRow, audit: &Audit) -> Result<()> {
-                let (p, audit, entropy) = (p.clone(), audit.clone(), self.entropy.clone());
+            async fn add_pay_parameter(&self, p: &PayParamRow, audit: &Audit) -> Result<()> {
+                let (p, audit, entropy) = (p.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO pay_parameters (id, name, valid_from, value, source, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .bind(p.id)
                     .bind(&p.name)
-                    .bind($crate::shared::iso_day(p.valid_from))
+                    .bind(iso_day(p.valid_from))
                     .bind(p.value)
                     .bind(&p.source)
                     .bind(p.created_at)
@@ -374,7 +373,7 @@ macro_rules! hr_sql {
                 })
             }
 
-            async fn pay_parameters(&self) -> Result<Vec<guichet_store::PayParamRow>> {
+            async fn pay_parameters(&self) -> Result<Vec<PayParamRow>> {
                 let rows = sqlx::query("SELECT * FROM pay_parameters ORDER BY name, valid_from")
                     .fetch_all(self.reader())
                     .await
@@ -382,8 +381,8 @@ macro_rules! hr_sql {
                 rows.iter().map(pay_param_from_row).collect()
             }
 
-            async fn save_payroll(&self, run: &guichet_store::PayrollRunRow, slips: Vec<guichet_store::PayslipRow>, audit: &Audit) -> Result<guichet_store::PayrollRunRow> {
-                let (run, audit, entropy) = (run.clone(), audit.clone(), self.entropy.clone());
+            async fn save_payroll(&self, run: &PayrollRunRow, slips: Vec<PayslipRow>, audit: &Audit) -> Result<PayrollRunRow> {
+                let (run, audit, entropy) = (run.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let existing = sqlx::query("SELECT id, state FROM payroll_runs WHERE office_id = $1 AND month = $2")
                         .bind(run.office_id.as_uuid())
@@ -463,7 +462,7 @@ macro_rules! hr_sql {
             }
 
             async fn lock_payroll(&self, id: guichet_core::PayrollId, at: OffsetDateTime, by: Option<UserId>, audit: &Audit) -> Result<()> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let changed = sqlx::query("UPDATE payroll_runs SET state = 'locked', locked_at = $1, locked_by = $2 WHERE id = $3 AND state = 'computed'")
                         .bind(at)
@@ -481,7 +480,7 @@ macro_rules! hr_sql {
                 })
             }
 
-            async fn payroll_runs(&self, office: OfficeId) -> Result<Vec<guichet_store::PayrollRunRow>> {
+            async fn payroll_runs(&self, office: OfficeId) -> Result<Vec<PayrollRunRow>> {
                 let rows = sqlx::query("SELECT * FROM payroll_runs WHERE office_id = $1 ORDER BY month DESC")
                     .bind(office.as_uuid())
                     .fetch_all(self.reader())
@@ -490,7 +489,7 @@ macro_rules! hr_sql {
                 rows.iter().map(payroll_from_row).collect()
             }
 
-            async fn payroll_run(&self, id: guichet_core::PayrollId) -> Result<Option<guichet_store::PayrollRunRow>> {
+            async fn payroll_run(&self, id: guichet_core::PayrollId) -> Result<Option<PayrollRunRow>> {
                 let row = sqlx::query("SELECT * FROM payroll_runs WHERE id = $1")
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
@@ -499,7 +498,7 @@ macro_rules! hr_sql {
                 row.as_ref().map(payroll_from_row).transpose()
             }
 
-            async fn payslips(&self, run: guichet_core::PayrollId) -> Result<Vec<guichet_store::PayslipRow>> {
+            async fn payslips(&self, run: guichet_core::PayrollId) -> Result<Vec<PayslipRow>> {
                 let rows = sqlx::query("SELECT * FROM payslips WHERE run_id = $1 ORDER BY staff_id")
                     .bind(run.as_uuid())
                     .fetch_all(self.reader())
@@ -508,7 +507,7 @@ macro_rules! hr_sql {
                 rows.iter().map(payslip_from_row).collect()
             }
 
-            async fn payslips_of(&self, staff: guichet_core::StaffId) -> Result<Vec<(guichet_store::PayrollRunRow, guichet_store::PayslipRow)>> {
+            async fn payslips_of(&self, staff: guichet_core::StaffId) -> Result<Vec<(PayrollRunRow, PayslipRow)>> {
                 let slips = sqlx::query("SELECT * FROM payslips WHERE staff_id = $1")
                     .bind(staff.as_uuid())
                     .fetch_all(self.reader())
@@ -530,4 +529,13 @@ macro_rules! hr_sql {
         }
     };
 }
-pub(crate) use hr_sql;
+
+mod on_sqlite {
+    use guichet_store_sql::sqlite::prelude::*;
+    hr_sql!(guichet_store_sql::SqliteStore);
+}
+
+mod on_postgres {
+    use guichet_store_sql::postgres::prelude::*;
+    hr_sql!(guichet_store_sql::PostgresStore);
+}

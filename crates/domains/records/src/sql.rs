@@ -1,10 +1,16 @@
-//! The records tables in the SQL both backends share: row decoders and the record insert,
-//! expanded inside `sql_store!` (the `Store` methods are in `shared.rs`).
+//! The slice's SQL, written once and expanded for each backend with that backend's prelude:
+//! row decoders, the record insert and the `RecordsStore` implementation.
 
-macro_rules! records_helpers {
-    ($Db:ty) => {
+macro_rules! records_sql {
+    ($Store:ty) => {
+        use guichet_core::{DossierId, OfficeId, UserId};
+        use guichet_store::Audit;
+        use sqlx::Row as _;
+        use time::OffsetDateTime;
+
+        use crate::store::RecordsStore;
         use guichet_core::{ArchiveFileId, ClassId, DispositionId, HoldId, RecordId};
-        use guichet_store::{
+        use crate::store::{
             ArchiveFileRecord, CaptureSource, ClassRecord, DispositionRecord, FixityRunRecord,
             HoldRecord, RecordRow,
         };
@@ -173,7 +179,7 @@ macro_rules! records_helpers {
             .bind(&r.original_ref)
             .bind(&r.doc_type)
             .bind(&r.title)
-            .bind($crate::shared::iso_day(r.doc_date))
+            .bind(iso_day(r.doc_date))
             .bind(&r.issuer)
             .bind(&r.signer)
             .bind(&r.recipients)
@@ -191,7 +197,7 @@ macro_rules! records_helpers {
             .bind(&r.text)
             .bind(r.created_at)
             .bind(r.created_by.map(|u| u.as_uuid()))
-            .bind(r.due_on.map($crate::shared::iso_day))
+            .bind(r.due_on.map(iso_day))
             .bind(r.warned_at)
             .bind(&r.state)
             .bind(r.destroyed_at)
@@ -226,17 +232,11 @@ macro_rules! records_helpers {
             .map_err(map_err)?;
             row.try_get("last").map_err(map_err)
         }
-    };
-}
-pub(crate) use records_helpers;
 
-/// The `RecordsStore` implementation, written once for both backends; expanded by `sql_store!`.
-macro_rules! records_sql {
-    ($Store:ty, $Db:ty, $backend:expr) => {
         #[async_trait::async_trait]
-        impl guichet_store::RecordsStore for $Store {
-            async fn put_record_class(&self, c: &guichet_store::ClassRecord, audit: &Audit) -> Result<()> {
-                let (c, audit, entropy) = (c.clone(), audit.clone(), self.entropy.clone());
+        impl RecordsStore for $Store {
+            async fn put_record_class(&self, c: &crate::store::ClassRecord, audit: &Audit) -> Result<()> {
+                let (c, audit, entropy) = (c.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO record_classes (id, office_id, code, title, retention_years, final_action, trigger_event, legal_reference, captures_dossiers, created_at) \
@@ -271,7 +271,7 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn record_classes(&self, office: OfficeId) -> Result<Vec<guichet_store::ClassRecord>> {
+            async fn record_classes(&self, office: OfficeId) -> Result<Vec<crate::store::ClassRecord>> {
                 let rows = sqlx::query("SELECT * FROM record_classes WHERE office_id = $1 ORDER BY code")
                     .bind(office.as_uuid())
                     .fetch_all(self.reader())
@@ -282,11 +282,11 @@ macro_rules! records_sql {
 
             async fn open_archive_file(
                 &self,
-                f: &guichet_store::ArchiveFileRecord,
-                number: &guichet_store::NumberRequest,
+                f: &crate::store::ArchiveFileRecord,
+                number: &crate::store::NumberRequest,
                 audit: &Audit,
-            ) -> Result<guichet_store::ArchiveFileRecord> {
-                let (f, number, audit, entropy) = (f.clone(), number.clone(), audit.clone(), self.entropy.clone());
+            ) -> Result<crate::store::ArchiveFileRecord> {
+                let (f, number, audit, entropy) = (f.clone(), number.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let mut f = f.clone();
                     // An empty counter keeps the reference as given (imports).
@@ -304,9 +304,9 @@ macro_rules! records_sql {
                     .bind(&f.reference)
                     .bind(&f.title)
                     .bind(f.dossier_id.map(|d| d.as_uuid()))
-                    .bind($crate::shared::iso_day(f.opened_on))
-                    .bind(f.closed_on.map($crate::shared::iso_day))
-                    .bind(f.due_on.map($crate::shared::iso_day))
+                    .bind(iso_day(f.opened_on))
+                    .bind(f.closed_on.map(iso_day))
+                    .bind(f.due_on.map(iso_day))
                     .bind(f.created_at)
                     .bind(f.created_by.map(|u| u.as_uuid()))
                     .execute(&mut *conn)
@@ -331,11 +331,11 @@ macro_rules! records_sql {
                 records_due: bool,
                 audit: &Audit,
             ) -> Result<()> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
-                    let due = due_on.map($crate::shared::iso_day);
+                    let due = due_on.map(iso_day);
                     let changed = sqlx::query("UPDATE archive_files SET closed_on = $1, due_on = $2 WHERE id = $3 AND closed_on IS NULL")
-                        .bind($crate::shared::iso_day(closed_on))
+                        .bind(iso_day(closed_on))
                         .bind(&due)
                         .bind(id.as_uuid())
                         .execute(&mut *conn)
@@ -358,7 +358,7 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn archive_file(&self, id: guichet_core::ArchiveFileId) -> Result<Option<guichet_store::ArchiveFileRecord>> {
+            async fn archive_file(&self, id: guichet_core::ArchiveFileId) -> Result<Option<crate::store::ArchiveFileRecord>> {
                 let row = sqlx::query("SELECT * FROM archive_files WHERE id = $1")
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
@@ -367,7 +367,7 @@ macro_rules! records_sql {
                 row.as_ref().map(archive_file_from_row).transpose()
             }
 
-            async fn archive_file_for_dossier(&self, dossier: DossierId) -> Result<Option<guichet_store::ArchiveFileRecord>> {
+            async fn archive_file_for_dossier(&self, dossier: DossierId) -> Result<Option<crate::store::ArchiveFileRecord>> {
                 let row = sqlx::query("SELECT * FROM archive_files WHERE dossier_id = $1")
                     .bind(dossier.as_uuid())
                     .fetch_optional(self.reader())
@@ -376,11 +376,11 @@ macro_rules! records_sql {
                 row.as_ref().map(archive_file_from_row).transpose()
             }
 
-            async fn open_files_of_dossiers_in(&self, states: &[&str], limit: u32) -> Result<Vec<(guichet_store::ArchiveFileRecord, OffsetDateTime)>> {
+            async fn open_files_of_dossiers_in(&self, states: &[&str], limit: u32) -> Result<Vec<(crate::store::ArchiveFileRecord, OffsetDateTime)>> {
                 if states.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut b = sqlx::QueryBuilder::<$Db>::new(
+                let mut b = sqlx::QueryBuilder::<Db>::new(
                     "SELECT f.*, d.updated_at AS dossier_updated_at FROM archive_files f JOIN dossiers d ON d.id = f.dossier_id \
                      WHERE f.closed_on IS NULL AND d.state IN (",
                 );
@@ -395,7 +395,7 @@ macro_rules! records_sql {
                     .collect()
             }
 
-            async fn archive_files(&self, office: OfficeId, limit: u32) -> Result<Vec<guichet_store::ArchiveFileRecord>> {
+            async fn archive_files(&self, office: OfficeId, limit: u32) -> Result<Vec<crate::store::ArchiveFileRecord>> {
                 let rows = sqlx::query("SELECT * FROM archive_files WHERE office_id = $1 ORDER BY id DESC LIMIT $2")
                     .bind(office.as_uuid())
                     .bind(i64::from(limit.clamp(1, 10_000)))
@@ -405,8 +405,8 @@ macro_rules! records_sql {
                 rows.iter().map(archive_file_from_row).collect()
             }
 
-            async fn add_records(&self, writes: Vec<guichet_store::RecordWrite>, audit: &Audit) -> Result<Vec<guichet_store::RecordRow>> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+            async fn add_records(&self, writes: Vec<crate::store::RecordWrite>, audit: &Audit) -> Result<Vec<crate::store::RecordRow>> {
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let mut stored = Vec::with_capacity(writes.len());
                     let mut numbers = serde_json::Map::new();
@@ -439,7 +439,7 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn record_row(&self, id: guichet_core::RecordId) -> Result<Option<guichet_store::RecordRow>> {
+            async fn record_row(&self, id: guichet_core::RecordId) -> Result<Option<crate::store::RecordRow>> {
                 let row = sqlx::query("SELECT * FROM records WHERE id = $1")
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
@@ -448,8 +448,8 @@ macro_rules! records_sql {
                 row.as_ref().map(record_from_row).transpose()
             }
 
-            async fn records(&self, q: &guichet_store::RecordQuery) -> Result<Vec<guichet_store::RecordRow>> {
-                let mut b = sqlx::QueryBuilder::<$Db>::new("SELECT * FROM records WHERE 1 = 1");
+            async fn records(&self, q: &crate::store::RecordQuery) -> Result<Vec<crate::store::RecordRow>> {
+                let mut b = sqlx::QueryBuilder::<Db>::new("SELECT * FROM records WHERE 1 = 1");
                 if let Some(o) = q.office {
                     b.push(" AND office_id = ").push_bind(o.as_uuid());
                 }
@@ -477,7 +477,7 @@ macro_rules! records_sql {
                     b.push(" AND state = 'active'");
                 }
                 if let Some(d) = q.due_by {
-                    b.push(" AND due_on IS NOT NULL AND due_on <= ").push_bind($crate::shared::iso_day(d));
+                    b.push(" AND due_on IS NOT NULL AND due_on <= ").push_bind(iso_day(d));
                 }
                 if q.not_warned {
                     b.push(" AND warned_at IS NULL");
@@ -492,7 +492,7 @@ macro_rules! records_sql {
             }
 
             async fn count_records(&self, office: Option<OfficeId>) -> Result<i64> {
-                let mut b = sqlx::QueryBuilder::<$Db>::new("SELECT COUNT(*) AS n FROM records");
+                let mut b = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM records");
                 if let Some(o) = office {
                     b.push(" WHERE office_id = ").push_bind(o.as_uuid());
                 }
@@ -500,7 +500,7 @@ macro_rules! records_sql {
                 row.try_get("n").map_err(map_err)
             }
 
-            async fn uncaptured(&self, limit: u32) -> Result<Vec<guichet_store::CaptureSource>> {
+            async fn uncaptured(&self, limit: u32) -> Result<Vec<crate::store::CaptureSource>> {
                 let limit = i64::from(limit.clamp(1, 10_000));
                 let files = sqlx::query(
                     "SELECT f.id, d.office_id, f.dossier_id, d.code AS dossier_code, d.procedure_id, f.created_at AS at, \
@@ -538,7 +538,7 @@ macro_rules! records_sql {
             }
 
             async fn mark_records_warned(&self, ids: &[guichet_core::RecordId], at: OffsetDateTime, audit: &Audit) -> Result<()> {
-                let (ids, audit, entropy) = (ids.to_vec(), audit.clone(), self.entropy.clone());
+                let (ids, audit, entropy) = (ids.to_vec(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     for id in &ids {
                         sqlx::query("UPDATE records SET warned_at = $1 WHERE id = $2 AND warned_at IS NULL")
@@ -553,8 +553,8 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn put_hold(&self, h: &guichet_store::HoldRecord, audit: &Audit) -> Result<()> {
-                let (h, audit, entropy) = (h.clone(), audit.clone(), self.entropy.clone());
+            async fn put_hold(&self, h: &crate::store::HoldRecord, audit: &Audit) -> Result<()> {
+                let (h, audit, entropy) = (h.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO record_holds (id, office_id, reason, legal_reference, record_id, file_id, placed_at, placed_by, released_at, released_by, release_reason) \
@@ -580,7 +580,7 @@ macro_rules! records_sql {
             }
 
             async fn release_hold(&self, id: guichet_core::HoldId, at: OffsetDateTime, by: Option<UserId>, reason: &str, audit: &Audit) -> Result<()> {
-                let (reason, audit, entropy) = (reason.to_owned(), audit.clone(), self.entropy.clone());
+                let (reason, audit, entropy) = (reason.to_owned(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let changed = sqlx::query(
                         "UPDATE record_holds SET released_at = $1, released_by = $2, release_reason = $3 WHERE id = $4 AND released_at IS NULL",
@@ -601,7 +601,7 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn holds(&self, office: OfficeId) -> Result<Vec<guichet_store::HoldRecord>> {
+            async fn holds(&self, office: OfficeId) -> Result<Vec<crate::store::HoldRecord>> {
                 let rows = sqlx::query("SELECT * FROM record_holds WHERE office_id = $1 ORDER BY id DESC")
                     .bind(office.as_uuid())
                     .fetch_all(self.reader())
@@ -610,8 +610,8 @@ macro_rules! records_sql {
                 rows.iter().map(hold_from_row).collect()
             }
 
-            async fn put_disposition(&self, d: &guichet_store::DispositionRecord, expected_state: Option<&str>, audit: &Audit) -> Result<()> {
-                let (d, expected, audit, entropy) = (d.clone(), expected_state.map(str::to_owned), audit.clone(), self.entropy.clone());
+            async fn put_disposition(&self, d: &crate::store::DispositionRecord, expected_state: Option<&str>, audit: &Audit) -> Result<()> {
+                let (d, expected, audit, entropy) = (d.clone(), expected_state.map(str::to_owned), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     match &expected {
                         None => {
@@ -621,7 +621,7 @@ macro_rules! records_sql {
                             )
                             .bind(d.id.as_uuid())
                             .bind(d.office_id.as_uuid())
-                            .bind($crate::shared::iso_day(d.as_of))
+                            .bind(iso_day(d.as_of))
                             .bind(&d.state)
                             .bind(d.created_at)
                             .bind(d.created_by.map(|u| u.as_uuid()))
@@ -663,7 +663,7 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn disposition(&self, id: guichet_core::DispositionId) -> Result<Option<guichet_store::DispositionRecord>> {
+            async fn disposition(&self, id: guichet_core::DispositionId) -> Result<Option<crate::store::DispositionRecord>> {
                 let row = sqlx::query("SELECT * FROM dispositions WHERE id = $1")
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
@@ -672,7 +672,7 @@ macro_rules! records_sql {
                 row.as_ref().map(disposition_from_row).transpose()
             }
 
-            async fn dispositions(&self, office: OfficeId) -> Result<Vec<guichet_store::DispositionRecord>> {
+            async fn dispositions(&self, office: OfficeId) -> Result<Vec<crate::store::DispositionRecord>> {
                 let rows = sqlx::query("SELECT * FROM dispositions WHERE office_id = $1 ORDER BY id DESC")
                     .bind(office.as_uuid())
                     .fetch_all(self.reader())
@@ -687,10 +687,10 @@ macro_rules! records_sql {
                 ids: &[guichet_core::RecordId],
                 at: OffsetDateTime,
                 audit: &Audit,
-            ) -> Result<guichet_store::Destruction> {
-                let (ids, audit, entropy) = (ids.to_vec(), audit.clone(), self.entropy.clone());
+            ) -> Result<crate::store::Destruction> {
+                let (ids, audit, entropy) = (ids.to_vec(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
-                    let mut out = guichet_store::Destruction::default();
+                    let mut out = crate::store::Destruction::default();
                     for id in &ids {
                         let row = sqlx::query("SELECT * FROM records WHERE id = $1 AND state = 'active'")
                             .bind(id.as_uuid())
@@ -741,8 +741,8 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn add_fixity_run(&self, run: &guichet_store::FixityRunRecord, audit: &Audit) -> Result<()> {
-                let (run, audit, entropy) = (run.clone(), audit.clone(), self.entropy.clone());
+            async fn add_fixity_run(&self, run: &crate::store::FixityRunRecord, audit: &Audit) -> Result<()> {
+                let (run, audit, entropy) = (run.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO fixity_runs (id, started_at, finished_at, objects, copies_checked, ok, repaired, failed, report) \
@@ -765,7 +765,7 @@ macro_rules! records_sql {
                 })
             }
 
-            async fn fixity_runs(&self, limit: u32) -> Result<Vec<guichet_store::FixityRunRecord>> {
+            async fn fixity_runs(&self, limit: u32) -> Result<Vec<crate::store::FixityRunRecord>> {
                 let rows = sqlx::query("SELECT * FROM fixity_runs ORDER BY id DESC LIMIT $1")
                     .bind(i64::from(limit.clamp(1, 1000)))
                     .fetch_all(self.reader())
@@ -776,4 +776,13 @@ macro_rules! records_sql {
         }
     };
 }
-pub(crate) use records_sql;
+
+mod on_sqlite {
+    use guichet_store_sql::sqlite::prelude::*;
+    records_sql!(guichet_store_sql::SqliteStore);
+}
+
+mod on_postgres {
+    use guichet_store_sql::postgres::prelude::*;
+    records_sql!(guichet_store_sql::PostgresStore);
+}

@@ -1,4 +1,6 @@
-//! Contract cases of civil-service management (part of [`crate::contract`]).
+//! The HR slice's storage contract, run unchanged on SQLite and PostgreSQL: effective-dated
+//! units and terms, all-or-nothing staff writes, payroll runs that lock, and its tables in the
+//! backup (restored identically).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -7,11 +9,12 @@ use guichet_core::{OfficeId, OrgUnitId, PayrollId, PositionId, StaffId, TermId, 
 use time::Date;
 use time::macros::date;
 
-use crate::contract::{T0, created, office, uid, user};
-use crate::{
-    OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow, StaffWrite, Store,
-    StoreError, TermRow,
+use guichet_hr::store::{
+    HrStore, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow, StaffWrite,
+    TermRow,
 };
+use guichet_store::contract::{T0, created, office, uid, user};
+use guichet_store::{PlatformStore, Store, StoreError};
 
 pub fn unit(
     n: u128,
@@ -78,7 +81,7 @@ pub fn term(
 }
 
 /// Rows of every HR table, for the backup round trip.
-pub async fn fill_hr(store: &dyn Store, office: OfficeId, user: UserId) {
+pub async fn fill_hr(store: &dyn HrStore, office: OfficeId, user: UserId) {
     store
         .put_org_unit(
             &unit(1, office, "VP", None, date!(2020 - 01 - 01), None),
@@ -175,7 +178,7 @@ fn slip(run: &PayrollRunRow, s: &StaffRow, gross: i64) -> PayslipRow {
 
 /// Units and terms answer "as of a date" queries; exclusive terms never overlap; an import is
 /// all or nothing; a pay parameter value is unique per date; a locked payroll never changes.
-pub async fn hr_effective_dates_and_payroll(store: Arc<dyn Store>) {
+async fn hr_effective_dates_and_payroll(store: Arc<dyn HrStore>) {
     let o = office(1, "HN-SNV");
     store.create_office(&o, &created("office")).await.unwrap();
     // A unit renamed on 2025-07-01 (the two-level reform) keeps its code: two versions.
@@ -206,7 +209,7 @@ pub async fn hr_effective_dates_and_payroll(store: Arc<dyn Store>) {
     let on = |d: Date| {
         units
             .iter()
-            .find(|u| crate::in_effect(u.valid_from, u.valid_to, d))
+            .find(|u| guichet_hr::store::in_effect(u.valid_from, u.valid_to, d))
             .map(|u| u.name.clone())
     };
     assert_eq!(on(date!(2025 - 06 - 30)).as_deref(), Some("Phòng TCCB"));
@@ -515,4 +518,92 @@ pub async fn hr_effective_dates_and_payroll(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(store.staff_of_user(u.id).await.unwrap(), vec![d]);
+}
+
+type Both = (Arc<dyn Store>, Arc<dyn HrStore>);
+
+async fn sqlite() -> Both {
+    let dir = std::env::temp_dir()
+        .join("guichet-tests")
+        .join(uuid::Uuid::now_v7().to_string());
+    let store = Arc::new(
+        guichet_store_sql::SqliteStore::open(&dir.join("g.db"), Arc::new(guichet_core::OsEntropy))
+            .await
+            .unwrap()
+            .with_slices(&[&guichet_hr::MIGRATIONS]),
+    );
+    store.migrate().await.unwrap();
+    (store.clone(), store)
+}
+
+async fn postgres() -> Option<Both> {
+    let url = guichet_store_sql::testing::postgres_for_tests().await?;
+    let store = Arc::new(
+        guichet_store_sql::PostgresStore::connect(&url, Arc::new(guichet_core::OsEntropy))
+            .await
+            .unwrap()
+            .with_slices(&[&guichet_hr::MIGRATIONS]),
+    );
+    store.migrate().await.unwrap();
+    Some((store.clone(), store))
+}
+
+/// Every HR table is in the store's table list, and a backup of a filled store restores into
+/// an empty one identically.
+async fn tables_are_backed_up((source, hr): Both, (target, _): Both) {
+    let in_db: std::collections::BTreeSet<String> =
+        source.data_tables().await.unwrap().into_iter().collect();
+    let described: std::collections::BTreeSet<String> =
+        source.tables().iter().map(|t| t.name.to_owned()).collect();
+    assert_eq!(in_db, described);
+    for t in guichet_hr::store::TABLES {
+        assert!(described.contains(t.name), "{} not in the backup", t.name);
+    }
+    let a = office(1, "HN-SNV");
+    source.create_office(&a, &created("office")).await.unwrap();
+    let u = user(1, "lan", vec![]);
+    source.create_user(&u, &created("user")).await.unwrap();
+    fill_hr(&*hr, a.id, u.id).await;
+    let mut archive = Vec::new();
+    guichet_store::backup::write_backup(&*source, &mut archive, T0, vec![])
+        .await
+        .unwrap();
+    let checked = guichet_store::backup::read_backup(archive.as_slice(), &source.tables()).unwrap();
+    guichet_store::backup::restore(&*target, &checked)
+        .await
+        .unwrap();
+    assert_eq!(
+        guichet_store::contract::dump(&*source).await,
+        guichet_store::contract::dump(&*target).await
+    );
+    let payslips = guichet_store::contract::dump(&*target)
+        .await
+        .into_iter()
+        .find(|(name, _)| name == "payslips")
+        .unwrap();
+    assert!(payslips.1.contains("7000000"), "{}", payslips.1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn effective_dates_and_payroll_on_sqlite() {
+    hr_effective_dates_and_payroll(sqlite().await.1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn effective_dates_and_payroll_on_postgres() {
+    if let Some((_, hr)) = postgres().await {
+        hr_effective_dates_and_payroll(hr).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_are_backed_up_on_sqlite() {
+    tables_are_backed_up(sqlite().await, sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_are_backed_up_on_postgres() {
+    if let (Some(a), Some(b)) = (postgres().await, postgres().await) {
+        tables_are_backed_up(a, b).await;
+    }
 }

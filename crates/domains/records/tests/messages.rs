@@ -1,0 +1,49 @@
+//! The slice's messages: vi, fr and en hold the same keys, every key its code and templates
+//! name is defined (here or by the platform), and none shadows a platform key.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[test]
+fn every_message_exists_in_every_language_and_every_key_used_is_defined() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut used = std::collections::BTreeSet::new();
+    for dir in ["templates", "src"] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            // A service error's key (`invalid("class", …)`) is shown as `svc-class`.
+            let text = text.replace("invalid(\"", "invalid(\"svc-");
+            for marker in [
+                ".t(\"",
+                ".t1(\"",
+                ".tn(\"",
+                "invalid(\"",
+                "(\"records-",
+                " \"records-",
+            ] {
+                for part in text.split(marker).skip(1) {
+                    if let Some(end) = part.find(['"', '{']) {
+                        let key = match marker {
+                            "(\"records-" | " \"records-" => format!("records-{}", &part[..end]),
+                            _ => part[..end].to_owned(),
+                        };
+                        // A computed key (`"records-state-{}"`) is checked where its parts are known.
+                        if !key.ends_with('-') && part[end..].starts_with('"') {
+                            used.insert(key);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    used.retain(|k| !guichet_web::i18n::platform_defines(k) && !k.is_empty());
+    assert!(used.len() > 60, "the scan found the keys: {used:?}");
+    let used: Vec<&str> = used.iter().map(String::as_str).collect();
+    guichet_web::i18n::check_slice_messages(guichet_records::web::MESSAGES, &used).unwrap();
+    for (_, text) in guichet_records::web::MESSAGES {
+        for key in guichet_web::i18n::message_keys(text).unwrap() {
+            assert!(
+                !guichet_web::i18n::platform_defines(&key),
+                "{key} is the platform's"
+            );
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! What every domain's service shares, so that no domain crate depends on another for it:
+//! the service error with its stable keys (API problem codes and message keys), the form field
+//! error, who acts (as histories and the ledger name them), and spreadsheet rows in and out.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod sheets;
+
+use guichet_core::{Country, Language, UserId};
+use guichet_store::{Office, StoreError, User};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Input that breaks a rule; `key` is stable (API problem code, message key).
+    #[error("{detail}")]
+    Invalid { key: &'static str, detail: String },
+    /// Answers that do not pass the form.
+    #[error("the form has {} problem(s)", .0.len())]
+    Form(Vec<FieldError>),
+    #[error("a dossier in state {from} cannot take the step {step}")]
+    IllegalStep { from: String, step: String },
+    #[error("the form changed (version {from} → {to}); review your answers and submit again")]
+    FormChanged { from: i64, to: i64 },
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// A rule broken by the input: `key` names it for the API and the messages.
+pub fn invalid(key: &'static str, detail: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid {
+        key,
+        detail: detail.into(),
+    }
+}
+
+/// What is wrong with one answer. `path` is the field key, or `block[2].key` inside a block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub path: String,
+    pub code: String,
+    /// In the language asked for.
+    pub message: String,
+}
+
+/// Who acts, as histories and the ledger record it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: Option<UserId>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn user(u: &User) -> Self {
+        Self {
+            id: Some(u.id),
+            name: u.display_name.clone(),
+        }
+    }
+
+    pub fn ledger(&self) -> String {
+        self.id
+            .map_or_else(|| "anonymous".to_owned(), |id| format!("user:{id}"))
+    }
+}
+
+/// "Hà Nội, ngày 25 tháng 11 năm 2026" / "Bordeaux, le 25 novembre 2026".
+pub fn place_date(office: &Office, lang: Language, d: time::Date) -> String {
+    const FR_MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let month = u8::from(d.month());
+    match (office.country, lang) {
+        (Country::Vn, _) => format!("ngày {:02} tháng {:02} năm {}", d.day(), month, d.year()),
+        (Country::Fr, Language::En) => format!("{:04}-{:02}-{:02}", d.year(), month, d.day()),
+        (Country::Fr, _) => format!(
+            "le {} {} {}",
+            d.day(),
+            FR_MONTHS[usize::from(month - 1)],
+            d.year()
+        ),
+    }
+}
