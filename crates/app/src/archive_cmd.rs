@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use guichet_one_stop::dossier::Actor;
 use guichet_records::service::{PackageFormat, Records};
-use guichet_services::dossier::Actor;
 
 use crate::Runtime;
 

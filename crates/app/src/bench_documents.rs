@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
-use guichet_services::procedure::Services;
+use guichet_one_stop::procedure::Services;
 
 use crate::bench::BenchOptions;
 use crate::bench_one_stop::{bench_answers, bench_procedure};
@@ -37,7 +37,7 @@ fn children_peak_rss_mb() -> f64 {
 async fn fill(
     rt: &Runtime,
     office: &guichet_store::Office,
-    procedure: &guichet_store::ProcedureRecord,
+    procedure: &guichet_one_stop::store::ProcedureRecord,
     rows: u64,
     tag: &str,
 ) -> anyhow::Result<()> {
@@ -148,7 +148,7 @@ pub async fn run(opts: BenchOptions, rows: u64) -> anyhow::Result<String> {
         .await?
         .context("demo office")?;
     let services = Services {
-        store: &*rt.store,
+        store: guichet_one_stop::one_stop_store(&*rt.store)?,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
     };

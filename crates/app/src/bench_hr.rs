@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context;
 use guichet_core::{IdGen, OfficeId, StaffId, TermId};
 use guichet_hr::store::{StaffRow, StaffWrite, TermRow};
-use guichet_services::dossier::Actor;
+use guichet_one_stop::dossier::Actor;
 use guichet_store::Audit;
 use serde_json::json;
 use time::macros::date;

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use guichet_services::form::{Choice, Field, FieldKind, FormSchema, Text};
-use guichet_services::procedure::{ProcedureBody, ServiceLevel, Services, TimeUnit};
+use guichet_one_stop::form::{Choice, Field, FieldKind, FormSchema, Text};
+use guichet_one_stop::procedure::{ProcedureBody, ServiceLevel, Services, TimeUnit};
 use serde_json::json;
 
 use crate::bench::{BenchOptions, fsync_rate};
@@ -270,7 +270,7 @@ async fn one_backend(
         .context("demo office")?
         .clone();
     let services = Services {
-        store: &*rt.store,
+        store: guichet_one_stop::one_stop_store(&*rt.store)?,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
     };

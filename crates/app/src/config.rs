@@ -130,8 +130,8 @@ impl Config {
         self.data_dir.join("search/records")
     }
 
-    pub fn mail(&self) -> anyhow::Result<guichet_services::outbox::MailTransport> {
-        use guichet_services::outbox::MailTransport;
+    pub fn mail(&self) -> anyhow::Result<guichet_one_stop::outbox::MailTransport> {
+        use guichet_one_stop::outbox::MailTransport;
         let t = self.mail_transport.trim();
         Ok(if t.is_empty() {
             MailTransport::Directory(self.data_dir.join("mail"))
@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn mail_transports() {
-        use guichet_services::outbox::MailTransport;
+        use guichet_one_stop::outbox::MailTransport;
         let mut c = Config::default();
         assert!(matches!(c.mail(), Ok(MailTransport::Directory(d)) if d.ends_with("mail")));
         c.mail_transport = "none".into();

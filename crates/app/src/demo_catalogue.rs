@@ -3,13 +3,14 @@
 //! Gironde, and an information-only procedure. Legal references are given as the demo's
 //! authors read them; an office checks them before publishing its own.
 
-use guichet_services::dossier::{Actor, Desk, StepInput};
-use guichet_services::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
-use guichet_services::procedure::{
+use guichet_one_stop::dossier::{Actor, Desk, StepInput};
+use guichet_one_stop::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
+use guichet_one_stop::procedure::{
     DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, Services, TimeUnit,
 };
-use guichet_services::state::Step;
-use guichet_store::{DossierRecord, Office, Store, User};
+use guichet_one_stop::state::Step;
+use guichet_one_stop::store::DossierRecord;
+use guichet_store::{Office, Store, User};
 use serde_json::json;
 
 fn t(vi: &str, fr: &str, en: &str) -> Text {
@@ -729,6 +730,7 @@ pub async fn load_procedures(
     entropy: &dyn guichet_core::Entropy,
     offices: &[Office],
 ) -> anyhow::Result<()> {
+    let store = guichet_one_stop::one_stop_store(store)?;
     let services = Services {
         store,
         clock,
@@ -770,12 +772,16 @@ pub async fn load_dossiers(
     agent: &User,
     office: &Office,
 ) -> anyhow::Result<()> {
-    let (store, clock, entropy) = (&*rt.store, &*rt.clock, &*rt.entropy);
+    let (store, clock, entropy) = (
+        guichet_one_stop::one_stop_store(&*rt.store)?,
+        &*rt.clock,
+        &*rt.entropy,
+    );
     let units = rt.units().await?;
     let files = rt.files()?;
     let units = &*units;
     let files = &files;
-    let versions = guichet_services::procedure::VersionCache::default();
+    let versions = guichet_one_stop::procedure::VersionCache::default();
     let issuer = rt.issuer()?;
     let desk = Desk {
         store,
@@ -794,24 +800,24 @@ pub async fn load_dossiers(
     let agent_actor = Actor::user(agent);
     for step in 0..8 {
         let types = ["pdf".to_owned()];
-        let rules = guichet_services::files::FileRules {
+        let rules = guichet_one_stop::files::FileRules {
             types: &types,
             max_bytes: 5 * 1024 * 1024,
         };
         let content = bytes::Bytes::from_static(b"%PDF-1.4\n% demo scan of an identity card\n");
         let actor = format!("user:{}", citizen.id);
-        let record = files
-            .upload(
-                store,
-                clock,
-                entropy,
-                &actor,
-                "cccd.pdf",
-                content,
-                &rules,
-                Some(citizen.id),
-            )
-            .await?;
+        let record = guichet_one_stop::upload(
+            files,
+            guichet_one_stop::one_stop_store(store)?,
+            clock,
+            entropy,
+            &actor,
+            "cccd.pdf",
+            content,
+            &rules,
+            Some(citizen.id),
+        )
+        .await?;
         let answers = birth_extract_answers(
             json!({ "file": record.id, "name": record.name, "size": record.size, "sha256": record.sha256 }),
         );

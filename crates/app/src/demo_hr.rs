@@ -10,7 +10,7 @@
 
 use anyhow::bail;
 use guichet_hr::service::{Hr, NewPerson, NewPosition, NewTerm, NewUnit};
-use guichet_services::dossier::Actor;
+use guichet_one_stop::dossier::Actor;
 use guichet_store::{Office, User};
 use serde_json::{Value, json};
 use time::Date;

@@ -10,8 +10,8 @@
 //! France the tableaux de gestion) with the reference.
 
 use bytes::Bytes;
+use guichet_one_stop::dossier::Actor;
 use guichet_records::service::{PackageFormat, Records, Registration, Upload};
-use guichet_services::dossier::Actor;
 use guichet_store::{Office, User};
 use time::Date;
 
@@ -82,7 +82,7 @@ pub async fn load(
     };
     let agent = Actor::user(vn_agent);
     let admin = Actor::user(vn_admin);
-    let today = guichet_services::dossier::local_time(vn.country, rt.clock.now()).date();
+    let today = guichet_one_stop::dossier::local_time(vn.country, rt.clock.now()).date();
     let y = |years: i32| {
         Date::from_calendar_date(today.year() - years, today.month(), today.day().min(28))
             .unwrap_or(today)
@@ -406,7 +406,7 @@ pub async fn load(
         false,
     )
     .await?;
-    let ftoday = guichet_services::dossier::local_time(fr.country, rt.clock.now()).date();
+    let ftoday = guichet_one_stop::dossier::local_time(fr.country, rt.clock.now()).date();
     let mail = r
         .open_file(
             fr,

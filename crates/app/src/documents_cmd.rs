@@ -4,8 +4,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use guichet_services::documents::{self, Verdict};
-use guichet_services::exports::{self, ExportSpec, Format};
+use guichet_one_stop::documents::{self, Verdict};
+use guichet_one_stop::exports::{self, ExportSpec, Format};
 
 use crate::Runtime;
 
@@ -95,33 +95,35 @@ pub async fn print_keys(rt: &Runtime) -> anyhow::Result<()> {
 /// Verifies a sealed PDF against this installation's database (issued, same key, not revoked).
 pub async fn verify_with_store(rt: &Runtime, file: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    Ok(match documents::verify_file(&*rt.store, &bytes).await? {
-        Verdict::Authentic(d) => {
-            println!(
-                "AUTHENTIC: {} {} issued {} (SHA-256 {}, key {})",
-                d.kind, d.id, d.issued_at, d.sha256, d.key_id
-            );
-            ExitCode::SUCCESS
-        }
-        Verdict::Revoked(d) => {
-            println!(
-                "REVOKED: {} {} was revoked on {}: {}",
-                d.kind,
-                d.id,
-                d.revoked_at.map(|t| t.to_string()).unwrap_or_default(),
-                d.revoke_reason.unwrap_or_default()
-            );
-            ExitCode::FAILURE
-        }
-        Verdict::Forged(why) => {
-            println!("NOT AUTHENTIC: {why}");
-            ExitCode::FAILURE
-        }
-        Verdict::Altered(why) => {
-            println!("ALTERED: {why}");
-            ExitCode::FAILURE
-        }
-    })
+    Ok(
+        match documents::verify_file(guichet_one_stop::one_stop_store(&*rt.store)?, &bytes).await? {
+            Verdict::Authentic(d) => {
+                println!(
+                    "AUTHENTIC: {} {} issued {} (SHA-256 {}, key {})",
+                    d.kind, d.id, d.issued_at, d.sha256, d.key_id
+                );
+                ExitCode::SUCCESS
+            }
+            Verdict::Revoked(d) => {
+                println!(
+                    "REVOKED: {} {} was revoked on {}: {}",
+                    d.kind,
+                    d.id,
+                    d.revoked_at.map(|t| t.to_string()).unwrap_or_default(),
+                    d.revoke_reason.unwrap_or_default()
+                );
+                ExitCode::FAILURE
+            }
+            Verdict::Forged(why) => {
+                println!("NOT AUTHENTIC: {why}");
+                ExitCode::FAILURE
+            }
+            Verdict::Altered(why) => {
+                println!("ALTERED: {why}");
+                ExitCode::FAILURE
+            }
+        },
+    )
 }
 
 /// Writes an export file, reporting progress on stderr.
@@ -141,17 +143,21 @@ pub async fn export(
     let procedure = match procedure {
         None => None,
         Some(code) => Some(
-            rt.store
+            guichet_one_stop::one_stop_store(&*rt.store)?
                 .procedure_by_code(office.id, code)
                 .await?
                 .with_context(|| format!("no procedure {code} at {}", office.code))?,
         ),
     };
     let format = Format::parse(format).context("--format is csv, xlsx, ods or zip")?;
-    let versions = guichet_services::procedure::VersionCache::default();
+    let versions = guichet_one_stop::procedure::VersionCache::default();
     let schema = match &procedure {
         Some(p) if p.published_version > 0 => versions
-            .body(&*rt.store, p.id, p.published_version)
+            .body(
+                guichet_one_stop::one_stop_store(&*rt.store)?,
+                p.id,
+                p.published_version,
+            )
             .await?
             .map(|b| b.form.clone()),
         _ => None,
@@ -173,7 +179,8 @@ pub async fn export(
         format,
         columns,
     };
-    let store: std::sync::Arc<dyn guichet_store::OneStopStore> = rt.store.clone();
+    let store: std::sync::Arc<dyn guichet_one_stop::store::OneStopStore> =
+        guichet_one_stop::one_stop_store_arc(rt.store.clone())?;
     let files = rt.files()?;
     let out = out.to_owned();
     let handle = tokio::runtime::Handle::current();

@@ -88,9 +88,9 @@ pub async fn export(
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
     let bytes = if xlsx {
-        guichet_services::sheets::write_xlsx(&rows, "staff")
+        guichet_one_stop::sheets::write_xlsx(&rows, "staff")
     } else {
-        guichet_services::sheets::write_csv(&rows)
+        guichet_one_stop::sheets::write_csv(&rows)
     }
     .map_err(anyhow::Error::msg)?;
     std::fs::write(out, bytes).with_context(|| format!("cannot write {}", out.display()))?;

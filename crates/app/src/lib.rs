@@ -109,13 +109,13 @@ impl Runtime {
     }
 
     /// The file store: a directory in the data directory.
-    pub fn files(&self) -> anyhow::Result<guichet_services::files::Files> {
+    pub fn files(&self) -> anyhow::Result<guichet_common::files::Files> {
         let scanner = if self.config.virus_scan_command.is_empty() {
-            guichet_services::files::Scanner::Builtin
+            guichet_one_stop::files::Scanner::Builtin
         } else {
-            guichet_services::files::Scanner::Command(self.config.virus_scan_command.clone())
+            guichet_one_stop::files::Scanner::Command(self.config.virus_scan_command.clone())
         };
-        Ok(guichet_services::files::Files::local(
+        Ok(guichet_common::files::Files::local(
             &self.config.files_dir(),
             scanner,
             self.config.upload_limit_bytes as u64,
@@ -123,8 +123,15 @@ impl Runtime {
     }
 
     /// What the slice crates own besides the store, for the web application.
-    pub async fn slice_state(&self) -> anyhow::Result<axum::http::Extensions> {
+    pub async fn slice_state(
+        &self,
+        issuer: guichet_one_stop::documents::Issuer,
+    ) -> anyhow::Result<axum::http::Extensions> {
         let mut state = axum::http::Extensions::new();
+        state.insert(guichet_one_stop::OneStopState {
+            issuer,
+            versions: Arc::default(),
+        });
         state.insert(guichet_records::RecordsState {
             archive: self.archive()?,
             search: self.search().await,
@@ -191,8 +198,8 @@ impl Runtime {
     }
 
     /// The document issuer: fonts loaded once, office keys derived from the ledger key.
-    pub fn issuer(&self) -> anyhow::Result<guichet_services::documents::Issuer> {
-        Ok(guichet_services::documents::Issuer::new(
+    pub fn issuer(&self) -> anyhow::Result<guichet_one_stop::documents::Issuer> {
+        Ok(guichet_one_stop::documents::Issuer::new(
             Arc::new(guichet_documents::Renderer::new()),
             self.files()?,
             self.key.derive_secret("office-documents"),
@@ -253,6 +260,7 @@ impl Runtime {
             header_timeout: std::time::Duration::from_secs(self.config.header_timeout_secs.max(1)),
         };
         let accounts = self.accounts();
+        let issuer = self.issuer()?;
         Ok(AppState::new(
             guichet_web::Services {
                 store: self.store.clone(),
@@ -264,8 +272,8 @@ impl Runtime {
                 trusted_keys: self.trusted.clone(),
                 units: self.units().await?,
                 files: self.files()?,
-                issuer: self.issuer()?,
-                slice_state: self.slice_state().await?,
+                renderer: issuer.renderer.clone(),
+                slice_state: self.slice_state(issuer).await?,
                 slices: WEB_SLICES,
             },
             settings,
@@ -311,18 +319,25 @@ impl Runtime {
 async fn outbox_loop(
     store: Arc<dyn guichet_store::Store>,
     clock: Arc<dyn guichet_core::Clock>,
-    mail: guichet_services::outbox::MailTransport,
+    mail: guichet_one_stop::outbox::MailTransport,
     from: String,
     every: std::time::Duration,
 ) {
-    let sender = guichet_services::outbox::Sender {
-        store: &*store,
+    let store = match guichet_one_stop::one_stop_store(&*store) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!(error = %e, "the outbox sender cannot start");
+            return;
+        }
+    };
+    let sender = guichet_one_stop::outbox::Sender {
+        store,
         clock: &*clock,
         mail,
         from,
         http: reqwest::Client::new(),
     };
-    guichet_services::outbox::run_forever(sender, every).await;
+    guichet_one_stop::outbox::run_forever(sender, every).await;
 }
 
 /// Captures new dossier documents as records, writes the 30-day warnings and runs the daily

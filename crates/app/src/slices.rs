@@ -14,12 +14,12 @@ pub static WEB_SLICES: &[&WebSlice] = &[
     &guichet_web::account_web::SLICE,
     &guichet_web::calendar_page::SLICE,
     &guichet_web::units_web::SLICE,
-    &guichet_web::one_stop::SLICE,
-    &guichet_web::one_stop_api::SLICE,
-    &guichet_web::documents_web::SLICE,
-    &guichet_web::stats_web::SLICE,
-    &guichet_web::exports_web::SLICE,
-    &guichet_web::procedures_admin::SLICE,
+    &guichet_one_stop::web::one_stop::SLICE,
+    &guichet_one_stop::web::one_stop_api::SLICE,
+    &guichet_one_stop::web::documents_web::SLICE,
+    &guichet_one_stop::web::stats_web::SLICE,
+    &guichet_one_stop::web::exports_web::SLICE,
+    &guichet_one_stop::web::procedures_admin::SLICE,
     &guichet_records::SLICE,
     &guichet_hr::SLICE,
     &guichet_cooperation::SLICE,
@@ -27,6 +27,7 @@ pub static WEB_SLICES: &[&WebSlice] = &[
 
 /// The migrations of the slice crates, applied after (and numbered after) the built-in ones.
 pub static MIGRATION_SETS: &[&MigrationSet] = &[
+    &guichet_one_stop::MIGRATIONS,
     &guichet_records::MIGRATIONS,
     &guichet_hr::MIGRATIONS,
     &guichet_cooperation::MIGRATIONS,

@@ -222,8 +222,14 @@ pub async fn keys(State(app): State<App>) -> Json<KeysDto> {
         });
     }
     if let Ok(offices) = app.store.list_offices().await {
+        // The same derivation as the one-stop slice's document issuer.
+        let master = app.ledger_key.derive_secret("office-documents");
         for office in offices {
-            let signer = app.issuer.signer(&office);
+            let signer = guichet_documents::seal::office_signer(
+                &master,
+                office.id.as_uuid().as_bytes(),
+                &office.code,
+            );
             keys.push(KeyDto {
                 key_id: signer.key_id(),
                 algorithm: "Ed25519".into(),

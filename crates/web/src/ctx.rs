@@ -69,10 +69,10 @@ impl Ctx {
     }
 
     /// The visitor as the services name who acted.
-    pub fn service_actor(&self) -> guichet_services::dossier::Actor {
+    pub fn service_actor(&self) -> guichet_common::Actor {
         match &self.user {
-            Some(u) => guichet_services::dossier::Actor::user(u),
-            None => guichet_services::dossier::Actor {
+            Some(u) => guichet_common::Actor::user(u),
+            None => guichet_common::Actor {
                 id: None,
                 name: "anonymous".into(),
             },

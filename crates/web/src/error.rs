@@ -231,9 +231,9 @@ impl From<guichet_accounts::AccountError> for PageError {
     }
 }
 
-impl From<guichet_services::ServiceError> for ApiError {
-    fn from(e: guichet_services::ServiceError) -> Self {
-        use guichet_services::ServiceError as E;
+impl From<guichet_common::ServiceError> for ApiError {
+    fn from(e: guichet_common::ServiceError) -> Self {
+        use guichet_common::ServiceError as E;
         match e {
             E::Invalid { key, detail } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, key, detail),
             E::Form(errors) => {

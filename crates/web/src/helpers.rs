@@ -4,9 +4,8 @@
 
 use axum::http::{HeaderMap, StatusCode, header};
 use guichet_accounts::ClientInfo;
+use guichet_common::ServiceError;
 use guichet_core::authz::Action;
-use guichet_services::ServiceError;
-use guichet_services::dossier;
 use guichet_store::Office;
 
 use crate::App;
@@ -59,7 +58,7 @@ pub fn fmt_date(d: time::Date) -> String {
 }
 
 pub fn fmt_time(office: &Office, at: time::OffsetDateTime) -> String {
-    let l = dossier::local_time(office.country, at);
+    let l = office.country.local_time(at);
     format!("{} {:02}:{:02}", fmt_date(l.date()), l.hour(), l.minute())
 }
 

@@ -32,20 +32,14 @@ pub mod api;
 pub mod calendar_page;
 pub mod chrome;
 pub mod ctx;
-pub mod documents_web;
 pub mod error;
-pub mod exports_web;
 pub mod form_data;
 pub mod helpers;
 pub mod i18n;
 pub mod json;
-pub mod one_stop;
-pub mod one_stop_api;
 pub mod pages;
 pub mod picker;
-pub mod procedures_admin;
 pub mod slice;
-pub mod stats_web;
 pub mod units_web;
 
 use std::sync::Arc;
@@ -101,13 +95,12 @@ pub struct AppState {
     pub ledger_key: Arc<LedgerKey>,
     pub trusted_keys: TrustedKeys,
     pub units: Arc<guichet_units::Registry>,
-    pub files: guichet_services::files::Files,
-    /// Renders, seals and stores official documents.
-    pub issuer: guichet_services::documents::Issuer,
+    /// Uploaded files (SHA-256, type and size checks, the virus-scan hook).
+    pub files: guichet_common::files::Files,
+    /// Renders typst templates into PDFs (built once: it holds the fonts).
+    pub renderer: Arc<guichet_documents::Renderer>,
     /// What the slice crates own (their settings and handles), by type.
     slice_state: axum::http::Extensions,
-    /// Parsed bodies of published procedure versions (immutable, so cached).
-    pub versions: Arc<guichet_services::procedure::VersionCache>,
     pub settings: WebSettings,
     /// OpenID Connect login (no providers configured: no buttons, every start refused).
     pub openid: Arc<guichet_accounts::oidc::OpenId>,
@@ -131,8 +124,8 @@ pub struct Services {
     pub ledger_key: Arc<LedgerKey>,
     pub trusted_keys: TrustedKeys,
     pub units: Arc<guichet_units::Registry>,
-    pub files: guichet_services::files::Files,
-    pub issuer: guichet_services::documents::Issuer,
+    pub files: guichet_common::files::Files,
+    pub renderer: Arc<guichet_documents::Renderer>,
     /// What the slice crates own (their settings and handles), by type: see
     /// [`AppState::slice_state`].
     pub slice_state: axum::http::Extensions,
@@ -178,7 +171,7 @@ impl AppState {
             trusted_keys,
             units,
             files,
-            issuer,
+            renderer,
             slice_state,
             openid,
             slices,
@@ -199,9 +192,8 @@ impl AppState {
             trusted_keys,
             units,
             files,
-            issuer,
+            renderer,
             slice_state,
-            versions: Arc::default(),
             settings,
             openid,
             csp,

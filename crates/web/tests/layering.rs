@@ -23,12 +23,6 @@ const MODULES: &[(&str, &str)] = &[
     ("account_web", "identity"),
     ("calendar_page", "identity"),
     ("units_web", "units"),
-    ("one_stop", "one_stop"),
-    ("one_stop_api", "one_stop"),
-    ("documents_web", "one_stop"),
-    ("stats_web", "one_stop"),
-    ("exports_web", "one_stop"),
-    ("procedures_admin", "one_stop"),
 ];
 
 /// Where platform code may name domain modules: the list of this crate's slices.

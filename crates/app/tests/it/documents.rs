@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use crate::support::{Db, TestApp};
-use guichet_store::DossierQuery;
+use guichet_one_stop::store::DossierQuery;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
@@ -44,7 +44,7 @@ async fn json(c: &reqwest::Client, app: &TestApp, path: &str) -> Value {
 }
 
 /// Demo dossiers of HN-HOANKIEM by state.
-async fn by_state(app: &TestApp) -> BTreeMap<String, Vec<guichet_store::DossierRecord>> {
+async fn by_state(app: &TestApp) -> BTreeMap<String, Vec<guichet_one_stop::store::DossierRecord>> {
     let office = app
         .rt
         .store
@@ -52,9 +52,8 @@ async fn by_state(app: &TestApp) -> BTreeMap<String, Vec<guichet_store::DossierR
         .await
         .unwrap()
         .unwrap();
-    let all = app
-        .rt
-        .store
+    let all = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
         .list_dossiers(&DossierQuery {
             office: Some(office.id),
             limit: 100,
@@ -440,7 +439,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         .unwrap();
     let csrf = crate::support::csrf_of(&html);
     let rev = d.rev.to_string();
-    let same = guichet_services::form::iso(due);
+    let same = guichet_one_stop::form::iso(due);
     let r = agent
         .post(app.url(&format!("/dossiers/{}/postpone", d.id)))
         .form(&[
@@ -453,7 +452,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    let later = guichet_services::form::iso(due.saturating_add(time::Duration::days(10)));
+    let later = guichet_one_stop::form::iso(due.saturating_add(time::Duration::days(10)));
     let r = agent
         .post(app.url(&format!("/dossiers/{}/postpone", d.id)))
         .form(&[
@@ -470,8 +469,13 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         kinds(&agent, &app, &d.id.to_string()).await,
         ["receipt", "apology"]
     );
-    let now = app.rt.store.dossier(d.id).await.unwrap().unwrap();
-    assert_eq!(now.due_date.map(guichet_services::form::iso), Some(later));
+    let now = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
+        .dossier(d.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.due_date.map(guichet_one_stop::form::iso), Some(later));
 
     // Ratings: only after the handover, once, 1 to 5.
     let handed = &states["handed_over"][0];
@@ -517,8 +521,8 @@ async fn apology_rating_statistics_and_templates(db: Db) {
         .await
         .unwrap()
         .unwrap();
-    let today = guichet_services::dossier::local_time(office.country, app.rt.clock.now()).date();
-    let month = guichet_services::stats::month_code(guichet_services::stats::month_start(today));
+    let today = guichet_one_stop::dossier::local_time(office.country, app.rt.clock.now()).date();
+    let month = guichet_one_stop::stats::month_code(guichet_one_stop::stats::month_start(today));
     let stats = json(
         &crate::support::client(),
         &app,
@@ -680,7 +684,12 @@ async fn apology_rating_statistics_and_templates(db: Db) {
             .status(),
         404
     );
-    let d = app.rt.store.dossier(submitted.id).await.unwrap().unwrap();
+    let d = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
+        .dossier(submitted.id)
+        .await
+        .unwrap()
+        .unwrap();
     let r = agent
         .post(app.url(&format!("/api/v1/dossiers/{}/actions", d.id)))
         .json(&serde_json::json!({"step": "approve", "rev": d.rev}))

@@ -257,7 +257,7 @@ async fn demo_has_staff_chart_and_payrolls(db: Db) {
         .send()
         .await
         .unwrap();
-    let rows = guichet_services::sheets::xlsx_rows(&r.bytes().await.unwrap()).unwrap();
+    let rows = guichet_one_stop::sheets::xlsx_rows(&r.bytes().await.unwrap()).unwrap();
     assert_eq!(rows.len() as i64, runs[0].staff_count + 1);
     // The ledger has the HR changes and the payroll events, and verifies.
     let actions = app.recent_actions(400).await;
@@ -484,7 +484,7 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
         .unwrap();
     assert_eq!(r.status(), 200);
     let xlsx = r.bytes().await.unwrap().to_vec();
-    let rows = guichet_services::sheets::xlsx_rows(&xlsx).unwrap();
+    let rows = guichet_one_stop::sheets::xlsx_rows(&xlsx).unwrap();
     assert_eq!(rows.len(), staff.len() + 1);
     assert_eq!(rows[0][0], "number");
     let form = Form::new()

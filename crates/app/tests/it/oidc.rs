@@ -475,7 +475,12 @@ async fn logs_in_links_and_prefills(db: Db) {
         .trim_end_matches("/edit")
         .parse()
         .unwrap();
-    let d = app.rt.store.dossier(id).await.unwrap().unwrap();
+    let d = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
+        .dossier(id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(d.answers["last_name"], "Martin", "the verified value stays");
     assert_eq!(d.answers["first_names"], "Camille");
 
@@ -671,24 +676,22 @@ async fn assurance_per_procedure(db: Db) {
         .await
         .unwrap()
         .unwrap();
-    let p = app
-        .rt
-        .store
+    let p = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
         .procedure_by_code(office.id, "CERFA-13750")
         .await
         .unwrap()
         .unwrap();
-    let v = app
-        .rt
-        .store
+    let v = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
         .procedure_version(p.id, p.published_version)
         .await
         .unwrap()
         .unwrap();
-    let mut body = guichet_services::procedure::body_of(&v).unwrap();
+    let mut body = guichet_one_stop::procedure::body_of(&v).unwrap();
     body.identification = Some(Assurance::Substantial);
-    let services = guichet_services::procedure::Services {
-        store: &*app.rt.store,
+    let services = guichet_one_stop::procedure::Services {
+        store: guichet_one_stop::one_stop_store(&*app.rt.store).unwrap(),
         clock: &*app.rt.clock,
         entropy: &*app.rt.entropy,
     };
@@ -696,7 +699,12 @@ async fn assurance_per_procedure(db: Db) {
         .save_draft("test", &office, &p, body)
         .await
         .unwrap();
-    let p = app.rt.store.procedure(p.id).await.unwrap().unwrap();
+    let p = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
+        .procedure(p.id)
+        .await
+        .unwrap()
+        .unwrap();
     services.publish("test", &office, &p).await.unwrap();
 
     // A password login is not enough.

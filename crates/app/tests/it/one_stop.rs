@@ -385,9 +385,8 @@ async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
     let mut answers = answers.as_object().unwrap().clone();
     answers.remove("id_scan");
     // A required file is missing: 422 with the field's error, nothing stored.
-    let before = app
-        .rt
-        .store
+    let before = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
         .count_dossiers(&Default::default(), 1_000)
         .await
         .unwrap();
@@ -402,8 +401,8 @@ async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
     assert_eq!(problem["type"], "urn:guichet:problem:form-invalid");
     assert_eq!(problem["errors"][0]["path"], "id_scan");
     assert_eq!(
-        app.rt
-            .store
+        guichet_one_stop::one_stop_store(&*app.rt.store)
+            .unwrap()
             .count_dossiers(&Default::default(), 1_000)
             .await
             .unwrap(),
@@ -415,7 +414,7 @@ async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
     vehicle
         .form
         .fields
-        .retain(|f| !matches!(f.kind, guichet_services::form::FieldKind::File { .. }));
+        .retain(|f| !matches!(f.kind, guichet_one_stop::form::FieldKind::File { .. }));
     let admin = app.client_as("julien.bernard").await;
     let r = admin
         .post(app.url("/api/v1/offices/FR-PREF-33/procedures"))
@@ -949,18 +948,16 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let d = app
-        .rt
-        .store
+    let d = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
         .dossier(id.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(d.rev, 1, "nothing was saved");
     // Wrong type, too big, and the EICAR test virus: refused with the reason, nothing stored.
-    let files_before = app
-        .rt
-        .store
+    let files_before = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
         .dossier_files(id.parse().unwrap())
         .await
         .unwrap()
@@ -976,8 +973,8 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("malware"));
     assert_eq!(
-        app.rt
-            .store
+        guichet_one_stop::one_stop_store(&*app.rt.store)
+            .unwrap()
             .dossier_files(id.parse().unwrap())
             .await
             .unwrap()
@@ -987,9 +984,8 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
     // A good file is kept with its SHA-256, and only the dossier's people can download it.
     let r = post(Part::bytes(b"%PDF-1.4 good".to_vec()).file_name("cccd.pdf")).await;
     assert_eq!(r.status(), 200);
-    let files = app
-        .rt
-        .store
+    let files = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
         .dossier_files(id.parse().unwrap())
         .await
         .unwrap();
@@ -1078,10 +1074,10 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
     assert!(pending.iter().any(|o| o.topic == "email"));
 
     let mail_dir = app.dir.path().join("mail");
-    let sender = guichet_services::outbox::Sender {
-        store: &*app.rt.store,
+    let sender = guichet_one_stop::outbox::Sender {
+        store: guichet_one_stop::one_stop_store(&*app.rt.store).unwrap(),
         clock: &*app.rt.clock,
-        mail: guichet_services::outbox::MailTransport::Directory(mail_dir.clone()),
+        mail: guichet_one_stop::outbox::MailTransport::Directory(mail_dir.clone()),
         from: "guichet <no-reply@guichet.invalid>".into(),
         http: reqwest::Client::new(),
     };
@@ -1104,7 +1100,7 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
         .unwrap();
     assert_eq!(
         headers["x-guichet-signature"].to_str().unwrap(),
-        guichet_services::outbox::webhook_signature(&secret, ts, body.as_bytes())
+        guichet_one_stop::outbox::webhook_signature(&secret, ts, body.as_bytes())
     );
     let event: Value = serde_json::from_str(body).unwrap();
     assert_eq!(

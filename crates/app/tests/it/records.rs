@@ -82,7 +82,7 @@ fn seda_validates(manifest: &Path) -> bool {
 }
 
 struct Parts {
-    files: guichet_services::files::Files,
+    files: guichet_one_stop::files::Files,
     archive: guichet_records::service::ArchiveStorage,
     search: Option<std::sync::Arc<guichet_records_formats::search::SearchIndex>>,
 }
@@ -431,7 +431,7 @@ async fn registration_numbers_and_refusals(db: Db) {
             };
             r.register(
                 &o,
-                &guichet_services::dossier::Actor {
+                &guichet_one_stop::dossier::Actor {
                     id: None,
                     name: "t".into(),
                 },
@@ -458,7 +458,7 @@ async fn registration_numbers_and_refusals(db: Db) {
         files: &p.files,
         index: None,
     };
-    let who = guichet_services::dossier::Actor {
+    let who = guichet_one_stop::dossier::Actor {
         id: None,
         name: "t".into(),
     };
@@ -734,7 +734,7 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
     // A run the head proposed himself needs another person's approval.
     let p = parts(&app).await;
     let r = records(&app, &p);
-    let me = guichet_services::dossier::Actor {
+    let me = guichet_one_stop::dossier::Actor {
         id: app
             .rt
             .store
@@ -759,7 +759,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
     let p = parts(&app).await;
     let r = records(&app, &p);
     let o = office(&app, "HN-HOANKIEM").await;
-    let actor = guichet_services::dossier::Actor {
+    let actor = guichet_one_stop::dossier::Actor {
         id: None,
         name: "test".into(),
     };

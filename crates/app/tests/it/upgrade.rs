@@ -113,8 +113,9 @@ async fn check(store: Arc<dyn Store>) {
         .iter()
         .find(|o| o.code == "HN-HOANKIEM")
         .expect("the demo's Hoàn Kiếm office");
-    let dossiers = store
-        .list_dossiers(&guichet_store::DossierQuery {
+    let dossiers = guichet_one_stop::one_stop_store(&*store)
+        .unwrap()
+        .list_dossiers(&guichet_one_stop::store::DossierQuery {
             office: Some(hoan_kiem.id),
             ..Default::default()
         })
@@ -122,7 +123,14 @@ async fn check(store: Arc<dyn Store>) {
         .unwrap();
     assert!(!dossiers.is_empty(), "the demo's dossiers are still there");
     let with_code = dossiers.iter().find_map(|d| d.code.clone()).unwrap();
-    assert!(store.dossier_by_code(&with_code).await.unwrap().is_some());
+    assert!(
+        guichet_one_stop::one_stop_store(&*store)
+            .unwrap()
+            .dossier_by_code(&with_code)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let home_affairs = offices
         .iter()
         .find(|o| o.code == "HN-SONOIVU")

@@ -28,7 +28,11 @@ async fn sqlite() -> Both {
         guichet_store_sql::SqliteStore::open(&dir.join("g.db"), Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_records::MIGRATIONS, &MIGRATIONS]),
+            .with_slices(&[
+                &guichet_one_stop::MIGRATIONS,
+                &guichet_records::MIGRATIONS,
+                &MIGRATIONS,
+            ]),
     );
     store.migrate().await.unwrap();
     (store.clone(), store)
@@ -40,7 +44,11 @@ async fn postgres() -> Option<Both> {
         guichet_store_sql::PostgresStore::connect(&url, Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_records::MIGRATIONS, &MIGRATIONS]),
+            .with_slices(&[
+                &guichet_one_stop::MIGRATIONS,
+                &guichet_records::MIGRATIONS,
+                &MIGRATIONS,
+            ]),
     );
     store.migrate().await.unwrap();
     Some((store.clone(), store))

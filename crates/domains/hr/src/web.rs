@@ -1238,7 +1238,7 @@ async fn personnel_pdf(
             .collect::<Vec<_>>()
     );
     let pdf = hr::render_pdf(
-        app.issuer.renderer.clone(),
+        app.renderer.clone(),
         guichet_documents_templates::PERSONNEL_FORM,
         data,
         today,
@@ -1751,7 +1751,7 @@ async fn slip_pdf_of(
             .collect::<Vec<_>>()
     );
     let pdf = hr::render_pdf(
-        app.issuer.renderer.clone(),
+        app.renderer.clone(),
         guichet_documents_templates::PAYSLIP,
         data,
         today,

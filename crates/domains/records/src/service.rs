@@ -30,9 +30,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use time::Date;
 
-use guichet_services::dossier::{Actor, local_time};
-use guichet_services::files::Files;
-use guichet_services::{Result, ServiceError, invalid};
+use guichet_one_stop::dossier::{Actor, local_time};
+use guichet_one_stop::files::Files;
+use guichet_one_stop::{Result, ServiceError, invalid};
 
 use crate::store::{
     ArchiveFileRecord, CaptureSource, ClassRecord, DispositionRecord, FixityRunRecord, HoldRecord,
@@ -523,7 +523,7 @@ impl Records<'_> {
             recipients: String::new(),
             urgency: "normal".into(),
             confidentiality: "normal".into(),
-            lang: guichet_services::dossier::office_language(office)
+            lang: guichet_one_stop::dossier::office_language(office)
                 .code()
                 .to_owned(),
             source: String::new(),
@@ -1165,7 +1165,7 @@ impl Records<'_> {
     /// Closes the archival files of dossiers that reached a final state.
     async fn close_finished_dossier_files(&self) -> Result<()> {
         let system = system_actor();
-        let finals: Vec<&str> = guichet_services::state::State::ALL
+        let finals: Vec<&str> = guichet_one_stop::state::State::ALL
             .iter()
             .filter(|s| s.is_final())
             .map(|s| s.code())

@@ -8,7 +8,8 @@ use guichet_core::{
     ArchiveFileId, ClassId, DispositionId, DossierId, HoldId, OfficeId, ProcedureId, RecordId,
     UserId,
 };
-use guichet_store::{Audit, ColType, OneStopStore, Result, TableSpec};
+use guichet_one_stop::store::OneStopStore;
+use guichet_store::{Audit, ColType, Result, TableSpec};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 

@@ -166,7 +166,7 @@ async fn records_page(
         "incoming" | "outgoing" => p.register.clone(),
         _ => "outgoing".to_owned(),
     };
-    let today = guichet_services::dossier::local_time(office.country, app.clock.now()).date();
+    let today = guichet_one_stop::dossier::local_time(office.country, app.clock.now()).date();
     let year: i64 = p.year.parse().unwrap_or(i64::from(today.year()));
     let rows = crate::records_store(&*app.store)?
         .records(&RecordQuery {
@@ -249,7 +249,7 @@ fn upload(u: &guichet_web::form_data::Upload, declared: Option<String>) -> Uploa
         .to_ascii_lowercase();
     Upload {
         name: u.name.clone(),
-        content_type: guichet_services::form::content_type_for(&ext)
+        content_type: guichet_one_stop::form::content_type_for(&ext)
             .unwrap_or("application/octet-stream")
             .to_owned(),
         bytes: u.content.clone(),
@@ -320,7 +320,7 @@ pub async fn register(
             let page = records_page(&app, &ctx, &params, None, Some(notice)).await?;
             Ok(render_with(StatusCode::CREATED, page))
         }
-        Err(e @ guichet_services::ServiceError::Invalid { .. }) => {
+        Err(e @ guichet_one_stop::ServiceError::Invalid { .. }) => {
             let page =
                 records_page(&app, &ctx, &params, Some(service_message(&tr, &e)), None).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
@@ -473,8 +473,7 @@ pub async fn record(
         })
         .collect();
     let dossier = match r.dossier_id {
-        Some(d) => app
-            .store
+        Some(d) => guichet_one_stop::one_stop_store(&*app.store)?
             .dossier(d)
             .await?
             .and_then(|d| d.code)
@@ -500,7 +499,7 @@ pub async fn record(
             .unwrap_or_default(),
         created: fmt_time(&office, r.created_at),
         content_name: r.name.clone().unwrap_or_default(),
-        content_size: guichet_services::form::human_size(r.size.max(0) as u64),
+        content_size: guichet_one_stop::form::human_size(r.size.max(0) as u64),
         sha256: r.sha256.clone().unwrap_or_default(),
         copies,
         attachments,
@@ -742,14 +741,14 @@ async fn plan_result(
     app: &App,
     ctx: &Ctx,
     office: &Office,
-    outcome: guichet_services::Result<()>,
+    outcome: guichet_one_stop::Result<()>,
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     match outcome {
         Ok(()) => {
             Ok(Redirect::to(&format!("/records/plan?office={}", office.code)).into_response())
         }
-        Err(e @ guichet_services::ServiceError::Invalid { .. }) => {
+        Err(e @ guichet_one_stop::ServiceError::Invalid { .. }) => {
             let page = plan_page(app, ctx, &office.code, Some(service_message(&tr, &e))).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
         }
@@ -946,7 +945,7 @@ async fn disposition_page(
     let tr = ctx.tr();
     let (office, offices) =
         office_for(app, ctx, code, |office| Action::ViewRecords { office }).await?;
-    let today = guichet_services::dossier::local_time(office.country, app.clock.now()).date();
+    let today = guichet_one_stop::dossier::local_time(office.country, app.clock.now()).date();
     let horizon = today + time::Duration::days(retention::WARNING_DAYS);
     let scheduled = crate::records_store(&*app.store)?
         .records(&RecordQuery {
@@ -1038,7 +1037,7 @@ pub async fn propose(
         .await
     {
         Ok(d) => Ok(Redirect::to(&format!("/records/disposition/{}", d.id)).into_response()),
-        Err(e @ guichet_services::ServiceError::Invalid { .. }) => {
+        Err(e @ guichet_one_stop::ServiceError::Invalid { .. }) => {
             let page =
                 disposition_page(&app, &ctx, &office.code, Some(service_message(&tr, &e))).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
@@ -1140,12 +1139,12 @@ async fn run_outcome(
     app: &App,
     ctx: &Ctx,
     id: &str,
-    outcome: guichet_services::Result<()>,
+    outcome: guichet_one_stop::Result<()>,
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     match outcome {
         Ok(()) => Ok(Redirect::to(&format!("/records/disposition/{id}")).into_response()),
-        Err(e @ guichet_services::ServiceError::Invalid { .. }) => {
+        Err(e @ guichet_one_stop::ServiceError::Invalid { .. }) => {
             let page = run_page(app, ctx, id, Some(service_message(&tr, &e))).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
         }
@@ -1400,7 +1399,7 @@ pub async fn api_records(
         }
         None => {
             let today =
-                guichet_services::dossier::local_time(office.country, app.clock.now()).date();
+                guichet_one_stop::dossier::local_time(office.country, app.clock.now()).date();
             crate::records_store(&*app.store)?
                 .records(&RecordQuery {
                     office: Some(office.id),

@@ -7,11 +7,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use guichet_ledger::TrustedKeys;
+use guichet_one_stop::contract::{dossier_record, numbered, procedure_records, submitted_audit};
 use guichet_records::store::RecordsStore;
-use guichet_store::contract::{
-    T0, created, dossier_record, dump, event, numbered, office, procedure_records, submitted_audit,
-    uid,
-};
+use guichet_store::contract::{T0, created, dump, event, office, uid};
 use guichet_store::verify::verify_store;
 use guichet_store::{Audit, Office, PlatformStore, Store, StoreError};
 
@@ -25,7 +23,7 @@ async fn sqlite() -> Both {
         guichet_store_sql::SqliteStore::open(&dir.join("g.db"), Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_records::MIGRATIONS]),
+            .with_slices(&[&guichet_one_stop::MIGRATIONS, &guichet_records::MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     (store.clone(), store)
@@ -37,7 +35,7 @@ async fn postgres() -> Option<Both> {
         guichet_store_sql::PostgresStore::connect(&url, Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_records::MIGRATIONS]),
+            .with_slices(&[&guichet_one_stop::MIGRATIONS, &guichet_records::MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     Some((store.clone(), store))
@@ -532,7 +530,7 @@ async fn uncaptured_sources_are_offered_once(store: Arc<dyn RecordsStore>) {
     store.add_file(&file, &created("file")).await.unwrap();
     let mut w = numbered(dossier_record(1, &o, p.id));
     w.attach_files.push(file.id);
-    w.messages.push(guichet_store::MessageRecord {
+    w.messages.push(guichet_one_stop::store::MessageRecord {
         id: uid(27_001),
         dossier_id: guichet_core::DossierId(uid(5001)),
         at: T0,

@@ -3,6 +3,7 @@
 //! error, who acts (as histories and the ledger name them), and spreadsheet rows in and out.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod files;
 pub mod sheets;
 
 use guichet_core::{Country, Language, UserId};

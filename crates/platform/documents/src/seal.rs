@@ -29,6 +29,17 @@ pub struct OfficeSigner {
     signing: SigningKey,
 }
 
+/// An office's document signing key, derived from the installation's document secret
+/// (`LedgerKey::derive_secret("office-documents")`) and the office's id: one key file holds
+/// every office's key.
+pub fn office_signer(master: &[u8; 32], office_id: &[u8; 16], office_code: &str) -> OfficeSigner {
+    let mut h = Sha256::new();
+    h.update(b"guichet-office-document-key-v1\0");
+    h.update(master);
+    h.update(office_id);
+    OfficeSigner::new(office_code, h.finalize().into())
+}
+
 impl OfficeSigner {
     pub fn new(office_code: &str, secret: [u8; 32]) -> Self {
         Self {

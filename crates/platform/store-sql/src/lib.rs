@@ -10,7 +10,6 @@
 
 mod identity;
 pub mod migrations;
-mod one_stop;
 mod outbox;
 pub mod postgres;
 mod shared;
@@ -79,6 +78,22 @@ macro_rules! slice_store {
             Some(s as &dyn $Trait)
         } else {
             None
+        }
+    }};
+}
+
+/// The same as [`slice_store!`] for a shared store: `slice_store_arc!(app.store.clone(), dyn
+/// OneStopStore)` is `Some(Arc<dyn OneStopStore>)`, for work that outlives the request.
+#[macro_export]
+macro_rules! slice_store_arc {
+    ($store:expr, dyn $Trait:path) => {{
+        let any = $crate::__PlatformStore::into_any($store);
+        match any.downcast::<$crate::SqliteStore>() {
+            Ok(s) => Some(s as ::std::sync::Arc<dyn $Trait>),
+            Err(any) => match any.downcast::<$crate::PostgresStore>() {
+                Ok(s) => Some(s as ::std::sync::Arc<dyn $Trait>),
+                Err(_) => None,
+            },
         }
     }};
 }

@@ -69,15 +69,9 @@ migration_set!(
     "./migrations/units/sqlite",
     "./migrations/units/postgres"
 );
-migration_set!(
-    ONE_STOP,
-    "one_stop",
-    "./migrations/one_stop/sqlite",
-    "./migrations/one_stop/postgres"
-);
 
 /// Every domain's migrations, in no particular order (versions order them).
-pub static SETS: &[&MigrationSet] = &[&PLATFORM, &IDENTITY, &UNITS, &ONE_STOP];
+pub static SETS: &[&MigrationSet] = &[&PLATFORM, &IDENTITY, &UNITS];
 
 /// The migrations of `sets` for `backend`, by version, as one migrator. Two migrations with
 /// the same version, or the two backends of a set disagreeing on which versions exist, are
@@ -160,7 +154,7 @@ mod tests {
 
     #[test]
     fn a_version_used_twice_is_refused() {
-        static TWICE: &[&MigrationSet] = &[&ONE_STOP, &ONE_STOP];
+        static TWICE: &[&MigrationSet] = &[&UNITS, &UNITS];
         let e = collect(TWICE, Backend::Sqlite).unwrap_err();
         assert!(e.to_string().contains("two migrations have version"), "{e}");
     }

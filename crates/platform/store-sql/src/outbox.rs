@@ -21,7 +21,7 @@ macro_rules! outbox_helpers {
         }
 
 
-        async fn insert_outbox(conn: &mut Conn, o: &OutboxRecord) -> Result<()> {
+        pub async fn insert_outbox(conn: &mut Conn, o: &OutboxRecord) -> Result<()> {
             sqlx::query(
                 "INSERT INTO outbox (id, topic, payload, created_at, attempts, next_attempt_at, done_at, last_error) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

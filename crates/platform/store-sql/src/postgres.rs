@@ -83,17 +83,6 @@ impl PostgresStore {
     ) -> guichet_store::Result<Vec<guichet_ledger::Entry>> {
         self.read_ledger_generic(stream, after_seq, limit).await
     }
-
-    async fn read_dossiers_page(
-        &self,
-        office: guichet_core::OfficeId,
-        procedure: Option<guichet_core::ProcedureId>,
-        after: Option<guichet_core::DossierId>,
-        limit: u32,
-    ) -> guichet_store::Result<Vec<guichet_store::DossierRecord>> {
-        self.dossiers_page_generic(office, procedure, after, limit)
-            .await
-    }
 }
 
 /// The URL without its password, for messages.
@@ -178,7 +167,7 @@ pub async fn retry_pause(attempt: u32) {
 pub mod prelude {
     pub use super::{
         Conn, DbRow, PostgresStore, append_events, conflict, day_of, day_text, entry_from_row,
-        json_text, map_err, office_from_row, opt_day, opt_id,
+        insert_outbox, json_text, map_err, office_from_row, opt_day, opt_id,
     };
     /// The backend's sqlx database type (for `QueryBuilder::<Db>`).
     pub type Db = sqlx::Postgres;

@@ -51,7 +51,7 @@ macro_rules! sql_store {
         use guichet_ledger::{Checkpoint, Entry, GENESIS, Hash};
         use guichet_store::{Audit, Backend, ColType, Country, Office, Result, Session, StoreError, StreamHead, TableSpec, User};
         #[allow(unused_imports)]
-        use guichet_store::{IdentityStore, OneStopStore, OutboxStore, PlatformStore, UnitsStore};
+        use guichet_store::{IdentityStore, OutboxStore, PlatformStore, UnitsStore};
         use sqlx::Row as _;
         use time::OffsetDateTime;
         use uuid::Uuid;
@@ -60,7 +60,6 @@ macro_rules! sql_store {
         pub type Conn = <$Db as sqlx::Database>::Connection;
         pub type DbRow = <$Db as sqlx::Database>::Row;
         $crate::outbox::outbox_helpers!($Db);
-        $crate::one_stop::one_stop_helpers!($Db);
 
         // ---- column helpers every domain's SQL uses
         pub fn json_text(row: &DbRow, col: &str) -> Result<serde_json::Value> {
@@ -160,28 +159,6 @@ macro_rules! sql_store {
         }
 
         impl $Store {
-            /// Dossiers with answers through sqlx's generic row decoding; the SQLite backend
-            /// has a lean reader (exports read millions of rows) tested against it.
-            pub async fn dossiers_page_generic(
-                &self,
-                office: OfficeId,
-                procedure: Option<guichet_core::ProcedureId>,
-                after: Option<DossierId>,
-                limit: u32,
-            ) -> Result<Vec<DossierRecord>> {
-                let mut q = sqlx::QueryBuilder::<$Db>::new(concat!("SELECT ", $crate::one_stop::dossier_columns!(), " FROM dossiers WHERE office_id = "));
-                q.push_bind(office.as_uuid());
-                if let Some(p) = procedure {
-                    q.push(" AND procedure_id = ").push_bind(p.as_uuid());
-                }
-                if let Some(a) = after {
-                    q.push(" AND id > ").push_bind(a.as_uuid());
-                }
-                q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit.clamp(1, 10_000)));
-                let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
-                rows.iter().map(dossier_from_row).collect()
-            }
-
             /// The ledger read through sqlx's generic row decoding; the lean per-backend readers
             /// are tested against it.
             pub async fn read_ledger_generic(&self, stream: &str, after_seq: i64, limit: u32) -> Result<Vec<Entry>> {
@@ -428,6 +405,10 @@ macro_rules! sql_store {
                 self
             }
 
+            fn into_any(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn std::any::Any + Send + Sync> {
+                self
+            }
+
             async fn record(&self, audit: &Audit) -> Result<Vec<Entry>> {
                 let (audit, entropy) = (audit.clone(), self.entropy.clone());
                 write_tx!(self, conn, { append_events(&mut *conn, &*entropy, &audit).await })
@@ -583,7 +564,6 @@ macro_rules! sql_store {
 
         $crate::identity::identity_sql!($Store, $Db, $backend);
         $crate::units::units_sql!($Store, $Db, $backend);
-        $crate::one_stop::one_stop_sql!($Store, $Db, $backend);
         $crate::outbox::outbox_sql!($Store, $Db, $backend);
 
         /// A unique-constraint violation becomes a `Conflict` naming `what`.

@@ -10,33 +10,23 @@
 pub mod backup;
 pub mod contract;
 mod contract_identity;
-mod documents;
 mod identity;
-mod one_stop;
+mod rows;
 mod tables;
 pub mod verify;
 
 use async_trait::async_trait;
 use guichet_core::authz::Grant;
-use guichet_core::{
-    DocumentId, DossierId, ExportId, FileId, OfficeId, ProcedureId, SessionId, UserId,
-};
+use guichet_core::{OfficeId, SessionId, UserId};
 use guichet_ledger::{Checkpoint, Entry, Event, Hash};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use documents::{
-    DocumentRecord, ExportJobRecord, IssuedDocument, RatingRecord, StatRow, TemplateRecord,
-};
 pub use identity::{IdentityLink, PendingLogin, SecondFactor, TakenLogin};
-pub use one_stop::{
-    CodeRequest, DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite,
-    FileRecord, MessageRecord, OutboxRecord, ProcedureRecord, ProcedureVersionRecord,
-    WebhookRecord,
-};
+pub use rows::{FileRecord, OutboxRecord};
 pub use tables::{
-    ColType, IDENTITY_TABLES, ONE_STOP_TABLES, OUTBOX_TABLES, PLATFORM_TABLES, TABLE_SETS,
-    TableSpec, UNITS_TABLES, tables,
+    ColType, IDENTITY_TABLES, OUTBOX_TABLES, PLATFORM_TABLES, TABLE_SETS, TableSpec, UNITS_TABLES,
+    tables,
 };
 
 /// Which database a store talks to.
@@ -236,6 +226,9 @@ pub trait PlatformStore: Send + Sync + 'static {
     /// The concrete store, so a slice crate can find its own trait's implementation on it
     /// (see `guichet_store_sql::slice_store!`).
     fn as_any(&self) -> &dyn std::any::Any;
+    /// The same, shared: for a slice whose background work must own its store
+    /// (`guichet_store_sql::slice_store_arc!`).
+    fn into_any(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn std::any::Any + Send + Sync>;
 
     /// Appends events that change nothing else (a failed login, a verification run).
     async fn record(&self, audit: &Audit) -> Result<Vec<Entry>>;
@@ -396,128 +389,6 @@ pub trait UnitsStore: PlatformStore {
     async fn load_units(&self) -> Result<(Vec<UnitRow>, Vec<LinkRow>)>;
 }
 
-/// One-stop services: procedures, dossiers, their files, issued documents and templates,
-/// ratings, statistics rows, export jobs and webhooks.
-#[async_trait]
-pub trait OneStopStore: IdentityStore + UnitsStore + OutboxStore {
-    /// Creates a procedure with its first (draft) version.
-    async fn create_procedure(
-        &self,
-        procedure: &ProcedureRecord,
-        first: &ProcedureVersionRecord,
-        audit: &Audit,
-    ) -> Result<()>;
-    /// Saves a draft version: inserts it as the procedure's next version, or updates it while it
-    /// is still a draft. A published or retired version is never changed (`Conflict`).
-    async fn save_procedure_draft(
-        &self,
-        version: &ProcedureVersionRecord,
-        audit: &Audit,
-    ) -> Result<()>;
-    /// Publishes a draft version: it becomes the offered one, the previous one is retired.
-    async fn publish_procedure(
-        &self,
-        procedure: ProcedureId,
-        version: i64,
-        at: OffsetDateTime,
-        audit: &Audit,
-    ) -> Result<()>;
-    /// Stops offering a procedure (its published version is retired).
-    async fn unpublish_procedure(&self, procedure: ProcedureId, audit: &Audit) -> Result<()>;
-    async fn list_procedures(&self, office: Option<OfficeId>) -> Result<Vec<ProcedureRecord>>;
-    async fn procedure(&self, id: ProcedureId) -> Result<Option<ProcedureRecord>>;
-    async fn procedure_by_code(
-        &self,
-        office: OfficeId,
-        code: &str,
-    ) -> Result<Option<ProcedureRecord>>;
-    async fn procedure_version(
-        &self,
-        procedure: ProcedureId,
-        version: i64,
-    ) -> Result<Option<ProcedureVersionRecord>>;
-    /// Every version of a procedure, oldest first.
-    async fn procedure_versions(
-        &self,
-        procedure: ProcedureId,
-    ) -> Result<Vec<ProcedureVersionRecord>>;
-
-    /// Applies one dossier change with its history, messages, files, outbox and ledger
-    /// entries in one transaction; returns the dossier as stored (with its code).
-    async fn write_dossier(&self, write: DossierWrite, audit: &Audit) -> Result<DossierRecord>;
-    async fn dossier(&self, id: DossierId) -> Result<Option<DossierRecord>>;
-    async fn dossier_by_code(&self, code: &str) -> Result<Option<DossierRecord>>;
-    async fn dossier_by_idempotency_key(&self, key: &str) -> Result<Option<DossierRecord>>;
-    /// Dossiers matching `query`, without their answers.
-    async fn list_dossiers(&self, query: &DossierQuery) -> Result<Vec<DossierRecord>>;
-    /// How many dossiers match `query`, counting no further than `cap`.
-    async fn count_dossiers(&self, query: &DossierQuery, cap: i64) -> Result<i64>;
-    async fn dossier_events(&self, dossier: DossierId) -> Result<Vec<DossierEventRecord>>;
-    async fn dossier_messages(&self, dossier: DossierId) -> Result<Vec<MessageRecord>>;
-    /// Stores a file's metadata (its content is already in the object store).
-    async fn add_file(&self, file: &FileRecord, audit: &Audit) -> Result<()>;
-    async fn file(&self, id: FileId) -> Result<Option<FileRecord>>;
-    async fn dossier_files(&self, dossier: DossierId) -> Result<Vec<FileRecord>>;
-
-    /// Dossiers of an office with their answers, by id after `after`, at most `limit`
-    /// (exports page through them; `procedure` narrows).
-    async fn dossiers_page(
-        &self,
-        office: OfficeId,
-        procedure: Option<ProcedureId>,
-        after: Option<DossierId>,
-        limit: u32,
-    ) -> Result<Vec<DossierRecord>>;
-
-    async fn document(&self, id: DocumentId) -> Result<Option<DocumentRecord>>;
-    async fn dossier_documents(&self, dossier: DossierId) -> Result<Vec<DocumentRecord>>;
-    /// Marks a document revoked (`Conflict` if it already is).
-    async fn revoke_document(
-        &self,
-        id: DocumentId,
-        at: OffsetDateTime,
-        by: Option<UserId>,
-        reason: &str,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn document_template(
-        &self,
-        office: OfficeId,
-        kind: &str,
-    ) -> Result<Option<TemplateRecord>>;
-    /// Inserts or replaces an office's template.
-    async fn put_document_template(&self, template: &TemplateRecord, audit: &Audit) -> Result<()>;
-    /// Removes an office's template (the built-in one applies again).
-    async fn delete_document_template(
-        &self,
-        office: OfficeId,
-        kind: &str,
-        audit: &Audit,
-    ) -> Result<()>;
-
-    /// Records a rating (`Conflict` if the dossier is already rated).
-    async fn add_rating(&self, rating: &RatingRecord, audit: &Audit) -> Result<()>;
-    async fn rating(&self, dossier: DossierId) -> Result<Option<RatingRecord>>;
-    /// Received dossiers relevant to `[from, to)`: received before `to` and not decided before
-    /// `from`; `office` narrows.
-    async fn stat_rows(
-        &self,
-        office: Option<OfficeId>,
-        from: time::Date,
-        to: time::Date,
-    ) -> Result<Vec<StatRow>>;
-
-    async fn create_export_job(&self, job: &ExportJobRecord, audit: &Audit) -> Result<()>;
-    /// Saves progress or the outcome (state, counts, storage key, size, error, finish time).
-    async fn update_export_job(&self, job: &ExportJobRecord) -> Result<()>;
-    async fn export_job(&self, id: ExportId) -> Result<Option<ExportJobRecord>>;
-    /// An office's exports, newest first, at most `limit`.
-    async fn export_jobs(&self, office: OfficeId, limit: u32) -> Result<Vec<ExportJobRecord>>;
-
-    async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
-    async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
-}
-
 /// The outbox of e-mails and webhooks, claimed once per attempt by the sender.
 #[async_trait]
 pub trait OutboxStore: PlatformStore {
@@ -544,12 +415,12 @@ pub trait OutboxStore: PlatformStore {
 /// The whole storage of guichet: every domain's trait, joined (lldap-style) so one backend value
 /// serves them all. Services take only the narrow trait they need (`&dyn OneStopStore`, …); a
 /// `&dyn Store` coerces to any of them. Backends: SQLite (default, embedded) and PostgreSQL.
-pub trait Store: OneStopStore {}
+pub trait Store: IdentityStore + UnitsStore + OutboxStore {}
 
-impl<T: OneStopStore> Store for T {}
+impl<T: IdentityStore + UnitsStore + OutboxStore> Store for T {}
 
 /// Every storage trait, for code that holds the whole [`Store`] (the binary, tests): `use
 /// guichet_store::prelude::*;` brings their methods into scope.
 pub mod prelude {
-    pub use crate::{IdentityStore, OneStopStore, OutboxStore, PlatformStore, Store, UnitsStore};
+    pub use crate::{IdentityStore, OutboxStore, PlatformStore, Store, UnitsStore};
 }

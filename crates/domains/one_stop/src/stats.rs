@@ -2,10 +2,11 @@
 //! satisfaction ratings. Pure computation over `StatRow`s (one per received dossier); the
 //! definitions are in docs/statistics.md and a hand-computed fixture checks them.
 
+use crate::store::{DossierRecord, OneStopStore, RatingRecord, StatRow};
 use guichet_core::{Clock, Country, OfficeId, ProcedureId};
 use guichet_ledger::Event;
 use guichet_rules::calendar::OfficeCalendar;
-use guichet_store::{Audit, DossierRecord, Office, OneStopStore, RatingRecord, StatRow};
+use guichet_store::{Audit, Office};
 use time::{Date, Month};
 
 use crate::dossier::local_time;

@@ -2,6 +2,10 @@
 //! messages, the state mapping table and office webhooks. Same rules as the pages: every call
 //! authorizes, then goes through `guichet-services`.
 
+use crate::dossier::{self, Actor, Desk, StepInput};
+use crate::procedure::{self, CatalogueQuery, ProcedureBody, ServiceLevel};
+use crate::state::{self, Party, State as DState, Step};
+use crate::store::{DossierRecord, ProcedureRecord, WebhookRecord};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -9,28 +13,26 @@ use axum::response::{IntoResponse, Response};
 use guichet_core::authz::Action;
 use guichet_core::{DossierId, UserId};
 use guichet_ledger::Event;
-use guichet_services::dossier::{self, Actor, Desk, StepInput};
-use guichet_services::procedure::{self, CatalogueQuery, ProcedureBody, ServiceLevel};
-use guichet_services::state::{self, Party, State as DState, Step};
-use guichet_store::{Audit, DossierRecord, Office, ProcedureRecord, WebhookRecord};
+use guichet_store::{Audit, Office};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::App;
-use crate::ctx::Ctx;
-use crate::error::ApiError;
-use crate::json::ApiJson;
-use crate::one_stop::{QueueParams, queue_query};
+use crate::web::one_stop::{QueueParams, queue_query};
+use guichet_web::App;
+use guichet_web::ctx::Ctx;
+use guichet_web::error::ApiError;
+use guichet_web::json::ApiJson;
 
-fn desk(app: &App) -> Desk<'_> {
-    Desk {
-        store: &*app.store,
+fn desk(app: &App) -> Result<Desk<'_>, guichet_store::StoreError> {
+    let state = crate::state(app)?;
+    Ok(Desk {
+        store: crate::one_stop_store(&*app.store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
         units: &app.units,
-        versions: &app.versions,
-        issuer: Some(&app.issuer),
-    }
+        versions: &state.versions,
+        issuer: Some(&state.issuer),
+    })
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -49,7 +51,7 @@ async fn office_by_code(app: &App, code: &str) -> Result<Office, ApiError> {
 }
 
 async fn procedure_of(app: &App, office: &Office, code: &str) -> Result<ProcedureRecord, ApiError> {
-    app.store
+    crate::one_stop_store(&*app.store)?
         .procedure_by_code(office.id, code)
         .await?
         .ok_or_else(|| {
@@ -107,7 +109,7 @@ pub async fn list_procedures(
             "level is information, partial or full",
         ));
     }
-    let entries = procedure::catalogue(&*app.store).await?;
+    let entries = procedure::catalogue(crate::one_stop_store(&*app.store)?).await?;
     let office = entries
         .iter()
         .find(|e| e.office.code == p.office)
@@ -163,7 +165,7 @@ pub struct VersionParam {
 
 /// One procedure version.
 #[utoipa::path(get, path = "/api/v1/procedures/{office}/{code}", tag = "procedures", params(("office" = String, Path), ("code" = String, Path), VersionParam),
-    responses((status = 200, body = ProcedureDto), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = ProcedureDto), (status = 404, body = guichet_web::error::Problem)))]
 pub async fn get_procedure(
     State(app): State<App>,
     ctx: Ctx,
@@ -180,8 +182,7 @@ pub async fn get_procedure(
     } else {
         p.latest_version
     });
-    let record = app
-        .store
+    let record = crate::one_stop_store(&*app.store)?
         .procedure_version(p.id, version)
         .await?
         .filter(|r| admin || r.status != "draft")
@@ -224,7 +225,7 @@ fn parse_body(v: Value) -> Result<ProcedureBody, ApiError> {
 
 /// Creates a procedure (its version 1 is a draft).
 #[utoipa::path(post, path = "/api/v1/offices/{office}/procedures", tag = "procedures", params(("office" = String, Path)), request_body = NewProcedureDto,
-    responses((status = 201, body = ProcedureDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = ProcedureDto), (status = 409, body = guichet_web::error::Problem), (status = 422, body = guichet_web::error::Problem)))]
 pub async fn create_procedure(
     State(app): State<App>,
     ctx: Ctx,
@@ -235,7 +236,7 @@ pub async fn create_procedure(
     ctx.authorize(Action::ManageProcedures { office: office.id })?;
     let body = parse_body(new.body)?;
     let services = procedure::Services {
-        store: &*app.store,
+        store: crate::one_stop_store(&*app.store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
     };
@@ -268,7 +269,7 @@ pub struct VersionDto {
 
 /// Saves the latest draft (a published version is never changed: this starts the next one).
 #[utoipa::path(put, path = "/api/v1/procedures/{office}/{code}/draft", tag = "procedures", params(("office" = String, Path), ("code" = String, Path)), request_body = DraftDto,
-    responses((status = 200, body = VersionDto), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = VersionDto), (status = 422, body = guichet_web::error::Problem)))]
 pub async fn save_draft(
     State(app): State<App>,
     ctx: Ctx,
@@ -279,7 +280,7 @@ pub async fn save_draft(
     ctx.authorize(Action::ManageProcedures { office: office.id })?;
     let p = procedure_of(&app, &office, &code).await?;
     let services = procedure::Services {
-        store: &*app.store,
+        store: crate::one_stop_store(&*app.store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
     };
@@ -291,7 +292,7 @@ pub async fn save_draft(
 
 /// Publishes the latest draft.
 #[utoipa::path(post, path = "/api/v1/procedures/{office}/{code}/publish", tag = "procedures", params(("office" = String, Path), ("code" = String, Path)),
-    responses((status = 200, body = VersionDto), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = VersionDto), (status = 422, body = guichet_web::error::Problem)))]
 pub async fn publish(
     State(app): State<App>,
     ctx: Ctx,
@@ -301,7 +302,7 @@ pub async fn publish(
     ctx.authorize(Action::ManageProcedures { office: office.id })?;
     let p = procedure_of(&app, &office, &code).await?;
     let services = procedure::Services {
-        store: &*app.store,
+        store: crate::one_stop_store(&*app.store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
     };
@@ -312,7 +313,7 @@ pub async fn publish(
 
 /// Stops offering a procedure.
 #[utoipa::path(post, path = "/api/v1/procedures/{office}/{code}/unpublish", tag = "procedures", params(("office" = String, Path), ("code" = String, Path)),
-    responses((status = 204), (status = 409, body = crate::error::Problem)))]
+    responses((status = 204), (status = 409, body = guichet_web::error::Problem)))]
 pub async fn unpublish(
     State(app): State<App>,
     ctx: Ctx,
@@ -322,7 +323,7 @@ pub async fn unpublish(
     ctx.authorize(Action::ManageProcedures { office: office.id })?;
     let p = procedure_of(&app, &office, &code).await?;
     let services = procedure::Services {
-        store: &*app.store,
+        store: crate::one_stop_store(&*app.store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
     };
@@ -387,8 +388,7 @@ async fn dossier_dto(
         .office(d.office_id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "office"))?;
-    let procedure = app
-        .store
+    let procedure = crate::one_stop_store(&*app.store)?
         .procedure(d.procedure_id)
         .await?
         .map(|p| p.code)
@@ -411,9 +411,12 @@ async fn dossier_dto_in(
     let cal = if let Some(c) = calendar {
         c
     } else if dossier::deadline_running(d) {
-        owned = guichet_accounts::calendar::office_calendar(&*app.store, &office)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
+        owned = guichet_accounts::calendar::office_calendar(
+            crate::one_stop_store(&*app.store)?,
+            &office,
+        )
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
         &owned
     } else {
         owned = guichet_rules::calendar::OfficeCalendar::new(
@@ -464,9 +467,9 @@ async fn dossier_dto_in(
         assigned_to: d.assigned_to,
         submitted_at: d.submitted_at.map(rfc3339),
         received_at: d.received_at.map(rfc3339),
-        decided_on: d.decided_on.map(guichet_services::form::iso),
+        decided_on: d.decided_on.map(crate::form::iso),
         deadline: DeadlineDto {
-            due: dl.due.map(guichet_services::form::iso),
+            due: dl.due.map(crate::form::iso),
             days_left: dl.days_left,
             timing: dl.timing.code().to_owned(),
         },
@@ -489,7 +492,7 @@ pub struct FileDossierDto {
     #[serde(default = "yes")]
     pub submit: bool,
     /// The form version the answers were written for; a newer published version is a 409.
-    #[serde(default, deserialize_with = "crate::json::integral_opt")]
+    #[serde(default, deserialize_with = "guichet_web::json::integral_opt")]
     pub form_version: Option<i64>,
 }
 
@@ -502,7 +505,7 @@ fn yes() -> bool {
 #[utoipa::path(post, path = "/api/v1/dossiers", tag = "dossiers", request_body = FileDossierDto,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried submission safe")),
     responses((status = 201, body = DossierDto), (status = 200, body = DossierDto, description = "Already filed with this idempotency key"),
-        (status = 409, body = crate::error::Problem, description = "Stale form version"), (status = 422, body = crate::error::Problem, description = "Answers refused, with per-field errors")))]
+        (status = 409, body = guichet_web::error::Problem, description = "Stale form version"), (status = 422, body = guichet_web::error::Problem, description = "Answers refused, with per-field errors")))]
 pub async fn file_dossier(
     State(app): State<App>,
     ctx: Ctx,
@@ -516,7 +519,7 @@ pub async fn file_dossier(
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in"))?;
     let office = office_by_code(&app, &req.office).await?;
     let p = procedure_of(&app, &office, &req.procedure).await?;
-    let desk = desk(&app);
+    let desk = desk(&app)?;
     let filing = desk.filing_in(office.clone(), &p).await?;
     if let Some(v) = req.form_version
         && v != filing.version
@@ -532,7 +535,7 @@ pub async fn file_dossier(
             ));
         }
     }
-    if !crate::one_stop::identified_enough(&ctx, &filing.body) {
+    if !crate::web::one_stop::identified_enough(&ctx, &filing.body) {
         return Err(identification_required(&filing.body));
     }
     let key = headers
@@ -617,22 +620,27 @@ pub async fn list_dossiers(
     let me = ctx.user.as_ref().map(|u| u.id);
     let query = if p.office.is_empty() {
         ctx.authorize(Action::ViewOwnAccount)?;
-        guichet_store::DossierQuery {
+        crate::store::DossierQuery {
             applicant: Some(me.ok_or_else(|| {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in")
             })?),
-            order: guichet_store::DossierOrder::Newest,
-            limit: crate::one_stop::QUEUE_PAGE,
-            offset: p.page.saturating_mul(crate::one_stop::QUEUE_PAGE),
+            order: crate::store::DossierOrder::Newest,
+            limit: crate::web::one_stop::QUEUE_PAGE,
+            offset: p.page.saturating_mul(crate::web::one_stop::QUEUE_PAGE),
             ..Default::default()
         }
     } else {
         let office = office_by_code(&app, &p.office).await?;
         ctx.authorize(Action::WorkInOffice { office: office.id })?;
-        let cal = guichet_accounts::calendar::office_calendar(&*app.store, &office)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-        let procedures = app.store.list_procedures(Some(office.id)).await?;
+        let cal = guichet_accounts::calendar::office_calendar(
+            crate::one_stop_store(&*app.store)?,
+            &office,
+        )
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+        let procedures = crate::one_stop_store(&*app.store)?
+            .list_procedures(Some(office.id))
+            .await?;
         let q = QueueParams {
             state: p.state,
             procedure: p.procedure,
@@ -645,10 +653,11 @@ pub async fn list_dossiers(
         };
         queue_query(&app, &office, &cal, &q, me, &procedures)
     };
-    let list = app.store.list_dossiers(&query).await?;
-    let total = app
-        .store
-        .count_dossiers(&query, crate::one_stop::QUEUE_COUNT_CAP + 1)
+    let list = crate::one_stop_store(&*app.store)?
+        .list_dossiers(&query)
+        .await?;
+    let total = crate::one_stop_store(&*app.store)?
+        .count_dossiers(&query, crate::web::one_stop::QUEUE_COUNT_CAP + 1)
         .await?;
     // Offices, procedure codes and calendars are read once per list, not once per dossier.
     let mut offices = std::collections::HashMap::new();
@@ -662,15 +671,18 @@ pub async fn list_dossiers(
                 .office(d.office_id)
                 .await?
                 .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "office"))?;
-            let cal = guichet_accounts::calendar::office_calendar(&*app.store, &office)
-                .await
-                .map_err(|e| ApiError::internal(&e))?;
+            let cal = guichet_accounts::calendar::office_calendar(
+                crate::one_stop_store(&*app.store)?,
+                &office,
+            )
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
             calendars.insert(d.office_id, cal);
             slot.insert(office);
         }
         if let std::collections::hash_map::Entry::Vacant(slot) = codes.entry(d.procedure_id) {
             slot.insert(
-                app.store
+                crate::one_stop_store(&*app.store)?
                     .procedure(d.procedure_id)
                     .await?
                     .map(|p| p.code)
@@ -704,8 +716,7 @@ async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<DossierRecord, ApiError>
     let id: DossierId = id.parse().map_err(|e: guichet_core::InvalidId| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid-id", e.to_string())
     })?;
-    let d = app
-        .store
+    let d = crate::one_stop_store(&*app.store)?
         .dossier(id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such dossier"))?;
@@ -728,7 +739,7 @@ async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<DossierRecord, ApiError>
 }
 
 /// One dossier with its answers.
-#[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = DossierDto), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/dossiers/{id}", tag = "dossiers", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = DossierDto), (status = 404, body = guichet_web::error::Problem)))]
 pub async fn get_dossier(
     State(app): State<App>,
     ctx: Ctx,
@@ -742,7 +753,7 @@ pub async fn get_dossier(
 pub struct AnswersDto {
     #[schema(value_type = Object)]
     pub answers: Value,
-    #[serde(deserialize_with = "crate::json::integral")]
+    #[serde(deserialize_with = "guichet_web::json::integral")]
     pub rev: i64,
 }
 
@@ -756,7 +767,7 @@ pub struct DraftSavedDto {
 
 /// Saves a draft's answers.
 #[utoipa::path(put, path = "/api/v1/dossiers/{id}/answers", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = AnswersDto,
-    responses((status = 200, body = DraftSavedDto), (status = 409, body = crate::error::Problem)))]
+    responses((status = 200, body = DraftSavedDto), (status = 409, body = guichet_web::error::Problem)))]
 pub async fn save_answers(
     State(app): State<App>,
     ctx: Ctx,
@@ -779,7 +790,7 @@ pub async fn save_answers(
         )
     })?;
     let files = dossier::file_ids(&a.answers);
-    let (stored, problems) = desk(&app)
+    let (stored, problems) = desk(&app)?
         .save_draft(&user, &d, a.rev, answers, files, ctx.lang)
         .await?;
     Ok(Json(DraftSavedDto {
@@ -793,13 +804,13 @@ pub async fn save_answers(
 
 #[derive(Debug, serde::Deserialize, ToSchema)]
 pub struct RevDto {
-    #[serde(deserialize_with = "crate::json::integral")]
+    #[serde(deserialize_with = "guichet_web::json::integral")]
     pub rev: i64,
 }
 
 /// Submits a draft; the answer carries the code and the tracking secret.
 #[utoipa::path(post, path = "/api/v1/dossiers/{id}/submit", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = RevDto,
-    responses((status = 200, body = DossierDto), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = DossierDto), (status = 409, body = guichet_web::error::Problem), (status = 422, body = guichet_web::error::Problem)))]
 pub async fn submit(
     State(app): State<App>,
     ctx: Ctx,
@@ -814,11 +825,11 @@ pub async fn submit(
         .user
         .clone()
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in"))?;
-    let body = desk(&app).body_of_dossier(&d).await?;
-    if !crate::one_stop::identified_enough(&ctx, &body) {
+    let body = desk(&app)?.body_of_dossier(&d).await?;
+    if !crate::web::one_stop::identified_enough(&ctx, &body) {
         return Err(identification_required(&body));
     }
-    let (stored, secret) = desk(&app).submit(&user, &d, r.rev, ctx.lang).await?;
+    let (stored, secret) = desk(&app)?.submit(&user, &d, r.rev, ctx.lang).await?;
     Ok(Json(dossier_dto(&app, &ctx, &stored, Some(secret)).await?))
 }
 
@@ -826,7 +837,7 @@ pub async fn submit(
 pub struct StepDto {
     /// receive, request_correction, resubmit, approve, reject, close, withdraw, hand_over.
     pub step: String,
-    #[serde(deserialize_with = "crate::json::integral")]
+    #[serde(deserialize_with = "guichet_web::json::integral")]
     pub rev: i64,
     #[serde(default)]
     pub reason: String,
@@ -837,7 +848,7 @@ pub struct StepDto {
 
 /// Takes a step of the state machine.
 #[utoipa::path(post, path = "/api/v1/dossiers/{id}/actions", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = StepDto,
-    responses((status = 200, body = DossierDto), (status = 409, body = crate::error::Problem, description = "Illegal transition or stale revision"), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = DossierDto), (status = 409, body = guichet_web::error::Problem, description = "Illegal transition or stale revision"), (status = 422, body = guichet_web::error::Problem)))]
 pub async fn take_step(
     State(app): State<App>,
     ctx: Ctx,
@@ -882,7 +893,7 @@ pub async fn take_step(
         answers,
         files,
     };
-    let stored = desk(&app)
+    let stored = desk(&app)?
         .step(&Actor::user(&user), &d, s.rev, step, input, ctx.lang)
         .await?;
     Ok(Json(dossier_dto(&app, &ctx, &stored, None).await?))
@@ -913,7 +924,7 @@ pub async fn list_messages(
         })
         .is_ok();
     Ok(Json(
-        app.store
+        crate::one_stop_store(&*app.store)?
             .dossier_messages(d.id)
             .await?
             .into_iter()
@@ -941,7 +952,7 @@ pub struct NewMessageDto {
 
 /// Writes a message on a dossier.
 #[utoipa::path(post, path = "/api/v1/dossiers/{id}/messages", tag = "dossiers", params(("id" = uuid::Uuid, Path)), request_body = NewMessageDto,
-    responses((status = 201, body = DossierDto), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = DossierDto), (status = 422, body = guichet_web::error::Problem)))]
 pub async fn post_message(
     State(app): State<App>,
     ctx: Ctx,
@@ -963,7 +974,7 @@ pub async fn post_message(
             applicant: d.applicant_id,
         })?;
     }
-    let stored = desk(&app)
+    let stored = desk(&app)?
         .message(&Actor::user(&user), !agent, &d, &m.body, m.internal, None)
         .await?;
     Ok((
@@ -1046,7 +1057,7 @@ pub struct WebhookDto {
 
 /// Registers a webhook called on every dossier state change of the office.
 #[utoipa::path(post, path = "/api/v1/offices/{office}/webhooks", tag = "offices", params(("office" = String, Path)), request_body = NewWebhookDto,
-    responses((status = 201, body = WebhookDto), (status = 422, body = crate::error::Problem)))]
+    responses((status = 201, body = WebhookDto), (status = 422, body = guichet_web::error::Problem)))]
 pub async fn create_webhook(
     State(app): State<App>,
     ctx: Ctx,
@@ -1093,7 +1104,9 @@ pub async fn create_webhook(
             payload: serde_json::json!({ "url": hook.url }),
         },
     );
-    app.store.create_webhook(&hook, &audit).await?;
+    crate::one_stop_store(&*app.store)?
+        .create_webhook(&hook, &audit)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(WebhookDto {
@@ -1106,7 +1119,7 @@ pub async fn create_webhook(
 }
 
 /// The procedure asks for an OpenID login at a level this session does not have.
-fn identification_required(body: &guichet_services::procedure::ProcedureBody) -> ApiError {
+fn identification_required(body: &crate::procedure::ProcedureBody) -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "identification-required",
@@ -1117,7 +1130,7 @@ fn identification_required(body: &guichet_services::procedure::ProcedureBody) ->
     )
 }
 
-route_table! {
+guichet_web::route_table! {
     /// Its JSON API routes, relative to `/api/v1`.
     fn api_routes, API_ROUTES;
     "/procedures" => get(list_procedures),
@@ -1183,14 +1196,14 @@ route_table! {
 pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     messages: &[],
     access: &[],
     probe_ids: &[],
     a11y: &[],
     name: "one_stop_api",
     pages: &[],
-    add_pages: crate::no_routes,
+    add_pages: guichet_web::no_routes,
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),

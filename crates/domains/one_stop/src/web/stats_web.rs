@@ -2,21 +2,21 @@
 //! and months) and the public transparency page of each office. Charts are SVG drawn on the
 //! server; each has the same numbers in a table.
 
+use crate::stats::{self, Figures, MonthFigures};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use guichet_core::authz::Action;
-use guichet_services::stats::{self, Figures, MonthFigures};
 use guichet_store::Office;
 use time::Date;
 
-use crate::App;
-use crate::chrome::{Chrome, render_with};
-use crate::ctx::Ctx;
-use crate::error::{ApiError, PageError};
-use crate::i18n::Tr;
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::{ApiError, PageError};
+use guichet_web::i18n::Tr;
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 pub struct StatsParams {
@@ -73,7 +73,7 @@ struct Window {
 }
 
 fn window(office: &Office, app: &App, p: &StatsParams) -> Result<Window, PageError> {
-    let today = guichet_services::dossier::local_time(office.country, app.clock.now()).date();
+    let today = crate::dossier::local_time(office.country, app.clock.now()).date();
     let to = if p.to.trim().is_empty() {
         stats::month_start(today)
     } else {
@@ -116,12 +116,19 @@ async fn compute(
     PageError,
 > {
     let end = stats::next_month(w.to);
-    let rows = stats::rows(&*app.store, office.id, procedure, w.from, end)
-        .await
-        .map_err(|e| PageError::internal(&e))?;
-    let cal = guichet_accounts::calendar::office_calendar(&*app.store, office)
-        .await
-        .map_err(|e| PageError::internal(&e))?;
+    let rows = stats::rows(
+        crate::one_stop_store(&*app.store)?,
+        office.id,
+        procedure,
+        w.from,
+        end,
+    )
+    .await
+    .map_err(|e| PageError::internal(&e))?;
+    let cal =
+        guichet_accounts::calendar::office_calendar(crate::one_stop_store(&*app.store)?, office)
+            .await
+            .map_err(|e| PageError::internal(&e))?;
     let months = stats::monthly(&rows, w.from, w.to, w.today, office.country, &cal);
     let total = stats::figures(rows.iter(), w.from, end, w.today, office.country, &cal);
     let per = stats::by_procedure(&rows, w.from, end, w.today, office.country, &cal);
@@ -219,18 +226,20 @@ async fn page(
     let tr = ctx.tr();
     let lang = ctx.lang;
     let w = window(&office, app, &p)?;
-    let procs = app.store.list_procedures(Some(office.id)).await?;
+    let procs = crate::one_stop_store(&*app.store)?
+        .list_procedures(Some(office.id))
+        .await?;
     let procedure = procs.iter().find(|x| x.code == p.procedure).map(|x| x.id);
     let (months, total, per) = compute(app, &office, procedure, &w).await?;
     let mut names = Vec::new();
     for x in &procs {
-        let name = crate::one_stop::procedure_label(app, x, lang).await?;
+        let name = crate::web::one_stop::procedure_label(app, x, lang).await?;
         names.push((x.code.clone(), name, x.id));
     }
     let offices = if public {
         Vec::new()
     } else {
-        crate::helpers::offices_where(app, ctx, |office| Action::WorkInOffice { office })
+        guichet_web::helpers::offices_where(app, ctx, |office| Action::WorkInOffice { office })
             .await?
             .into_iter()
             .map(|o| (o.code, o.name))
@@ -283,7 +292,7 @@ pub async fn office_stats(
     ctx: Ctx,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, PageError> {
-    let (office, _) = crate::helpers::office_for(&app, &ctx, &p.office, |office| {
+    let (office, _) = guichet_web::helpers::office_for(&app, &ctx, &p.office, |office| {
         Action::WorkInOffice { office }
     })
     .await?;
@@ -333,7 +342,7 @@ pub async fn api_stats(
     let procedure = match p.procedure.trim() {
         "" => None,
         c => Some(
-            app.store
+            crate::one_stop_store(&*app.store)?
                 .procedure_by_code(office.id, c)
                 .await?
                 .ok_or_else(|| {
@@ -354,14 +363,14 @@ pub async fn api_stats(
     }))
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
     "/stats" => get(office_stats),
     "/transparency/{office}" => get(transparency),
 }
 
-route_table! {
+guichet_web::route_table! {
     /// Its JSON API routes, relative to `/api/v1`.
     fn api_routes, API_ROUTES;
     "/offices/{office}/stats" => get(api_stats),
@@ -373,7 +382,7 @@ route_table! {
 pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     messages: &[],
     access: &[],
     probe_ids: &[],

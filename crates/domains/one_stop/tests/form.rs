@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use guichet_core::{Country, Language};
-use guichet_services::form::{
+use guichet_one_stop::form::{
     Check, Choice, Field, FieldKind, FormSchema, Mode, ShowIf, Text, answers_from_pairs, validate,
 };
 use guichet_units::{Registry, data};

@@ -1,6 +1,7 @@
-//! The one-stop tables (procedures, dossiers, messages, files, webhooks, outbox) in the SQL
-//! both backends share: column lists and row decoders, expanded inside `sql_store!`. The
-//! `Store` methods themselves are in `shared.rs` (async_trait must see them, not a macro call).
+//! The slice's SQL, written once and expanded for each backend with that backend's prelude:
+//! column lists, row decoders and the `OneStopStore` implementation. Where the backends differ
+//! (SQLite reads export pages through a lean read-only connection, `lean.rs`), each module
+//! below supplies `read_dossiers_page`.
 
 macro_rules! dossier_columns {
     () => {
@@ -9,9 +10,7 @@ macro_rules! dossier_columns {
          paused_on, decided_on, assigned_to, idempotency_key"
     };
 }
-pub(crate) use dossier_columns;
 
-/// The same columns with `answers` left out (lists).
 macro_rules! dossier_list_columns {
     () => {
         "id, code, office_id, procedure_id, procedure_version, applicant_id, applicant_name, applicant_email, \
@@ -19,15 +18,21 @@ macro_rules! dossier_list_columns {
          paused_on, decided_on, assigned_to, idempotency_key"
     };
 }
-pub(crate) use dossier_list_columns;
 
-macro_rules! one_stop_helpers {
-    ($Db:ty) => {
+/// The dossier columns, for the lean reader (`lean.rs`).
+pub(crate) const DOSSIER_COLUMNS: &str = dossier_columns!();
+
+macro_rules! one_stop_sql {
+    ($Store:ty) => {
+        use guichet_core::{OfficeId, UserId};
+        use guichet_store::{Audit, FileRecord};
+        use sqlx::Row as _;
+        use time::OffsetDateTime;
+        use uuid::Uuid;
+
+        use crate::store::*;
+
         use guichet_core::{DossierId, FileId, ProcedureId};
-        use guichet_store::{
-            DossierEventRecord, DossierOrder, DossierQuery, DossierRecord, DossierWrite, FileRecord,
-            MessageRecord, ProcedureRecord, ProcedureVersionRecord, WebhookRecord,
-        };
 
         fn procedure_from_row(row: &DbRow) -> Result<ProcedureRecord> {
             Ok(ProcedureRecord {
@@ -94,8 +99,8 @@ macro_rules! one_stop_helpers {
             })
         }
 
-        fn document_from_row(row: &DbRow) -> Result<guichet_store::DocumentRecord> {
-            Ok(guichet_store::DocumentRecord {
+        fn document_from_row(row: &DbRow) -> Result<crate::store::DocumentRecord> {
+            Ok(crate::store::DocumentRecord {
                 id: guichet_core::DocumentId(row.try_get("id").map_err(map_err)?),
                 office_id: OfficeId(row.try_get("office_id").map_err(map_err)?),
                 dossier_id: row.try_get::<Option<Uuid>, _>("dossier_id").map_err(map_err)?.map(DossierId),
@@ -115,8 +120,8 @@ macro_rules! one_stop_helpers {
             })
         }
 
-        fn export_job_from_row(row: &DbRow) -> Result<guichet_store::ExportJobRecord> {
-            Ok(guichet_store::ExportJobRecord {
+        fn export_job_from_row(row: &DbRow) -> Result<crate::store::ExportJobRecord> {
+            Ok(crate::store::ExportJobRecord {
                 id: guichet_core::ExportId(row.try_get("id").map_err(map_err)?),
                 office_id: OfficeId(row.try_get("office_id").map_err(map_err)?),
                 requested_by: row.try_get::<Option<Uuid>, _>("requested_by").map_err(map_err)?.map(UserId),
@@ -153,7 +158,7 @@ macro_rules! one_stop_helpers {
             Ok(())
         }
 
-        async fn insert_document(conn: &mut Conn, d: &guichet_store::DocumentRecord) -> Result<()> {
+        async fn insert_document(conn: &mut Conn, d: &crate::store::DocumentRecord) -> Result<()> {
             sqlx::query(
                 "INSERT INTO documents (id, office_id, dossier_id, kind, lang, file_id, sha256, key_id, public_key, statement, \
                  qr_signature, issued_at, issued_by, revoked_at, revoked_by, revoke_reason) \
@@ -182,7 +187,7 @@ macro_rules! one_stop_helpers {
         }
 
         /// Adds the WHERE clause of a dossier query.
-        fn push_dossier_filter(q: &mut sqlx::QueryBuilder<$Db>, query: &DossierQuery) {
+        fn push_dossier_filter(q: &mut sqlx::QueryBuilder<Db>, query: &DossierQuery) {
             q.push(" WHERE 1 = 1");
             if let Some(o) = query.office {
                 q.push(" AND office_id = ").push_bind(o.as_uuid());
@@ -205,24 +210,40 @@ macro_rules! one_stop_helpers {
                 q.push(" AND assigned_to = ").push_bind(a.as_uuid());
             }
             if let Some(d) = query.due_by {
-                q.push(" AND due_date <= ").push_bind($crate::shared::iso_day(d));
+                q.push(" AND due_date <= ").push_bind(iso_day(d));
             }
             if let Some(c) = &query.code {
                 q.push(" AND code = ").push_bind(c.clone());
             }
         }
-    };
-}
-pub(crate) use one_stop_helpers;
 
-/// The `OneStopStore` implementation, written once for both backends; expanded by `sql_store!`.
-macro_rules! one_stop_sql {
-    ($Store:ty, $Db:ty, $backend:expr) => {
+        /// Dossiers with answers through sqlx's generic row decoding; the SQLite backend
+        /// has a lean reader (exports read millions of rows) tested against it.
+        pub async fn dossiers_page_generic(
+            store: &$Store,
+            office: OfficeId,
+            procedure: Option<guichet_core::ProcedureId>,
+            after: Option<DossierId>,
+            limit: u32,
+        ) -> Result<Vec<DossierRecord>> {
+            let mut q = sqlx::QueryBuilder::<Db>::new(concat!("SELECT ", dossier_columns!(), " FROM dossiers WHERE office_id = "));
+            q.push_bind(office.as_uuid());
+            if let Some(p) = procedure {
+                q.push(" AND procedure_id = ").push_bind(p.as_uuid());
+            }
+            if let Some(a) = after {
+                q.push(" AND id > ").push_bind(a.as_uuid());
+            }
+            q.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit.clamp(1, 10_000)));
+            let rows = q.build().fetch_all(store.reader()).await.map_err(map_err)?;
+            rows.iter().map(dossier_from_row).collect()
+        }
+
         #[async_trait::async_trait]
-        impl guichet_store::OneStopStore for $Store {
+        impl OneStopStore for $Store {
             // ---- one-stop services (procedures, dossiers, files, webhooks, outbox) ----
             async fn create_procedure(&self, procedure: &ProcedureRecord, first: &ProcedureVersionRecord, audit: &Audit) -> Result<()> {
-                let (p, v, audit, entropy) = (procedure.clone(), first.clone(), audit.clone(), self.entropy.clone());
+                let (p, v, audit, entropy) = (procedure.clone(), first.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO procedures (id, office_id, code, topic, published_version, latest_version, created_at) \
@@ -258,7 +279,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn save_procedure_draft(&self, version: &ProcedureVersionRecord, audit: &Audit) -> Result<()> {
-                let (v, audit, entropy) = (version.clone(), audit.clone(), self.entropy.clone());
+                let (v, audit, entropy) = (version.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let updated = sqlx::query(
                         "UPDATE procedure_versions SET body = $3 WHERE procedure_id = $1 AND version = $2 AND status = 'draft'",
@@ -306,7 +327,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn publish_procedure(&self, procedure: ProcedureId, version: i64, at: OffsetDateTime, audit: &Audit) -> Result<()> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let published = sqlx::query(
                         "UPDATE procedure_versions SET status = 'published', published_at = $3 \
@@ -343,7 +364,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn unpublish_procedure(&self, procedure: ProcedureId, audit: &Audit) -> Result<()> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let changed = sqlx::query("UPDATE procedures SET published_version = 0 WHERE id = $1 AND published_version > 0")
                         .bind(procedure.as_uuid())
@@ -431,7 +452,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn write_dossier(&self, write: DossierWrite, audit: &Audit) -> Result<DossierRecord> {
-                let (audit, entropy) = (audit.clone(), self.entropy.clone());
+                let (audit, entropy) = (audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     let mut d = write.dossier.clone();
                     let mut audit = audit.clone();
@@ -443,7 +464,7 @@ macro_rules! one_stop_sql {
                              ON CONFLICT (office_id, day) DO UPDATE SET last = dossier_counters.last + 1 RETURNING last",
                         )
                         .bind(d.office_id.as_uuid())
-                        .bind($crate::shared::iso_day(req.day))
+                        .bind(iso_day(req.day))
                         .fetch_one(&mut *conn)
                         .await
                         .map_err(map_err)?;
@@ -462,7 +483,7 @@ macro_rules! one_stop_sql {
                     match write.expected_rev {
                         None => {
                             sqlx::query(concat!(
-                                "INSERT INTO dossiers (", $crate::one_stop::dossier_columns!(), ") VALUES \
+                                "INSERT INTO dossiers (", dossier_columns!(), ") VALUES \
                                  ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
                             ))
                             .bind(d.id.as_uuid())
@@ -586,7 +607,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn dossier(&self, id: DossierId) -> Result<Option<DossierRecord>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::one_stop::dossier_columns!(), " FROM dossiers WHERE id = $1"))
+                let row = sqlx::query(concat!("SELECT ", dossier_columns!(), " FROM dossiers WHERE id = $1"))
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
                     .await
@@ -595,7 +616,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn dossier_by_code(&self, code: &str) -> Result<Option<DossierRecord>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::one_stop::dossier_columns!(), " FROM dossiers WHERE code = $1"))
+                let row = sqlx::query(concat!("SELECT ", dossier_columns!(), " FROM dossiers WHERE code = $1"))
                     .bind(code.to_owned())
                     .fetch_optional(self.reader())
                     .await
@@ -604,7 +625,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn dossier_by_idempotency_key(&self, key: &str) -> Result<Option<DossierRecord>> {
-                let row = sqlx::query(concat!("SELECT ", $crate::one_stop::dossier_columns!(), " FROM dossiers WHERE idempotency_key = $1"))
+                let row = sqlx::query(concat!("SELECT ", dossier_columns!(), " FROM dossiers WHERE idempotency_key = $1"))
                     .bind(key.to_owned())
                     .fetch_optional(self.reader())
                     .await
@@ -613,7 +634,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn list_dossiers(&self, query: &DossierQuery) -> Result<Vec<DossierRecord>> {
-                let mut q = sqlx::QueryBuilder::<$Db>::new(concat!("SELECT ", $crate::one_stop::dossier_list_columns!(), " FROM dossiers"));
+                let mut q = sqlx::QueryBuilder::<Db>::new(concat!("SELECT ", dossier_list_columns!(), " FROM dossiers"));
                 push_dossier_filter(&mut q, query);
                 q.push(match query.order {
                     // NULLS FIRST is SQLite's natural order and an index order on PostgreSQL, so
@@ -631,7 +652,7 @@ macro_rules! one_stop_sql {
             async fn count_dossiers(&self, query: &DossierQuery, cap: i64) -> Result<i64> {
                 // Counting stops at `cap`: a queue of a million rows says "more than 10,000"
                 // instead of scanning them all.
-                let mut q = sqlx::QueryBuilder::<$Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM dossiers");
+                let mut q = sqlx::QueryBuilder::<Db>::new("SELECT COUNT(*) FROM (SELECT 1 FROM dossiers");
                 push_dossier_filter(&mut q, query);
                 q.push(" LIMIT ").push_bind(cap.max(0)).push(") AS counted");
                 let row = q.build().fetch_one(self.reader()).await.map_err(map_err)?;
@@ -691,7 +712,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn add_file(&self, file: &FileRecord, audit: &Audit) -> Result<()> {
-                let (f, audit, entropy) = (file.clone(), audit.clone(), self.entropy.clone());
+                let (f, audit, entropy) = (file.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO files (id, dossier_id, name, content_type, size, sha256, storage_key, uploaded_by, created_at) \
@@ -744,10 +765,10 @@ macro_rules! one_stop_sql {
                 after: Option<DossierId>,
                 limit: u32,
             ) -> Result<Vec<DossierRecord>> {
-                self.read_dossiers_page(office, procedure, after, limit).await
+                read_dossiers_page(self, office, procedure, after, limit).await
             }
 
-            async fn document(&self, id: guichet_core::DocumentId) -> Result<Option<guichet_store::DocumentRecord>> {
+            async fn document(&self, id: guichet_core::DocumentId) -> Result<Option<crate::store::DocumentRecord>> {
                 let row = sqlx::query("SELECT * FROM documents WHERE id = $1")
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
@@ -756,7 +777,7 @@ macro_rules! one_stop_sql {
                 row.as_ref().map(document_from_row).transpose()
             }
 
-            async fn dossier_documents(&self, dossier: DossierId) -> Result<Vec<guichet_store::DocumentRecord>> {
+            async fn dossier_documents(&self, dossier: DossierId) -> Result<Vec<crate::store::DocumentRecord>> {
                 let rows = sqlx::query("SELECT * FROM documents WHERE dossier_id = $1 ORDER BY id")
                     .bind(dossier.as_uuid())
                     .fetch_all(self.reader())
@@ -773,7 +794,7 @@ macro_rules! one_stop_sql {
                 reason: &str,
                 audit: &Audit,
             ) -> Result<()> {
-                let (audit, entropy, reason) = (audit.clone(), self.entropy.clone(), reason.to_owned());
+                let (audit, entropy, reason) = (audit.clone(), self.entropy(), reason.to_owned());
                 write_tx!(self, conn, {
                     let changed = sqlx::query(
                         "UPDATE documents SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 WHERE id = $4 AND revoked_at IS NULL",
@@ -802,7 +823,7 @@ macro_rules! one_stop_sql {
                 })
             }
 
-            async fn document_template(&self, office: OfficeId, kind: &str) -> Result<Option<guichet_store::TemplateRecord>> {
+            async fn document_template(&self, office: OfficeId, kind: &str) -> Result<Option<crate::store::TemplateRecord>> {
                 let row = sqlx::query("SELECT office_id, kind, source, updated_at, updated_by FROM document_templates WHERE office_id = $1 AND kind = $2")
                     .bind(office.as_uuid())
                     .bind(kind.to_owned())
@@ -810,7 +831,7 @@ macro_rules! one_stop_sql {
                     .await
                     .map_err(map_err)?;
                 row.map(|r| -> Result<_> {
-                    Ok(guichet_store::TemplateRecord {
+                    Ok(crate::store::TemplateRecord {
                         office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
                         kind: r.try_get("kind").map_err(map_err)?,
                         source: r.try_get("source").map_err(map_err)?,
@@ -821,8 +842,8 @@ macro_rules! one_stop_sql {
                 .transpose()
             }
 
-            async fn put_document_template(&self, t: &guichet_store::TemplateRecord, audit: &Audit) -> Result<()> {
-                let (t, audit, entropy) = (t.clone(), audit.clone(), self.entropy.clone());
+            async fn put_document_template(&self, t: &crate::store::TemplateRecord, audit: &Audit) -> Result<()> {
+                let (t, audit, entropy) = (t.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO document_templates (office_id, kind, source, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
@@ -842,7 +863,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn delete_document_template(&self, office: OfficeId, kind: &str, audit: &Audit) -> Result<()> {
-                let (kind, audit, entropy) = (kind.to_owned(), audit.clone(), self.entropy.clone());
+                let (kind, audit, entropy) = (kind.to_owned(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query("DELETE FROM document_templates WHERE office_id = $1 AND kind = $2")
                         .bind(office.as_uuid())
@@ -855,8 +876,8 @@ macro_rules! one_stop_sql {
                 })
             }
 
-            async fn add_rating(&self, r: &guichet_store::RatingRecord, audit: &Audit) -> Result<()> {
-                let (r, audit, entropy) = (r.clone(), audit.clone(), self.entropy.clone());
+            async fn add_rating(&self, r: &crate::store::RatingRecord, audit: &Audit) -> Result<()> {
+                let (r, audit, entropy) = (r.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query("INSERT INTO ratings (dossier_id, office_id, procedure_id, score, comment, at) VALUES ($1, $2, $3, $4, $5, $6)")
                         .bind(r.dossier_id.as_uuid())
@@ -873,14 +894,14 @@ macro_rules! one_stop_sql {
                 })
             }
 
-            async fn rating(&self, dossier: DossierId) -> Result<Option<guichet_store::RatingRecord>> {
+            async fn rating(&self, dossier: DossierId) -> Result<Option<crate::store::RatingRecord>> {
                 let row = sqlx::query("SELECT dossier_id, office_id, procedure_id, score, comment, at FROM ratings WHERE dossier_id = $1")
                     .bind(dossier.as_uuid())
                     .fetch_optional(self.reader())
                     .await
                     .map_err(map_err)?;
                 row.map(|r| -> Result<_> {
-                    Ok(guichet_store::RatingRecord {
+                    Ok(crate::store::RatingRecord {
                         dossier_id: DossierId(r.try_get("dossier_id").map_err(map_err)?),
                         office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
                         procedure_id: guichet_core::ProcedureId(r.try_get("procedure_id").map_err(map_err)?),
@@ -892,8 +913,8 @@ macro_rules! one_stop_sql {
                 .transpose()
             }
 
-            async fn stat_rows(&self, office: Option<OfficeId>, from: time::Date, to: time::Date) -> Result<Vec<guichet_store::StatRow>> {
-                let mut q = sqlx::QueryBuilder::<$Db>::new(
+            async fn stat_rows(&self, office: Option<OfficeId>, from: time::Date, to: time::Date) -> Result<Vec<crate::store::StatRow>> {
+                let mut q = sqlx::QueryBuilder::<Db>::new(
                     "SELECT d.office_id, d.procedure_id, d.state, d.received_at, d.due_date, d.decided_on, \
                      (SELECT COUNT(*) FROM dossier_events e WHERE e.dossier_id = d.id AND e.action = 'request_correction') AS corrections, \
                      r.score FROM dossiers d LEFT JOIN ratings r ON r.dossier_id = d.id \
@@ -903,14 +924,14 @@ macro_rules! one_stop_sql {
                 // caller keeps what falls in its window.
                 let end = to.next_day().unwrap_or(to).midnight().assume_utc();
                 q.push_bind(end);
-                q.push(" AND (d.decided_on IS NULL OR d.decided_on >= ").push_bind($crate::shared::iso_day(from)).push(")");
+                q.push(" AND (d.decided_on IS NULL OR d.decided_on >= ").push_bind(iso_day(from)).push(")");
                 if let Some(o) = office {
                     q.push(" AND d.office_id = ").push_bind(o.as_uuid());
                 }
                 let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
                 rows.iter()
                     .map(|r| -> Result<_> {
-                        Ok(guichet_store::StatRow {
+                        Ok(crate::store::StatRow {
                             office_id: OfficeId(r.try_get("office_id").map_err(map_err)?),
                             procedure_id: guichet_core::ProcedureId(r.try_get("procedure_id").map_err(map_err)?),
                             state: r.try_get("state").map_err(map_err)?,
@@ -924,8 +945,8 @@ macro_rules! one_stop_sql {
                     .collect()
             }
 
-            async fn create_export_job(&self, j: &guichet_store::ExportJobRecord, audit: &Audit) -> Result<()> {
-                let (j, audit, entropy) = (j.clone(), audit.clone(), self.entropy.clone());
+            async fn create_export_job(&self, j: &crate::store::ExportJobRecord, audit: &Audit) -> Result<()> {
+                let (j, audit, entropy) = (j.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query(
                         "INSERT INTO export_jobs (id, office_id, requested_by, format, params, state, rows_done, rows_total, storage_key, size, error, created_at, finished_at) \
@@ -952,7 +973,7 @@ macro_rules! one_stop_sql {
                 })
             }
 
-            async fn update_export_job(&self, j: &guichet_store::ExportJobRecord) -> Result<()> {
+            async fn update_export_job(&self, j: &crate::store::ExportJobRecord) -> Result<()> {
                 let j = j.clone();
                 write_tx!(self, conn, {
                     sqlx::query(
@@ -973,7 +994,7 @@ macro_rules! one_stop_sql {
                 })
             }
 
-            async fn export_job(&self, id: guichet_core::ExportId) -> Result<Option<guichet_store::ExportJobRecord>> {
+            async fn export_job(&self, id: guichet_core::ExportId) -> Result<Option<crate::store::ExportJobRecord>> {
                 let row = sqlx::query("SELECT * FROM export_jobs WHERE id = $1")
                     .bind(id.as_uuid())
                     .fetch_optional(self.reader())
@@ -982,7 +1003,7 @@ macro_rules! one_stop_sql {
                 row.as_ref().map(export_job_from_row).transpose()
             }
 
-            async fn export_jobs(&self, office: OfficeId, limit: u32) -> Result<Vec<guichet_store::ExportJobRecord>> {
+            async fn export_jobs(&self, office: OfficeId, limit: u32) -> Result<Vec<crate::store::ExportJobRecord>> {
                 let rows = sqlx::query("SELECT * FROM export_jobs WHERE office_id = $1 ORDER BY id DESC LIMIT $2")
                     .bind(office.as_uuid())
                     .bind(i64::from(limit.clamp(1, 1000)))
@@ -993,7 +1014,7 @@ macro_rules! one_stop_sql {
             }
 
             async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()> {
-                let (h, audit, entropy) = (hook.clone(), audit.clone(), self.entropy.clone());
+                let (h, audit, entropy) = (hook.clone(), audit.clone(), self.entropy());
                 write_tx!(self, conn, {
                     sqlx::query("INSERT INTO webhooks (id, office_id, url, secret, created_at) VALUES ($1, $2, $3, $4, $5)")
                         .bind(h.id)
@@ -1030,4 +1051,48 @@ macro_rules! one_stop_sql {
         }
     };
 }
-pub(crate) use one_stop_sql;
+
+mod on_sqlite {
+    use guichet_store_sql::sqlite::prelude::*;
+    one_stop_sql!(guichet_store_sql::SqliteStore);
+
+    async fn read_dossiers_page(
+        store: &guichet_store_sql::SqliteStore,
+        office: OfficeId,
+        procedure: Option<guichet_core::ProcedureId>,
+        after: Option<DossierId>,
+        limit: u32,
+    ) -> Result<Vec<DossierRecord>> {
+        let path = store.path().to_owned();
+        tokio::task::spawn_blocking(move || {
+            crate::lean::read_dossiers_blocking(&path, office, procedure, after, limit)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("dossier reader stopped: {e}")))?
+    }
+}
+
+mod on_postgres {
+    use guichet_store_sql::postgres::prelude::*;
+    one_stop_sql!(guichet_store_sql::PostgresStore);
+
+    async fn read_dossiers_page(
+        store: &guichet_store_sql::PostgresStore,
+        office: OfficeId,
+        procedure: Option<guichet_core::ProcedureId>,
+        after: Option<DossierId>,
+        limit: u32,
+    ) -> Result<Vec<DossierRecord>> {
+        dossiers_page_generic(store, office, procedure, after, limit).await
+    }
+}
+
+/// The page reader through sqlx's generic row decoding, for the test that checks the lean
+/// SQLite reader against it.
+pub async fn dossiers_page_generic_sqlite(
+    store: &guichet_store_sql::SqliteStore,
+    office: guichet_core::OfficeId,
+    limit: u32,
+) -> guichet_store::Result<Vec<crate::store::DossierRecord>> {
+    on_sqlite::dossiers_page_generic(store, office, None, None, limit).await
+}

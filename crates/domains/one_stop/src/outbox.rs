@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::store::OneStopStore;
 use guichet_core::{Clock, Language};
-use guichet_store::{OneStopStore, OutboxRecord};
+use guichet_store::OutboxRecord;
 use hmac::{KeyInit, Mac};
 use lettre::message::Mailbox;
 use lettre::{AsyncTransport, Message};

@@ -4,16 +4,15 @@
 
 use std::sync::Arc;
 
+use crate::store::{
+    DocumentRecord, DossierEventRecord, DossierRecord, IssuedDocument, OneStopStore,
+};
 use bytes::Bytes;
 use guichet_core::{Clock, Country, DocumentId, Entropy, IdGen, Language, UserId};
 use guichet_documents::seal::{self, OfficeSigner, Statement, VerifyError};
 use guichet_documents::{DocumentKind, Renderer};
-use guichet_store::{
-    DocumentRecord, DossierEventRecord, DossierRecord, FileRecord, IssuedDocument, Office,
-    OneStopStore,
-};
+use guichet_store::{FileRecord, Office};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::dossier::{local_time, office_language};
@@ -77,11 +76,11 @@ impl Issuer {
 
     /// The office's signing key: derived from the installation secret and the office id.
     pub fn signer(&self, office: &Office) -> OfficeSigner {
-        let mut h = Sha256::new();
-        h.update(b"guichet-office-document-key-v1\0");
-        h.update(self.master);
-        h.update(office.id.as_uuid().as_bytes());
-        OfficeSigner::new(&office.code, h.finalize().into())
+        guichet_documents::seal::office_signer(
+            &self.master,
+            office.id.as_uuid().as_bytes(),
+            &office.code,
+        )
     }
 
     /// The template an office uses for a kind: for a result, the procedure's own

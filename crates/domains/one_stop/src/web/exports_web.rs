@@ -1,6 +1,8 @@
 //! Exports of dossiers for agents: choose the procedure, the format and the columns; the export
 //! runs in the background with its progress shown on its page, then downloads as a stream.
 
+use crate::exports::{self, ExportSpec, Format};
+use crate::store::ExportJobRecord;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -8,15 +10,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use guichet_core::ExportId;
 use guichet_core::authz::Action;
-use guichet_services::exports::{self, ExportSpec, Format};
-use guichet_store::{ExportJobRecord, Office};
+use guichet_store::Office;
 
-use crate::App;
-use crate::chrome::{Chrome, render_with};
-use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::form_data::FormData;
-use crate::helpers::{fmt_time, page_error, service_message};
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::PageError;
+use guichet_web::form_data::FormData;
+use guichet_web::helpers::{fmt_time, page_error, service_message};
 
 pub struct JobRow {
     pub id: String,
@@ -59,7 +60,7 @@ pub struct ExportParams {
     pub procedure: String,
 }
 
-fn job_row(tr: &crate::i18n::Tr, office: &Office, j: &ExportJobRecord) -> JobRow {
+fn job_row(tr: &guichet_web::i18n::Tr, office: &Office, j: &ExportJobRecord) -> JobRow {
     JobRow {
         id: j.id.to_string(),
         format: j.format.to_uppercase(),
@@ -70,7 +71,7 @@ fn job_row(tr: &crate::i18n::Tr, office: &Office, j: &ExportJobRecord) -> JobRow
         created: fmt_time(office, j.created_at),
         size: j
             .size
-            .map(|s| guichet_services::form::human_size(s.max(0) as u64))
+            .map(|s| crate::form::human_size(s.max(0) as u64))
             .unwrap_or_default(),
         error: j.error.clone().unwrap_or_default(),
     }
@@ -78,12 +79,16 @@ fn job_row(tr: &crate::i18n::Tr, office: &Office, j: &ExportJobRecord) -> JobRow
 
 async fn columns_for(
     app: &App,
-    procedure: Option<&guichet_store::ProcedureRecord>,
+    procedure: Option<&crate::store::ProcedureRecord>,
 ) -> Result<Vec<String>, PageError> {
     let schema = match procedure {
-        Some(p) if p.published_version > 0 => app
+        Some(p) if p.published_version > 0 => crate::state(app)?
             .versions
-            .body(&*app.store, p.id, p.published_version)
+            .body(
+                crate::one_stop_store(&*app.store)?,
+                p.id,
+                p.published_version,
+            )
             .await
             .map_err(|e| PageError::internal(&e))?
             .map(|b| b.form.clone()),
@@ -99,19 +104,20 @@ async fn page(
     error: Option<String>,
 ) -> Result<ExportsPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) = crate::helpers::office_for(app, ctx, &p.office, |office| {
+    let (office, offices) = guichet_web::helpers::office_for(app, ctx, &p.office, |office| {
         Action::WorkInOffice { office }
     })
     .await?;
-    let procs = app.store.list_procedures(Some(office.id)).await?;
+    let procs = crate::one_stop_store(&*app.store)?
+        .list_procedures(Some(office.id))
+        .await?;
     let chosen = procs.iter().find(|x| x.code == p.procedure);
     let mut procedures = Vec::new();
     for x in &procs {
-        let name = crate::one_stop::procedure_label(app, x, ctx.lang).await?;
+        let name = crate::web::one_stop::procedure_label(app, x, ctx.lang).await?;
         procedures.push((x.code.clone(), name));
     }
-    let jobs = app
-        .store
+    let jobs = crate::one_stop_store(&*app.store)?
         .export_jobs(office.id, 20)
         .await?
         .iter()
@@ -160,7 +166,7 @@ pub async fn start(
     let procedure = match params.procedure.trim() {
         "" => None,
         c => Some(
-            app.store
+            crate::one_stop_store(&*app.store)?
                 .procedure_by_code(office.id, c)
                 .await?
                 .ok_or_else(PageError::not_found)?,
@@ -188,7 +194,7 @@ pub async fn start(
         Err(e) => return fail(service_message(&tr, &e)).await,
     };
     let job = exports::start_job(
-        app.store.clone(),
+        crate::one_stop_store_arc(app.store.clone())?,
         app.files.clone(),
         app.clock.clone(),
         &*app.entropy,
@@ -208,8 +214,7 @@ pub async fn start(
 
 async fn job_of(app: &App, ctx: &Ctx, id: &str) -> Result<(ExportJobRecord, Office), PageError> {
     let id: ExportId = id.parse().map_err(|_| PageError::not_found())?;
-    let job = app
-        .store
+    let job = crate::one_stop_store(&*app.store)?
         .export_job(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -280,7 +285,7 @@ pub async fn download(
     Ok(response)
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
     "/exports" => get(exports_page).post(start),
@@ -289,7 +294,7 @@ route_table! {
 }
 
 /// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     messages: &[],
     access: &[],
     probe_ids: &[],
@@ -298,7 +303,7 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     pages: ROUTES,
     add_pages: routes,
     api: &[],
-    add_api: crate::no_routes,
+    add_api: guichet_web::no_routes,
     api_doc: None,
     nav: &[],
 };

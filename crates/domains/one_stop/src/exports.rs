@@ -8,11 +8,10 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::store::{DossierQuery, DossierRecord, ExportJobRecord, OneStopStore, ProcedureRecord};
 use guichet_core::{Clock, Entropy, ExportId, IdGen, UserId};
 use guichet_ledger::Event;
-use guichet_store::{
-    Audit, DossierQuery, DossierRecord, ExportJobRecord, Office, OneStopStore, ProcedureRecord,
-};
+use guichet_store::{Audit, Office};
 use serde_json::Value;
 use tokio::runtime::Handle;
 

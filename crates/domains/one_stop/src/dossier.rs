@@ -3,13 +3,14 @@
 //! the row, its history line, its messages, its outbox e-mails and webhooks and its ledger
 //! entry commit together or not at all.
 
+use crate::store::{
+    CodeRequest, DossierEventRecord, DossierRecord, DossierWrite, MessageRecord, OneStopStore,
+    ProcedureRecord,
+};
 use guichet_core::{Clock, Country, DossierId, Entropy, FileId, IdGen, Language};
 use guichet_ledger::Event;
 use guichet_rules::calendar::{DeadlineClock, OfficeCalendar};
-use guichet_store::{
-    Audit, CodeRequest, DossierEventRecord, DossierRecord, DossierWrite, MessageRecord, Office,
-    OneStopStore, OutboxRecord, ProcedureRecord, StoreError, User,
-};
+use guichet_store::{Audit, Office, OutboxRecord, StoreError, User};
 use guichet_units::Registry;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -766,7 +767,7 @@ impl Desk<'_> {
         reason: &str,
         new_due: Option<Date>,
         actor: &Actor,
-    ) -> Result<Vec<guichet_store::IssuedDocument>> {
+    ) -> Result<Vec<crate::store::IssuedDocument>> {
         let Some(issuer) = self.issuer else {
             return Ok(Vec::new());
         };
@@ -1056,7 +1057,7 @@ fn calendar_error(e: guichet_rules::calendar::CalendarError) -> ServiceError {
 }
 
 /// Ids and hashes of issued documents, for the ledger entry of the change that issued them.
-fn documents_json(documents: &[guichet_store::IssuedDocument]) -> Value {
+fn documents_json(documents: &[crate::store::IssuedDocument]) -> Value {
     Value::Array(
         documents
             .iter()

@@ -2,24 +2,25 @@
 //! edit its description, build its form field by field (add, move, remove) or as JSON, publish
 //! and unpublish. Editing a published procedure writes the next draft version.
 
+use crate::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
+use crate::procedure::{
+    self, DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, TimeUnit,
+};
+use crate::store::ProcedureRecord;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use guichet_core::authz::Action;
-use guichet_services::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
-use guichet_services::procedure::{
-    self, DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, TimeUnit,
-};
-use guichet_store::{Office, ProcedureRecord};
+use guichet_store::Office;
 
-use crate::App;
-use crate::chrome::{Chrome, render_with};
-use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::form_data::FormData;
-use crate::helpers::service_message;
-use crate::i18n::Tr;
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::PageError;
+use guichet_web::form_data::FormData;
+use guichet_web::helpers::service_message;
+use guichet_web::i18n::Tr;
 
 pub struct ProcRow {
     pub code: String,
@@ -56,8 +57,13 @@ async fn list_page(
     error: Option<String>,
 ) -> Result<ListPage, PageError> {
     let mut rows = Vec::new();
-    for p in app.store.list_procedures(Some(office.id)).await? {
-        let v = app.store.procedure_version(p.id, p.latest_version).await?;
+    for p in crate::one_stop_store(&*app.store)?
+        .list_procedures(Some(office.id))
+        .await?
+    {
+        let v = crate::one_stop_store(&*app.store)?
+            .procedure_version(p.id, p.latest_version)
+            .await?;
         let name = v
             .as_ref()
             .and_then(|v| procedure::body_of(v).ok())
@@ -100,12 +106,12 @@ fn text3(form: &FormData, prefix: &str) -> Text {
     )
 }
 
-fn services(app: &App) -> procedure::Services<'_> {
-    procedure::Services {
-        store: &*app.store,
+fn services(app: &App) -> Result<procedure::Services<'_>, guichet_store::StoreError> {
+    Ok(procedure::Services {
+        store: crate::one_stop_store(&*app.store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
-    }
+    })
 }
 
 pub async fn create(
@@ -134,7 +140,7 @@ pub async fn create(
         form: FormSchema::default(),
     };
     let pcode = form.text("code").trim().to_owned();
-    match services(&app)
+    match services(&app)?
         .create(
             &ctx.actor(),
             &office,
@@ -199,8 +205,7 @@ async fn edit_page(
     error: Option<String>,
 ) -> Result<EditPage, PageError> {
     let tr = ctx.tr();
-    let v = app
-        .store
+    let v = crate::one_stop_store(&*app.store)?
         .procedure_version(p.id, p.latest_version)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -242,8 +247,7 @@ async fn edit_page(
                 .unwrap_or_default(),
         })
         .collect();
-    let versions = app
-        .store
+    let versions = crate::one_stop_store(&*app.store)?
         .procedure_versions(p.id)
         .await?
         .into_iter()
@@ -308,11 +312,10 @@ pub async fn edit(
     State(app): State<App>,
     ctx: Ctx,
     Path((code, pcode)): Path<(String, String)>,
-    Query(n): Query<crate::one_stop::NoticeParam>,
+    Query(n): Query<crate::web::one_stop::NoticeParam>,
 ) -> Result<Response, PageError> {
     let office = office_for_admin(&app, &ctx, &code).await?;
-    let p = app
-        .store
+    let p = crate::one_stop_store(&*app.store)?
         .procedure_by_code(office.id, &pcode)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -468,19 +471,17 @@ pub async fn save(
 ) -> Result<Response, PageError> {
     let office = office_for_admin(&app, &ctx, &code).await?;
     let tr = ctx.tr();
-    let p = app
-        .store
+    let p = crate::one_stop_store(&*app.store)?
         .procedure_by_code(office.id, &pcode)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let v = app
-        .store
+    let v = crate::one_stop_store(&*app.store)?
         .procedure_version(p.id, p.latest_version)
         .await?
         .ok_or_else(PageError::not_found)?;
     let mut body = procedure::body_of(&v).map_err(|e| PageError::internal(&e))?;
     let action = form.text("action");
-    let svc = services(&app);
+    let svc = services(&app)?;
     let fail = |message: String| async {
         let page = edit_page(&app, &ctx, &office, &p, None, Some(message)).await?;
         Ok::<Response, PageError>(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
@@ -570,7 +571,7 @@ pub async fn save(
     }
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
     "/offices/{code}/procedures" => get(list).post(create),
@@ -578,7 +579,7 @@ route_table! {
 }
 
 /// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     messages: &[],
     access: &[],
     probe_ids: &[],
@@ -587,7 +588,7 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     pages: ROUTES,
     add_pages: routes,
     api: &[],
-    add_api: crate::no_routes,
+    add_api: guichet_web::no_routes,
     api_doc: None,
     nav: &[],
 };

@@ -2,6 +2,13 @@
 //! summary, receipt), following it (own list, dossier page, tracking by code and secret), and
 //! the agents' queue and dossier actions. Rules live in `guichet-services`.
 
+use crate::ServiceError;
+use crate::dossier::{self, Actor, Desk, StepInput};
+use crate::files::FileRules;
+use crate::form::{self, Field, FieldError, FieldKind, FormSchema};
+use crate::procedure::{self, CatalogueQuery, Entry, ProcedureBody, ServiceLevel};
+use crate::state::{self, Party, State as DState, Step};
+use crate::store::{DossierOrder, DossierQuery, DossierRecord, ProcedureRecord};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,33 +17,28 @@ use guichet_core::authz::Action;
 use guichet_core::{DossierId, FileId, Language, UserId};
 use guichet_ledger::Event;
 use guichet_rules::calendar::OfficeCalendar;
-use guichet_services::ServiceError;
-use guichet_services::dossier::{self, Actor, Desk, StepInput};
-use guichet_services::files::FileRules;
-use guichet_services::form::{self, Field, FieldError, FieldKind, FormSchema};
-use guichet_services::procedure::{self, CatalogueQuery, Entry, ProcedureBody, ServiceLevel};
-use guichet_services::state::{self, Party, State as DState, Step};
-use guichet_store::{Audit, DossierOrder, DossierQuery, DossierRecord, Office, ProcedureRecord};
+use guichet_store::{Audit, Office};
 use serde_json::{Map, Value};
 
-use crate::App;
-use crate::chrome::{Chrome, render, render_with};
-use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::form_data::FormData;
-use crate::helpers::{fmt_date, fmt_time, office_by_code, page_error, service_message};
-use crate::i18n::Tr;
-use crate::picker::Picker;
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::PageError;
+use guichet_web::form_data::FormData;
+use guichet_web::helpers::{fmt_date, fmt_time, office_by_code, page_error, service_message};
+use guichet_web::i18n::Tr;
+use guichet_web::picker::Picker;
 
-pub(crate) fn desk(app: &App) -> Desk<'_> {
-    Desk {
-        store: &*app.store,
+pub(crate) fn desk(app: &App) -> Result<Desk<'_>, guichet_store::StoreError> {
+    let state = crate::state(app)?;
+    Ok(Desk {
+        store: crate::one_stop_store(&*app.store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
         units: &app.units,
-        versions: &app.versions,
-        issuer: Some(&app.issuer),
-    }
+        versions: &state.versions,
+        issuer: Some(&state.issuer),
+    })
 }
 
 fn today(app: &App, office: &Office) -> time::Date {
@@ -83,7 +85,7 @@ async fn procedure_of(
     office: &Office,
     code: &str,
 ) -> Result<ProcedureRecord, PageError> {
-    app.store
+    crate::one_stop_store(&*app.store)?
         .procedure_by_code(office.id, code)
         .await?
         .ok_or_else(PageError::not_found)
@@ -134,7 +136,7 @@ pub async fn catalogue(
     Query(p): Query<CatalogueParams>,
 ) -> Result<Html<String>, PageError> {
     let tr = ctx.tr();
-    let entries = procedure::catalogue(&*app.store)
+    let entries = procedure::catalogue(crate::one_stop_store(&*app.store)?)
         .await
         .map_err(|e| page_error(&tr, e))?;
     let office = entries
@@ -234,9 +236,13 @@ pub async fn procedure_page(
     if p.published_version == 0 {
         return Err(PageError::not_found());
     }
-    let body = app
+    let body = crate::state(&app)?
         .versions
-        .body(&*app.store, p.id, p.published_version)
+        .body(
+            crate::one_stop_store(&*app.store)?,
+            p.id,
+            p.published_version,
+        )
         .await
         .map_err(|e| page_error(&tr, e))?
         .ok_or_else(PageError::not_found)?;
@@ -283,7 +289,7 @@ pub async fn start(
         .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "error-401"))?;
     let office = office_by_code(&app, &office).await?;
     let p = procedure_of(&app, &office, &code).await?;
-    let d = desk(&app);
+    let d = desk(&app)?;
     let filing = d.filing(&p).await.map_err(|e| page_error(&tr, e))?;
     if !identified_enough(&ctx, &filing.body) {
         return Ok(identification_needed(
@@ -306,22 +312,22 @@ pub async fn start(
 async fn upload_file(
     app: &App,
     ctx: &Ctx,
-    upload: &crate::form_data::Upload,
+    upload: &guichet_web::form_data::Upload,
     rules: &FileRules<'_>,
 ) -> Result<guichet_store::FileRecord, ServiceError> {
     let user = ctx.user.as_ref().map(|u| u.id);
-    app.files
-        .upload(
-            &*app.store,
-            &*app.clock,
-            &*app.entropy,
-            &ctx.actor(),
-            &upload.name,
-            upload.content.clone(),
-            rules,
-            user,
-        )
-        .await
+    crate::upload(
+        &app.files,
+        crate::one_stop_store(crate::one_stop_store(&*app.store)?)?,
+        &*app.clock,
+        &*app.entropy,
+        &ctx.actor(),
+        &upload.name,
+        upload.content.clone(),
+        rules,
+        user,
+    )
+    .await
 }
 
 /// One field as the form template draws it.
@@ -671,14 +677,13 @@ pub(crate) struct Loaded {
     procedure: ProcedureRecord,
     pub(crate) body: std::sync::Arc<ProcedureBody>,
     /// Prefilled fields the applicant's verified identity vouches for (locked in the form).
-    pub(crate) verified: std::collections::BTreeMap<String, guichet_services::identity::Verified>,
+    pub(crate) verified: std::collections::BTreeMap<String, crate::identity::Verified>,
 }
 
 pub(crate) async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {
     let tr = ctx.tr();
     let id: DossierId = id.parse().map_err(|_| PageError::not_found())?;
-    let d = app
-        .store
+    let d = crate::one_stop_store(&*app.store)?
         .dossier(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -691,18 +696,22 @@ pub(crate) async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageE
         .office(d.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let procedure = app
-        .store
+    let procedure = crate::one_stop_store(&*app.store)?
         .procedure(d.procedure_id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let body = desk(app)
+    let body = desk(app)?
         .body_of_dossier(&d)
         .await
         .map_err(|e| page_error(&tr, e))?;
     let verified = match d.applicant_id {
         Some(applicant) => {
-            guichet_services::identity::verified_fields(&*app.store, applicant, &body.form).await?
+            crate::identity::verified_fields(
+                crate::one_stop_store(&*app.store)?,
+                applicant,
+                &body.form,
+            )
+            .await?
         }
         None => Default::default(),
     };
@@ -766,7 +775,10 @@ fn form_page(
 }
 
 async fn last_reason(app: &App, d: &DossierRecord) -> String {
-    app.store
+    let Ok(store) = crate::one_stop_store(&*app.store) else {
+        return String::new();
+    };
+    store
         .dossier_events(d.id)
         .await
         .ok()
@@ -940,7 +952,7 @@ pub async fn edit_save(
     )
     .await?;
     let go = form.text("go");
-    let d = desk(&app);
+    let d = desk(&app)?;
     match DState::parse(&l.d.state) {
         Some(DState::Draft) => {
             let (stored, mut problems) = d
@@ -1162,7 +1174,7 @@ pub async fn review(
     if l.d.state != DState::Draft.code() {
         return Ok(Redirect::to(&format!("/dossiers/{}", l.d.id)).into_response());
     }
-    let answers = match desk(&app)
+    let answers = match desk(&app)?
         .validate_for_submission(&l.d, &l.d.answers, ctx.lang)
         .await
     {
@@ -1245,7 +1257,7 @@ pub async fn submit(
             &format!("/dossiers/{}/review", l.d.id),
         ));
     }
-    match desk(&app).submit(&user, &l.d, rev, ctx.lang).await {
+    match desk(&app)?.submit(&user, &l.d, rev, ctx.lang).await {
         Ok((d, secret)) => Ok(render_with(
             StatusCode::OK,
             ReceiptPage {
@@ -1406,9 +1418,9 @@ pub(crate) async fn procedure_name(
     version: i64,
     lang: Language,
 ) -> Result<String, PageError> {
-    let body = app
+    let body = crate::state(app)?
         .versions
-        .body(&*app.store, procedure, version)
+        .body(crate::one_stop_store(&*app.store)?, procedure, version)
         .await
         .map_err(|e| page_error(&Tr::new(lang), e))?;
     Ok(body
@@ -1417,7 +1429,7 @@ pub(crate) async fn procedure_name(
 }
 
 async fn calendar_of(app: &App, office: &Office) -> Result<OfficeCalendar, PageError> {
-    guichet_accounts::calendar::office_calendar(&*app.store, office)
+    guichet_accounts::calendar::office_calendar(crate::one_stop_store(&*app.store)?, office)
         .await
         .map_err(|e| PageError::internal(&e))
 }
@@ -1488,9 +1500,10 @@ pub(crate) async fn dossier_page(
             .unwrap_or_default(),
         None => String::new(),
     };
-    let issued = app.store.dossier_documents(d.id).await?;
-    let files: Vec<_> = app
-        .store
+    let issued = crate::one_stop_store(&*app.store)?
+        .dossier_documents(d.id)
+        .await?;
+    let files: Vec<_> = crate::one_stop_store(&*app.store)?
         .dossier_files(d.id)
         .await?
         .into_iter()
@@ -1500,14 +1513,16 @@ pub(crate) async fn dossier_page(
         .iter()
         .map(|doc| doc_view(lang, &l.office, doc))
         .collect();
-    let rating = app.store.rating(d.id).await?.map(|r| (r.score, r.comment));
+    let rating = crate::one_stop_store(&*app.store)?
+        .rating(d.id)
+        .await?
+        .map(|r| (r.score, r.comment));
     let can_revoke = ctx
         .authorize(Action::ManageProcedures {
             office: d.office_id,
         })
         .is_ok();
-    let messages = app
-        .store
+    let messages = crate::one_stop_store(&*app.store)?
         .dossier_messages(d.id)
         .await?
         .into_iter()
@@ -1524,8 +1539,7 @@ pub(crate) async fn dossier_page(
                 .map(|f| (f.id.to_string(), f.name.clone())),
         })
         .collect();
-    let history = app
-        .store
+    let history = crate::one_stop_store(&*app.store)?
         .dossier_events(d.id)
         .await?
         .into_iter()
@@ -1647,7 +1661,7 @@ pub async fn take_step(
         answers: None,
         files: Vec::new(),
     };
-    match desk(&app)
+    match desk(&app)?
         .step(&Actor::user(&user), &l.d, rev, step, input, ctx.lang)
         .await
     {
@@ -1722,7 +1736,7 @@ pub async fn send_message(
             Err(e) => return Err(page_error(&tr, e)),
         }
     }
-    match desk(&app)
+    match desk(&app)?
         .message(
             &Actor::user(&user),
             !is_agent,
@@ -1778,7 +1792,7 @@ pub async fn assign(
         }
     };
     let rev: i64 = form.text("rev").parse().unwrap_or(-1);
-    desk(&app)
+    desk(&app)?
         .assign(&Actor::user(&user), &l.d, rev, assignee.as_ref())
         .await
         .map_err(|e| page_error(&tr, e))?;
@@ -1793,11 +1807,13 @@ pub async fn download(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let id: FileId = id.parse().map_err(|_| PageError::not_found())?;
-    let file = app.store.file(id).await?.ok_or_else(PageError::not_found)?;
+    let file = crate::one_stop_store(&*app.store)?
+        .file(id)
+        .await?
+        .ok_or_else(PageError::not_found)?;
     match file.dossier_id {
         Some(did) => {
-            let d = app
-                .store
+            let d = crate::one_stop_store(&*app.store)?
                 .dossier(did)
                 .await?
                 .ok_or_else(PageError::not_found)?;
@@ -1806,8 +1822,7 @@ pub async fn download(
                 applicant: d.applicant_id,
             })?;
             // An internal note's attachment is for agents only.
-            let internal = app
-                .store
+            let internal = crate::one_stop_store(&*app.store)?
                 .dossier_messages(did)
                 .await?
                 .iter()
@@ -1951,8 +1966,7 @@ pub async fn my_dossiers(State(app): State<App>, ctx: Ctx) -> Result<Html<String
     ctx.authorize(Action::FileDossier)?;
     let tr = ctx.tr();
     let me = ctx.user.as_ref().map(|u| u.id);
-    let list = app
-        .store
+    let list = crate::one_stop_store(&*app.store)?
         .list_dossiers(&DossierQuery {
             applicant: me,
             order: DossierOrder::Newest,
@@ -2007,7 +2021,10 @@ pub async fn track(
         office: String::new(),
         history: Vec::new(),
     };
-    let found = match app.store.dossier_by_code(&code).await? {
+    let found = match crate::one_stop_store(&*app.store)?
+        .dossier_by_code(&code)
+        .await?
+    {
         Some(d) if dossier::secret_matches(&d, &secret) => Some(d),
         _ => None,
     };
@@ -2033,8 +2050,7 @@ pub async fn track(
         .await?
         .ok_or_else(PageError::not_found)?;
     page.office = office.name.clone();
-    page.history = app
-        .store
+    page.history = crate::one_stop_store(&*app.store)?
         .dossier_events(d.id)
         .await?
         .into_iter()
@@ -2160,12 +2176,15 @@ pub async fn queue(
     ctx.authorize(Action::WorkInOffice { office: office.id })?;
     let tr = ctx.tr();
     let cal = calendar_of(&app, &office).await?;
-    let procedures = app.store.list_procedures(Some(office.id)).await?;
+    let procedures = crate::one_stop_store(&*app.store)?
+        .list_procedures(Some(office.id))
+        .await?;
     let me = ctx.user.as_ref().map(|u| u.id);
     let query = queue_query(&app, &office, &cal, &p, me, &procedures);
-    let list = app.store.list_dossiers(&query).await?;
-    let total = app
-        .store
+    let list = crate::one_stop_store(&*app.store)?
+        .list_dossiers(&query)
+        .await?;
+    let total = crate::one_stop_store(&*app.store)?
         .count_dossiers(&query, QUEUE_COUNT_CAP + 1)
         .await?;
     let total_text = if total > QUEUE_COUNT_CAP {
@@ -2243,13 +2262,13 @@ pub async fn bulk(
         .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "error-401"))?;
     let actor = Actor::user(&user);
     let action = form.text("bulk");
-    let desk = desk(&app);
+    let desk = desk(&app)?;
     let mut failed = 0;
     for (_, id) in form.fields.iter().filter(|(k, _)| k == "id") {
         let Ok(id) = id.parse::<DossierId>() else {
             continue;
         };
-        let Some(d) = app.store.dossier(id).await? else {
+        let Some(d) = crate::one_stop_store(&*app.store)?.dossier(id).await? else {
             continue;
         };
         // Each dossier is checked: a forged id of another office is refused, not acted on.
@@ -2327,13 +2346,16 @@ mod tests {
             dossier::Timing::Late,
         ];
         keys.extend(timings.iter().map(|t| format!("timing-{}", t.code())));
-        // Every `invalid("…")` key of the services crate has a message.
-        for file in ["dossier.rs", "procedure.rs", "files.rs", "form.rs"] {
-            let text = std::fs::read_to_string(format!(
-                "{}/../services/src/{file}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap_or_default();
+        // Every `invalid("…")` key of the slice's services and of the platform's files has a
+        // message.
+        for file in [
+            "src/dossier.rs",
+            "src/procedure.rs",
+            "../../platform/common/src/files.rs",
+            "src/form.rs",
+        ] {
+            let text =
+                std::fs::read_to_string(format!("{}/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
             for part in text.split("invalid(").skip(1) {
                 let Some(rest) = part.trim_start().strip_prefix('"') else {
                     continue;
@@ -2344,6 +2366,7 @@ mod tests {
             }
         }
         assert!(keys.len() > 60, "{keys:?}");
+        guichet_web::i18n::register("one_stop", MESSAGES).unwrap();
         for lang in Language::ALL {
             let tr = Tr::new(lang);
             let missing: Vec<&String> = keys.iter().filter(|k| tr.lookup(k).is_none()).collect();
@@ -2362,7 +2385,7 @@ pub struct DocView {
     pub revoked: Option<String>,
 }
 
-pub fn doc_view(lang: Language, office: &Office, doc: &guichet_store::DocumentRecord) -> DocView {
+pub fn doc_view(lang: Language, office: &Office, doc: &crate::store::DocumentRecord) -> DocView {
     let title = guichet_documents::DocumentKind::parse(&doc.kind)
         .map(|k| k.title(lang.code()).to_owned())
         .unwrap_or_else(|| doc.kind.clone());
@@ -2382,7 +2405,7 @@ pub fn doc_view(lang: Language, office: &Office, doc: &guichet_store::DocumentRe
     }
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
     "/procedures" => get(catalogue),
@@ -2402,9 +2425,16 @@ route_table! {
     "/offices/{code}/dossiers/bulk" => post(bulk),
 }
 
+/// The slice's messages, compiled in (registered once, with this module's slice).
+pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
+    ("vi", include_str!("../../locales/vi/one_stop.ftl")),
+    ("fr", include_str!("../../locales/fr/one_stop.ftl")),
+    ("en", include_str!("../../locales/en/one_stop.ftl")),
+];
+
 /// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
-    messages: &[],
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    messages: MESSAGES,
     access: &[],
     probe_ids: &[],
     a11y: &[],
@@ -2412,31 +2442,31 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     pages: ROUTES,
     add_pages: routes,
     api: &[],
-    add_api: crate::no_routes,
+    add_api: guichet_web::no_routes,
     api_doc: None,
     nav: &[
-        crate::NavItem {
-            menu: crate::Menu::Main,
+        guichet_web::NavItem {
+            menu: guichet_web::Menu::Main,
             order: 20,
             href: "/procedures",
             key: "nav-procedures",
-            visible: crate::always,
+            visible: guichet_web::always,
             current: |p| p.starts_with("/procedures"),
         },
-        crate::NavItem {
-            menu: crate::Menu::Main,
+        guichet_web::NavItem {
+            menu: guichet_web::Menu::Main,
             order: 30,
             href: "/my/dossiers",
             key: "nav-my-dossiers",
             visible: |ctx| ctx.authorize(Action::FileDossier).is_ok(),
             current: |p| p == "/my/dossiers",
         },
-        crate::NavItem {
-            menu: crate::Menu::Main,
+        guichet_web::NavItem {
+            menu: guichet_web::Menu::Main,
             order: 40,
             href: "/track",
             key: "nav-track",
-            visible: crate::always,
+            visible: guichet_web::always,
             current: |p| p == "/track",
         },
     ],

@@ -13,7 +13,6 @@ use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::form::{content_type_for, extension};
 use crate::{Result, ServiceError, invalid};
 
 /// What a scanner says about a file.
@@ -135,7 +134,7 @@ impl Files {
         }
         let limit = max_bytes.min(self.max_bytes);
         if content.len() as u64 > limit {
-            return Err(invalid("file-too-big", crate::form::human_size(limit)));
+            return Err(invalid("file-too-big", human_size(limit)));
         }
         if content.is_empty() {
             return Err(invalid("file-empty", "the file is empty"));
@@ -240,40 +239,6 @@ impl Files {
             .boxed())
     }
 
-    /// Checks, stores and records an upload (metadata row and `file.uploaded` ledger entry in
-    /// one transaction). Returns `Invalid` (file-type, file-too-big, file-empty, file-infected, file-content)
-    /// for a refused file, which then leaves nothing behind in the database.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn upload(
-        &self,
-        store: &dyn guichet_store::OneStopStore,
-        clock: &dyn guichet_core::Clock,
-        entropy: &dyn guichet_core::Entropy,
-        actor: &str,
-        name: &str,
-        content: Bytes,
-        rules: &FileRules<'_>,
-        uploaded_by: Option<UserId>,
-    ) -> Result<FileRecord> {
-        let id: FileId = guichet_core::IdGen { clock, entropy }.id();
-        let record = self
-            .put(id, name, content, rules, uploaded_by, clock.now())
-            .await?;
-        let audit = guichet_store::Audit::one(
-            clock.now(),
-            guichet_ledger::Event {
-                stream: guichet_ledger::SYSTEM_STREAM.into(),
-                actor: actor.to_owned(),
-                action: "file.uploaded".into(),
-                object_type: "file".into(),
-                object_id: record.id.to_string(),
-                payload: serde_json::json!({ "sha256": record.sha256, "size": record.size, "name": record.name }),
-            },
-        );
-        store.add_file(&record, &audit).await?;
-        Ok(record)
-    }
-
     /// The content under `key`, checked against `sha256`.
     pub async fn get_checked(&self, key: &str, sha256: &str) -> Result<Bytes> {
         let content = self
@@ -342,6 +307,39 @@ pub fn content_matches(ext: &str, content: &[u8]) -> bool {
         _ => return detected.is_none(),
     };
     detected.is_some_and(|d| expected.contains(&d))
+}
+
+/// File types an upload may have, by extension, with the content type served back.
+pub const KNOWN_TYPES: [(&str, &str); 7] = [
+    ("pdf", "application/pdf"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("odt", "application/vnd.oasis.opendocument.text"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ("txt", "text/plain"),
+];
+
+pub fn content_type_for(ext: &str) -> Option<&'static str> {
+    KNOWN_TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
+}
+
+/// The lower-case extension of a file name.
+pub fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+pub fn human_size(bytes: u64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
 }
 
 #[cfg(test)]

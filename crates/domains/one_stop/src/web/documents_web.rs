@@ -2,6 +2,9 @@
 //! no login), revocation, the apology-and-new-date action, the applicant's rating, and the
 //! office administrators' template editor.
 
+use crate::documents::{self, Verdict};
+use crate::dossier::Actor;
+use crate::store::{DocumentRecord, TemplateRecord};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,18 +13,16 @@ use guichet_core::authz::Action;
 use guichet_core::{DocumentId, Language};
 use guichet_documents::{DocumentKind, check_template};
 use guichet_ledger::Event;
-use guichet_services::documents::{self, Verdict};
-use guichet_services::dossier::Actor;
-use guichet_store::{Audit, DocumentRecord, Office, TemplateRecord};
+use guichet_store::{Audit, Office};
 
-use crate::App;
-use crate::chrome::{Chrome, render_with};
-use crate::ctx::Ctx;
-use crate::error::PageError;
-use crate::form_data::FormData;
-use crate::helpers::{fmt_time, page_error, service_message};
-use crate::i18n::Tr;
-use crate::one_stop::{dossier_page, load};
+use crate::web::one_stop::{dossier_page, load};
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::PageError;
+use guichet_web::form_data::FormData;
+use guichet_web::helpers::{fmt_time, page_error, service_message};
+use guichet_web::i18n::Tr;
 
 pub struct Outcome {
     /// `authentic`, `revoked`, `forged` or `altered`.
@@ -124,7 +125,7 @@ pub async fn verify_link(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let verdict = match id.parse::<DocumentId>() {
-        Ok(id) => documents::verify_by_id(&*app.store, id, &p.s)
+        Ok(id) => documents::verify_by_id(crate::one_stop_store(&*app.store)?, id, &p.s)
             .await
             .map_err(|e| page_error(&tr, e))?,
         Err(_) => Verdict::Forged(tr.t("verify-bad-id")),
@@ -164,7 +165,7 @@ pub async fn verify_upload(
     let Some(file) = form.file("document") else {
         return Err(PageError::bad_request(tr.t("verify-no-file")));
     };
-    let verdict = documents::verify_file(&*app.store, &file.content)
+    let verdict = documents::verify_file(crate::one_stop_store(&*app.store)?, &file.content)
         .await
         .map_err(|e| page_error(&tr, e))?;
     let page = VerifyPage {
@@ -183,8 +184,7 @@ pub async fn revoke(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let id: DocumentId = id.parse().map_err(|_| PageError::not_found())?;
-    let doc = app
-        .store
+    let doc = crate::one_stop_store(&*app.store)?
         .document(id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -210,7 +210,7 @@ pub async fn revoke(
         object_id: doc.id.to_string(),
         payload: serde_json::json!({ "kind": doc.kind, "sha256": doc.sha256, "reason": reason, "dossier": doc.dossier_id }),
     };
-    app.store
+    crate::one_stop_store(&*app.store)?
         .revoke_document(
             id,
             now,
@@ -243,12 +243,12 @@ pub async fn postpone(
         .clone()
         .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "error-401"))?;
     let rev: i64 = form.text("rev").parse().unwrap_or(-1);
-    let Some(new_due) = guichet_services::form::parse_date(&form.text("new_due")) else {
+    let Some(new_due) = crate::form::parse_date(&form.text("new_due")) else {
         let l = load(&app, &ctx, &id).await?;
         let page = dossier_page(&app, &ctx, l, None, Some(tr.t("svc-postpone-date"))).await?;
         return Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page));
     };
-    match crate::one_stop::desk(&app)
+    match crate::web::one_stop::desk(&app)?
         .postpone(
             &Actor::user(&user),
             &l.d,
@@ -260,8 +260,8 @@ pub async fn postpone(
     {
         Ok(d) => Ok(Redirect::to(&format!("/dossiers/{}?notice=postponed", d.id)).into_response()),
         Err(
-            e @ (guichet_services::ServiceError::Invalid { .. }
-            | guichet_services::ServiceError::Store(guichet_store::StoreError::Stale(_))),
+            e @ (crate::ServiceError::Invalid { .. }
+            | crate::ServiceError::Store(guichet_store::StoreError::Stale(_))),
         ) => {
             let message = service_message(&tr, &e);
             let l = load(&app, &ctx, &id).await?;
@@ -285,8 +285,8 @@ pub async fn rate(
         applicant: l.d.applicant_id,
     })?;
     let score: i64 = form.text("score").parse().unwrap_or(0);
-    match guichet_services::stats::rate(
-        &*app.store,
+    match crate::stats::rate(
+        crate::one_stop_store(&*app.store)?,
         &*app.clock,
         &l.office,
         &l.d,
@@ -297,7 +297,7 @@ pub async fn rate(
     .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/dossiers/{}?notice=rated", l.d.id)).into_response()),
-        Err(e @ guichet_services::ServiceError::Invalid { .. }) => {
+        Err(e @ crate::ServiceError::Invalid { .. }) => {
             let message = service_message(&tr, &e);
             let page = dossier_page(&app, &ctx, l, None, Some(message)).await?;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, page))
@@ -353,7 +353,7 @@ pub async fn templates(
 ) -> Result<Response, PageError> {
     ctx.authorize(Action::ViewAdmin)?;
     let tr = ctx.tr();
-    let (office, offices) = crate::helpers::office_for(&app, &ctx, &p.office, |office| {
+    let (office, offices) = guichet_web::helpers::office_for(&app, &ctx, &p.office, |office| {
         Action::ManageProcedures { office }
     })
     .await?;
@@ -362,21 +362,22 @@ pub async fn templates(
         rows.push(TemplateRow {
             kind: kind.code().to_owned(),
             title: kind.title(ctx.lang.code()).to_owned(),
-            custom: app
-                .store
+            custom: crate::one_stop_store(&*app.store)?
                 .document_template(office.id, kind.code())
                 .await?
                 .is_some(),
         });
     }
     // Each procedure may have its own result document (licence, certificate…).
-    for p in app.store.list_procedures(Some(office.id)).await? {
+    for p in crate::one_stop_store(&*app.store)?
+        .list_procedures(Some(office.id))
+        .await?
+    {
         let key = documents::result_template_key(&p.code);
-        let name = crate::one_stop::procedure_label(&app, &p, ctx.lang).await?;
+        let name = crate::web::one_stop::procedure_label(&app, &p, ctx.lang).await?;
         rows.push(TemplateRow {
             title: format!("{} — {name}", DocumentKind::Result.title(ctx.lang.code())),
-            custom: app
-                .store
+            custom: crate::one_stop_store(&*app.store)?
                 .document_template(office.id, &key)
                 .await?
                 .is_some(),
@@ -411,7 +412,7 @@ async fn template_target(
         .ok_or_else(PageError::not_found)?;
     ctx.authorize(Action::ManageProcedures { office: office.id })?;
     if let Some(code) = key.strip_prefix("result.") {
-        app.store
+        crate::one_stop_store(&*app.store)?
             .procedure_by_code(office.id, code)
             .await?
             .ok_or_else(PageError::not_found)?;
@@ -427,11 +428,13 @@ pub async fn template_edit(
     Path((office, kind)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let (office, kind, key) = template_target(&app, &ctx, &office, &kind).await?;
-    let custom = app.store.document_template(office.id, &key).await?;
+    let custom = crate::one_stop_store(&*app.store)?
+        .document_template(office.id, &key)
+        .await?;
     // Without its own, a procedure's result starts from the office's result template.
-    let inherited = app
+    let inherited = crate::state(&app)?
         .issuer
-        .template(&*app.store, &office, kind, None)
+        .template(crate::one_stop_store(&*app.store)?, &office, kind, None)
         .await
         .map_err(|e| page_error(&ctx.tr(), e))?;
     let page = TemplateEditPage {
@@ -469,7 +472,7 @@ pub async fn template_save(
         payload: serde_json::json!({ "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(source.as_bytes())) }),
     };
     if action == "reset" {
-        app.store
+        crate::one_stop_store(&*app.store)?
             .delete_document_template(
                 office.id,
                 &key,
@@ -482,7 +485,7 @@ pub async fn template_save(
         ))
         .into_response());
     }
-    let renderer = app.issuer.renderer.clone();
+    let renderer = app.renderer.clone();
     let checked_source = source.clone();
     let country = match office.country {
         guichet_core::Country::Vn => "vn",
@@ -528,7 +531,7 @@ pub async fn template_save(
                 updated_at: now,
                 updated_by: ctx.user.as_ref().map(|u| u.id),
             };
-            app.store
+            crate::one_stop_store(&*app.store)?
                 .put_document_template(&record, &Audit::one(now, event("document_template.saved")))
                 .await?;
             Ok(Redirect::to(&format!(
@@ -543,8 +546,7 @@ pub async fn template_save(
                 office: office.code.clone(),
                 office_name: office.name.clone(),
                 title: format!("{} ({key})", kind.title(ctx.lang.code())),
-                custom: app
-                    .store
+                custom: crate::one_stop_store(&*app.store)?
                     .document_template(office.id, &key)
                     .await?
                     .is_some(),
@@ -600,24 +602,32 @@ fn document_dto(doc: &DocumentRecord) -> DocumentDto {
 #[utoipa::path(get, path = "/api/v1/dossiers/{id}/documents", tag = "documents",
     params(("id" = uuid::Uuid, Path, description = "Dossier id")),
     responses((status = 200, description = "Issued documents, oldest first", body = Vec<DocumentDto>),
-        (status = 401, description = "Not logged in", body = crate::error::Problem),
-        (status = 403, description = "Not allowed", body = crate::error::Problem),
-        (status = 404, description = "No such dossier", body = crate::error::Problem)))]
+        (status = 401, description = "Not logged in", body = guichet_web::error::Problem),
+        (status = 403, description = "Not allowed", body = guichet_web::error::Problem),
+        (status = 404, description = "No such dossier", body = guichet_web::error::Problem)))]
 pub async fn api_dossier_documents(
     State(app): State<App>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> Result<axum::Json<Vec<DocumentDto>>, crate::error::ApiError> {
+) -> Result<axum::Json<Vec<DocumentDto>>, guichet_web::error::ApiError> {
     let not_found = || {
-        crate::error::ApiError::for_status(StatusCode::NOT_FOUND, Some("no such dossier".into()))
+        guichet_web::error::ApiError::for_status(
+            StatusCode::NOT_FOUND,
+            Some("no such dossier".into()),
+        )
     };
     let id: guichet_core::DossierId = id.parse().map_err(|_| not_found())?;
-    let d = app.store.dossier(id).await?.ok_or_else(not_found)?;
+    let d = crate::one_stop_store(&*app.store)?
+        .dossier(id)
+        .await?
+        .ok_or_else(not_found)?;
     ctx.authorize(Action::ViewDossier {
         office: d.office_id,
         applicant: d.applicant_id,
     })?;
-    let docs = app.store.dossier_documents(d.id).await?;
+    let docs = crate::one_stop_store(&*app.store)?
+        .dossier_documents(d.id)
+        .await?;
     Ok(axum::Json(docs.iter().map(document_dto).collect()))
 }
 
@@ -637,16 +647,16 @@ pub async fn api_verify(
     State(app): State<App>,
     Path(id): Path<String>,
     Query(p): Query<VerifyParams>,
-) -> Result<axum::Json<VerificationDto>, crate::error::ApiError> {
+) -> Result<axum::Json<VerificationDto>, guichet_web::error::ApiError> {
     if p.s.is_empty() {
-        return Err(crate::error::ApiError::new(
+        return Err(guichet_web::error::ApiError::new(
             StatusCode::BAD_REQUEST,
             "missing-signature",
             "s: the signature the QR code carries is required",
         ));
     }
     let verdict = match id.parse::<DocumentId>() {
-        Ok(id) => documents::verify_by_id(&*app.store, id, &p.s).await?,
+        Ok(id) => documents::verify_by_id(crate::one_stop_store(&*app.store)?, id, &p.s).await?,
         Err(_) => Verdict::Forged("not a document id".into()),
     };
     Ok(axum::Json(match verdict {
@@ -673,7 +683,7 @@ pub async fn api_verify(
     }))
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
     "/dossiers/{id}/postpone" => post(postpone),
@@ -685,7 +695,7 @@ route_table! {
     "/admin/documents/{office}/{kind}" => get(template_edit).post(template_save),
 }
 
-route_table! {
+guichet_web::route_table! {
     /// Its JSON API routes, relative to `/api/v1`.
     fn api_routes, API_ROUTES;
     "/dossiers/{id}/documents" => get(api_dossier_documents),
@@ -701,7 +711,7 @@ route_table! {
 pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     messages: &[],
     access: &[],
     probe_ids: &[],
@@ -712,12 +722,12 @@ pub static SLICE: crate::WebSlice = crate::WebSlice {
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
-    nav: &[crate::NavItem {
-        menu: crate::Menu::Main,
+    nav: &[guichet_web::NavItem {
+        menu: guichet_web::Menu::Main,
         order: 60,
         href: "/verify",
         key: "nav-verify",
-        visible: crate::always,
+        visible: guichet_web::always,
         current: |p| p.starts_with("/verify"),
     }],
 };

@@ -1,9 +1,10 @@
 //! The procedure catalogue (thủ tục hành chính / démarches): what a procedure is, its versions
 //! (a published version never changes; editing writes the next draft), and catalogue search.
 
+use crate::store::{OneStopStore, ProcedureRecord, ProcedureVersionRecord};
 use guichet_core::{Clock, Entropy, IdGen, Language, OfficeId, ProcedureId};
 use guichet_ledger::Event;
-use guichet_store::{Audit, Office, OneStopStore, ProcedureRecord, ProcedureVersionRecord};
+use guichet_store::{Audit, Office};
 use serde::{Deserialize, Serialize};
 
 use crate::form::{FormSchema, Text};

@@ -389,32 +389,8 @@ fn check_fields(fields: &[Field], top: bool) -> Result<(), SchemaError> {
     Ok(())
 }
 
-/// File types an upload may have, by extension, with the content type served back.
-pub const KNOWN_TYPES: [(&str, &str); 7] = [
-    ("pdf", "application/pdf"),
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-    ("odt", "application/vnd.oasis.opendocument.text"),
-    (
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-    ("txt", "text/plain"),
-];
-
-pub fn content_type_for(ext: &str) -> Option<&'static str> {
-    KNOWN_TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
-}
-
-/// The lower-case extension of a file name.
-pub fn extension(name: &str) -> String {
-    name.rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
 pub use guichet_common::FieldError;
+pub use guichet_common::files::{KNOWN_TYPES, content_type_for, extension, human_size};
 
 /// Whether missing required answers are errors (submission) or allowed (saving a draft).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -818,14 +794,6 @@ pub fn parse_date(s: &str) -> Option<Date> {
 
 pub fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-pub fn human_size(bytes: u64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{} MB", bytes / (1024 * 1024))
-    } else {
-        format!("{} KB", bytes.div_ceil(1024))
-    }
 }
 
 /// The message for an error code in `lang`; `arg` fills the blank some messages have.
