@@ -104,3 +104,67 @@ fn the_checker_sees_imports() {
     );
     assert_eq!(found, ["hr_web", "chrome", "helpers"]);
 }
+
+/// The other slices' web modules a slice crate's source names (`guichet_<slice>::web…`).
+fn foreign_web_modules(own: &str, source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, _) in source.match_indices("guichet_") {
+        let rest = &source[i + "guichet_".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if name != own && name != "web" && rest[name.len()..].starts_with("::web") {
+            found.push(name);
+        }
+    }
+    found
+}
+
+/// Every `.rs` file under `dir`.
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_slice_crate_uses_another_slices_pages() {
+    // A slice reads another slice through its store trait or service, never its web module.
+    let domains = Path::new(env!("CARGO_MANIFEST_DIR")).join("../domains");
+    let mut offences: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut slices = 0;
+    for entry in std::fs::read_dir(&domains).unwrap() {
+        let dir = entry.unwrap().path();
+        let own = dir.file_name().unwrap().to_str().unwrap().to_owned();
+        let mut files = Vec::new();
+        rust_files(&dir.join("src"), &mut files);
+        slices += 1;
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for target in foreign_web_modules(&own, &source) {
+                offences.entry(own.clone()).or_default().push(target);
+            }
+        }
+    }
+    assert!(
+        slices >= 4,
+        "the slice crates were not found under {domains:?}"
+    );
+    assert!(
+        offences.is_empty(),
+        "slice crates using another slice's web module: {offences:?}"
+    );
+}
+
+#[test]
+fn the_slice_checker_sees_foreign_pages() {
+    let source = "use guichet_one_stop::web::one_stop::desk;\nguichet_web::App;\nguichet_records::web::service(&app);\nguichet_one_stop::one_stop_store(s);";
+    assert_eq!(foreign_web_modules("records", source), ["one_stop"]);
+    assert_eq!(foreign_web_modules("hr", source), ["one_stop", "records"]);
+}
