@@ -31,11 +31,8 @@ use crate::store::CooperationStore;
 /// migrations; a store without them (another kind of store) is a server error.
 fn service(app: &App) -> Result<Cooperation<'_>, CoopError> {
     let store: &dyn CooperationStore =
-        guichet_store_sql::slice_store!(&*app.store, dyn CooperationStore).ok_or_else(|| {
-            CoopError::Store(guichet_store::StoreError::Database(
-                "this store does not hold the cooperation tables".into(),
-            ))
-        })?;
+        guichet_store_sql::slice_store!(&*app.store, dyn CooperationStore)
+            .ok_or_else(|| CoopError::Store(guichet_store_sql::missing_slice("cooperation")))?;
     Ok(Cooperation {
         store,
         identity: &*app.store,

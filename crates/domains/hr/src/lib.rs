@@ -31,7 +31,6 @@ guichet_store_sql::slice_migrations!(pub static MIGRATIONS = "hr", TABLES);
 pub fn hr_store(
     store: &dyn guichet_store::PlatformStore,
 ) -> Result<&dyn HrStore, guichet_store::StoreError> {
-    guichet_store_sql::slice_store!(store, dyn HrStore).ok_or_else(|| {
-        guichet_store::StoreError::Database("this store does not hold the HR tables".into())
-    })
+    guichet_store_sql::slice_store!(store, dyn HrStore)
+        .ok_or_else(|| guichet_store_sql::missing_slice("HR"))
 }

@@ -61,9 +61,8 @@ pub fn state(
 pub fn one_stop_store_arc(
     store: std::sync::Arc<dyn guichet_store::PlatformStore>,
 ) -> std::result::Result<std::sync::Arc<dyn OneStopStore>, guichet_store::StoreError> {
-    guichet_store_sql::slice_store_arc!(store, dyn OneStopStore).ok_or_else(|| {
-        guichet_store::StoreError::Database("this store does not hold the one-stop tables".into())
-    })
+    guichet_store_sql::slice_store_arc!(store, dyn OneStopStore)
+        .ok_or_else(|| guichet_store_sql::missing_slice("one-stop"))
 }
 
 /// The slice's trait in a store of the application: `Err` for a store of another kind (one
@@ -71,9 +70,8 @@ pub fn one_stop_store_arc(
 pub fn one_stop_store(
     store: &dyn guichet_store::PlatformStore,
 ) -> std::result::Result<&dyn OneStopStore, guichet_store::StoreError> {
-    guichet_store_sql::slice_store!(store, dyn OneStopStore).ok_or_else(|| {
-        guichet_store::StoreError::Database("this store does not hold the one-stop tables".into())
-    })
+    guichet_store_sql::slice_store!(store, dyn OneStopStore)
+        .ok_or_else(|| guichet_store_sql::missing_slice("one-stop"))
 }
 
 use guichet_common::files::Files;

@@ -45,7 +45,6 @@ pub struct RecordsState {
 pub fn records_store(
     store: &dyn guichet_store::PlatformStore,
 ) -> Result<&dyn RecordsStore, guichet_store::StoreError> {
-    guichet_store_sql::slice_store!(store, dyn RecordsStore).ok_or_else(|| {
-        guichet_store::StoreError::Database("this store does not hold the records tables".into())
-    })
+    guichet_store_sql::slice_store!(store, dyn RecordsStore)
+        .ok_or_else(|| guichet_store_sql::missing_slice("records"))
 }

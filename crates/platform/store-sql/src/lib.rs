@@ -98,5 +98,11 @@ macro_rules! slice_store_arc {
     }};
 }
 
+/// The error for a store that lacks a slice's SQL (a store of another kind than the composed
+/// application's): what `slice_store!` returning `None` means, in one wording.
+pub fn missing_slice(slice: &str) -> StoreError {
+    StoreError::Database(format!("this store does not hold the {slice} tables"))
+}
+
 #[doc(hidden)]
 pub use guichet_store::PlatformStore as __PlatformStore;
