@@ -48,7 +48,7 @@ pub async fn capture(rt: &Runtime) -> anyhow::Result<()> {
             }
         }
         println!("captured {total} dossier document(s) as records");
-        for office in rt.store.list_offices().await? {
+        for office in rt.identity.list_offices().await? {
             let warned = r.warn_due(&office).await?;
             if !warned.is_empty() {
                 println!(
@@ -76,7 +76,7 @@ pub async fn export(
 ) -> anyhow::Result<()> {
     let format = format_of(format)?;
     let office = rt
-        .store
+        .identity
         .office_by_code(office)
         .await?
         .with_context(|| format!("no office has the code {office}"))?;
@@ -181,7 +181,7 @@ pub async fn reindex(rt: &Runtime) -> anyhow::Result<()> {
 pub async fn search(rt: &Runtime, query: &str, office: Option<&str>) -> anyhow::Result<()> {
     let scope = match office {
         Some(code) => Some(vec![
-            rt.store
+            rt.identity
                 .office_by_code(code)
                 .await?
                 .with_context(|| format!("no office has the code {code}"))?

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use guichet_core::{Clock, OsEntropy, SystemClock};
 use guichet_ledger::{Event, TrustedKeys};
-use guichet_store::{Audit, Store};
+use guichet_store::{Audit, PlatformStore};
 use sha2::Digest;
 
 pub struct BenchOptions {
@@ -57,7 +57,7 @@ pub fn sha256_rate() -> f64 {
     buf.len() as f64 / secs
 }
 
-async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(Arc<dyn Store>, String)> {
+async fn fresh_postgres(admin_url: &str) -> anyhow::Result<(Arc<dyn PlatformStore>, String)> {
     let url =
         guichet_store_sql::testing::create_scratch_database(admin_url, "guichet_bench").await?;
     Ok((crate::open_store(&url, Arc::new(OsEntropy)).await?, url))
@@ -77,7 +77,7 @@ fn fresh_sqlite_url(opts: &BenchOptions, label: &str) -> String {
 }
 
 /// Durable ledger appends: `ops` write transactions from `concurrency` tasks over 8 streams.
-async fn ledger_appends(store: Arc<dyn Store>, opts: &BenchOptions) -> anyhow::Result<f64> {
+async fn ledger_appends(store: Arc<dyn PlatformStore>, opts: &BenchOptions) -> anyhow::Result<f64> {
     let clock = SystemClock;
     let per_task = opts.ops / opts.concurrency as u64;
     let start = Instant::now();
@@ -101,7 +101,7 @@ async fn ledger_appends(store: Arc<dyn Store>, opts: &BenchOptions) -> anyhow::R
 }
 
 /// Verify throughput on `entries` entries (written in batches of 1,000 per transaction).
-async fn verify_rate(store: Arc<dyn Store>, entries: u64) -> anyhow::Result<(f64, f64)> {
+async fn verify_rate(store: Arc<dyn PlatformStore>, entries: u64) -> anyhow::Result<(f64, f64)> {
     let clock = SystemClock;
     let mut n = 0u64;
     while n < entries {

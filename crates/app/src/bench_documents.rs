@@ -143,7 +143,7 @@ pub async fn run(opts: BenchOptions, rows: u64) -> anyhow::Result<String> {
     let rt = Runtime::open(config).await?;
     demo::load(&rt).await?;
     let office = rt
-        .store
+        .identity
         .office_by_code("HN-HOANKIEM")
         .await?
         .context("demo office")?;

@@ -79,12 +79,12 @@ async fn one_backend(
         ..Config::default()
     };
     let rt = Runtime::open(config).await?;
-    let office = guichet_accounts::offices::create_office(
-        &*rt.store,
+    let office = guichet_identity::offices::create_office(
+        &*rt.identity,
         &*rt.clock,
         &*rt.entropy,
         "bench",
-        guichet_accounts::offices::NewOffice {
+        guichet_identity::offices::NewOffice {
             code: "BENCH-HR".into(),
             name: "Sở Nội vụ (bench)".into(),
             country: "vn".into(),

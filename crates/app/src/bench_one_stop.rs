@@ -263,7 +263,7 @@ async fn one_backend(
     };
     let rt = Runtime::open(config).await?;
     demo::load(&rt).await?;
-    let offices = rt.store.list_offices().await?;
+    let offices = rt.identity.list_offices().await?;
     let office = offices
         .iter()
         .find(|o| o.code == "HN-HOANKIEM")
@@ -283,7 +283,7 @@ async fn one_backend(
     let app = rt.app().await?;
     let server = tokio::spawn(guichet_web::serve(app, listener, std::future::pending()));
     let accounts = rt.accounts();
-    let bench_client = guichet_accounts::ClientInfo {
+    let bench_client = guichet_identity::ClientInfo {
         address: "bench".into(),
         user_agent: String::new(),
     };

@@ -233,12 +233,12 @@ async fn run_in(dir: &Path, search_rows: u64) -> anyhow::Result<String> {
         ..Config::default()
     };
     let rt = Runtime::open(config).await?;
-    let office = guichet_accounts::offices::create_office(
-        &*rt.store,
+    let office = guichet_identity::offices::create_office(
+        &*rt.identity,
         &*rt.clock,
         &*rt.entropy,
         "bench",
-        guichet_accounts::offices::NewOffice {
+        guichet_identity::offices::NewOffice {
             code: "BENCH".into(),
             name: "Bench".into(),
             country: "vn".into(),

@@ -65,7 +65,7 @@ pub struct Config {
     pub breached_passwords_file: String,
     /// OpenID Connect providers citizens and businesses log in with (FranceConnect-like,
     /// VNeID-like); see docs/identity.md. Each one's redirect URI is `PUBLIC_URL/auth/callback`.
-    pub oidc_providers: Vec<guichet_accounts::oidc::ProviderConfig>,
+    pub oidc_providers: Vec<guichet_identity::oidc::ProviderConfig>,
 }
 
 impl Default for Config {

@@ -2,9 +2,9 @@
 //! administrators, an auditor, citizens, published procedures (`demo_catalogue`) and a few
 //! dossiers in different states. Loaded once; loading again changes nothing.
 
-use guichet_accounts::NewAccount;
-use guichet_accounts::offices::{NewOffice, create_office};
 use guichet_core::authz::{Grant, Role};
+use guichet_identity::NewAccount;
+use guichet_identity::offices::{NewOffice, create_office};
 
 use crate::Runtime;
 
@@ -93,13 +93,13 @@ pub const LOGINS: &[DemoLogin] = &[
 
 /// Loads the demo data unless offices already exist. Returns whether anything was loaded.
 pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
-    if !rt.store.list_offices().await?.is_empty() {
+    if !rt.identity.list_offices().await?.is_empty() {
         return Ok(false);
     }
     let mut ids = std::collections::BTreeMap::new();
     for (code, name, country) in OFFICES {
         let office = create_office(
-            &*rt.store,
+            &*rt.identity,
             &*rt.clock,
             &*rt.entropy,
             "demo",
@@ -130,8 +130,9 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
             .await?;
         users.insert(login.username, user);
     }
-    let offices = rt.store.list_offices().await?;
-    crate::demo_catalogue::load_procedures(&*rt.store, &*rt.clock, &*rt.entropy, &offices).await?;
+    let offices = rt.identity.list_offices().await?;
+    crate::demo_catalogue::load_procedures(&*rt.identity, &*rt.clock, &*rt.entropy, &offices)
+        .await?;
     if let (Some(citizen), Some(agent), Some(office)) = (
         users.get("thu.pham"),
         users.get("lan.nguyen"),
@@ -159,10 +160,9 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
     ) {
         crate::demo_hr::load(rt, vn, vn_hr, vn_staff, fr, fr_hr, fr_staff).await?;
     }
-    let offices = rt.store.list_offices().await?;
+    let offices = rt.identity.list_offices().await?;
     let context = guichet_web::slice::DemoContext {
         store: &*rt.store,
-        accounts: &accounts,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
         offices: &offices,

@@ -3,6 +3,7 @@
 //! Gironde, and an information-only procedure. Legal references are given as the demo's
 //! authors read them; an office checks them before publishing its own.
 
+use guichet_identity::IdentityStore;
 use guichet_one_stop::dossier::{Actor, Desk, StepInput};
 use guichet_one_stop::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
 use guichet_one_stop::procedure::{
@@ -10,7 +11,7 @@ use guichet_one_stop::procedure::{
 };
 use guichet_one_stop::state::Step;
 use guichet_one_stop::store::DossierRecord;
-use guichet_store::{Office, Store, User};
+use guichet_store::{Office, User};
 use serde_json::json;
 
 fn t(vi: &str, fr: &str, en: &str) -> Text {
@@ -725,7 +726,7 @@ pub fn procedures() -> Vec<(&'static str, &'static str, &'static str, ProcedureB
 
 /// Creates and publishes the demo procedures.
 pub async fn load_procedures(
-    store: &dyn Store,
+    store: &dyn IdentityStore,
     clock: &dyn guichet_core::Clock,
     entropy: &dyn guichet_core::Entropy,
     offices: &[Office],

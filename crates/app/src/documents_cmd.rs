@@ -75,7 +75,7 @@ pub fn verify_offline(file: &Path, keys: &Path) -> anyhow::Result<ExitCode> {
 pub async fn print_keys(rt: &Runtime) -> anyhow::Result<()> {
     let issuer = rt.issuer()?;
     let mut keys = Vec::new();
-    for office in rt.store.list_offices().await? {
+    for office in rt.identity.list_offices().await? {
         let signer = issuer.signer(&office);
         keys.push(serde_json::json!({
             "key_id": signer.key_id(),
@@ -136,7 +136,7 @@ pub async fn export(
     out: &Path,
 ) -> anyhow::Result<()> {
     let office = rt
-        .store
+        .identity
         .office_by_code(office)
         .await?
         .with_context(|| format!("no office {office}"))?;

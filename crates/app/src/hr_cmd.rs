@@ -41,7 +41,7 @@ pub async fn parameters(rt: &Runtime) -> anyhow::Result<Parameters> {
 }
 
 async fn office(rt: &Runtime, code: &str) -> anyhow::Result<guichet_store::Office> {
-    match rt.store.office_by_code(code).await? {
+    match rt.identity.office_by_code(code).await? {
         Some(o) => Ok(o),
         None => bail!("no office with code {code:?}"),
     }

@@ -26,10 +26,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use guichet_accounts::Accounts;
 use guichet_core::{Clock, Entropy, OsEntropy, SystemClock};
+use guichet_identity::{Accounts, IdentityStore};
 use guichet_ledger::{LedgerKey, TrustedKeys};
-use guichet_store::Store;
+use guichet_store::PlatformStore;
 use guichet_web::{App, AppState, WebSettings};
 
 pub use config::{Config, Overrides};
@@ -37,7 +37,9 @@ pub use config::{Config, Overrides};
 /// An opened instance: configuration, migrated store, signing key, trusted keys.
 pub struct Runtime {
     pub config: Config,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn PlatformStore>,
+    /// The same store seen through the identity slice's trait (offices, accounts, sessions).
+    pub identity: Arc<dyn IdentityStore>,
     pub key: Arc<LedgerKey>,
     pub trusted: TrustedKeys,
     pub clock: Arc<dyn Clock>,
@@ -72,7 +74,7 @@ impl Runtime {
         entropy: Arc<dyn Entropy>,
         reference_data: bool,
     ) -> anyhow::Result<Runtime> {
-        guichet_accounts::oidc::install_tls_provider();
+        guichet_identity::oidc::install_tls_provider();
         OsEntropy::check()
             .map_err(|e| anyhow::anyhow!("the operating system has no random source: {e}"))?;
         std::fs::create_dir_all(&config.data_dir).with_context(|| {
@@ -88,9 +90,11 @@ impl Runtime {
         if reference_data {
             units_cmd::sync_shipped(&store, &*clock).await?;
         }
+        let identity = guichet_identity::identity_store_arc(store.clone())?;
         Ok(Runtime {
             config,
             store,
+            identity,
             key,
             trusted,
             clock,
@@ -209,7 +213,7 @@ impl Runtime {
 
     pub fn accounts(&self) -> Arc<Accounts> {
         let accounts = Accounts::new(
-            self.store.clone(),
+            self.identity.clone(),
             self.clock.clone(),
             self.entropy.clone(),
             time::Duration::hours(self.config.session_hours),
@@ -218,7 +222,7 @@ impl Runtime {
         if file.is_empty() {
             return Arc::new(accounts);
         }
-        match guichet_accounts::BreachedList::with_file(std::path::Path::new(file)) {
+        match guichet_identity::BreachedList::with_file(std::path::Path::new(file)) {
             Ok(list) => Arc::new(accounts.with_breached_list(list)),
             Err(e) => {
                 // The shipped list still applies; the operator sees why theirs does not.
@@ -232,11 +236,11 @@ impl Runtime {
     pub fn openid(
         &self,
         accounts: Arc<Accounts>,
-    ) -> anyhow::Result<Arc<guichet_accounts::oidc::OpenId>> {
+    ) -> anyhow::Result<Arc<guichet_identity::oidc::OpenId>> {
         Ok(Arc::new(
-            guichet_accounts::oidc::OpenId::new(
+            guichet_identity::oidc::OpenId::new(
                 accounts,
-                self.store.clone(),
+                self.identity.clone(),
                 self.clock.clone(),
                 self.entropy.clone(),
                 &self.config.public_url(),
@@ -260,20 +264,28 @@ impl Runtime {
             header_timeout: std::time::Duration::from_secs(self.config.header_timeout_secs.max(1)),
         };
         let accounts = self.accounts();
+        let openid = self.openid(accounts.clone())?;
         let issuer = self.issuer()?;
+        let form_action_origins = openid.origins();
+        let renderer = issuer.renderer.clone();
+        let mut slice_state = self.slice_state(issuer).await?;
+        slice_state.insert(guichet_identity::IdentityState {
+            accounts: accounts.clone(),
+            openid,
+        });
         Ok(AppState::new(
             guichet_web::Services {
                 store: self.store.clone(),
-                openid: self.openid(accounts.clone())?,
-                accounts,
+                sessions: accounts,
+                form_action_origins,
                 clock: self.clock.clone(),
                 entropy: self.entropy.clone(),
                 ledger_key: self.key.clone(),
                 trusted_keys: self.trusted.clone(),
                 units: self.units().await?,
                 files: self.files()?,
-                renderer: issuer.renderer.clone(),
-                slice_state: self.slice_state(issuer).await?,
+                renderer,
+                slice_state,
                 slices: WEB_SLICES,
             },
             settings,
@@ -317,7 +329,7 @@ impl Runtime {
 
 /// Sends the outbox's e-mails and webhooks until aborted.
 async fn outbox_loop(
-    store: Arc<dyn guichet_store::Store>,
+    store: Arc<dyn PlatformStore>,
     clock: Arc<dyn guichet_core::Clock>,
     mail: guichet_one_stop::outbox::MailTransport,
     from: String,
@@ -380,7 +392,11 @@ async fn records_loop(app: guichet_web::App, every: std::time::Duration) {
             Ok(n) => tracing::info!(records = n, "captured dossier documents as records"),
             Err(e) => tracing::error!(error = %e, "record capture failed"),
         }
-        match app.store.list_offices().await {
+        let offices = match guichet_identity::identity_store(&*app.store) {
+            Ok(store) => store.list_offices().await,
+            Err(e) => Err(e),
+        };
+        match offices {
             Ok(offices) => {
                 for office in offices {
                     match records.warn_due(&office).await {
@@ -403,7 +419,7 @@ async fn records_loop(app: guichet_web::App, every: std::time::Duration) {
 pub async fn open_store(
     url: &str,
     entropy: Arc<dyn Entropy>,
-) -> guichet_store::Result<Arc<dyn Store>> {
+) -> guichet_store::Result<Arc<dyn PlatformStore>> {
     guichet_store_sql::open_with(url, entropy, slices::MIGRATION_SETS).await
 }
 
@@ -481,7 +497,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn checkpoint_loop(store: Arc<dyn Store>, key: Arc<LedgerKey>, clock: Arc<dyn Clock>) {
+async fn checkpoint_loop(
+    store: Arc<dyn PlatformStore>,
+    key: Arc<LedgerKey>,
+    clock: Arc<dyn Clock>,
+) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;

@@ -673,7 +673,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let office = match office {
                 None => None,
                 Some(code) => Some(
-                    rt.store
+                    rt.identity
                         .list_offices()
                         .await?
                         .into_iter()
@@ -687,7 +687,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .lock()
                 .read_line(&mut password)
                 .context("cannot read the password from standard input")?;
-            let account = guichet_accounts::NewAccount {
+            let account = guichet_identity::NewAccount {
                 username,
                 display_name: name,
                 email,
@@ -702,13 +702,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             name,
             country,
         }) => {
-            let new = guichet_accounts::offices::NewOffice {
+            let new = guichet_identity::offices::NewOffice {
                 code,
                 name,
                 country,
             };
-            let office = guichet_accounts::offices::create_office(
-                &*rt.store,
+            let office = guichet_identity::offices::create_office(
+                &*rt.identity,
                 &*rt.clock,
                 &*rt.entropy,
                 "cli",

@@ -11,8 +11,9 @@ use guichet_web::slice::{DemoFn, SliceCommand};
 pub static WEB_SLICES: &[&WebSlice] = &[
     &guichet_web::api::SLICE,
     &guichet_web::pages::SLICE,
-    &guichet_web::account_web::SLICE,
-    &guichet_web::calendar_page::SLICE,
+    &guichet_identity::web::SLICE,
+    &guichet_identity::web::account::SLICE,
+    &guichet_identity::web::calendar::SLICE,
     &guichet_web::units_web::SLICE,
     &guichet_one_stop::web::one_stop::SLICE,
     &guichet_one_stop::web::one_stop_api::SLICE,
@@ -27,6 +28,7 @@ pub static WEB_SLICES: &[&WebSlice] = &[
 
 /// The migrations of the slice crates, applied after (and numbered after) the built-in ones.
 pub static MIGRATION_SETS: &[&MigrationSet] = &[
+    &guichet_identity::MIGRATIONS,
     &guichet_one_stop::MIGRATIONS,
     &guichet_records::MIGRATIONS,
     &guichet_hr::MIGRATIONS,

@@ -6,17 +6,18 @@ use std::sync::Arc;
 use anyhow::Context;
 use guichet_core::{Clock, Country};
 use guichet_ledger::Event;
-use guichet_store::{Audit, Store, UnitDataset};
+use guichet_store::{Audit, PlatformStore, UnitDataset};
 use guichet_units::address::{AddressError, Conversion, Outcome};
 use guichet_units::{Level, Registry, Stats, data, format_date};
 
 /// Loads each country's shipped dataset unless the store already holds that version.
 /// Returns the countries (re)loaded.
 pub async fn sync_shipped(
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn PlatformStore>,
     clock: &dyn Clock,
 ) -> anyhow::Result<Vec<Country>> {
-    let loaded = store.unit_datasets().await?;
+    let units = guichet_store_sql::units_store(&**store)?;
+    let loaded = units.unit_datasets().await?;
     let mut done = Vec::new();
     for country in [Country::Vn, Country::Fr] {
         let version = data::shipped_version(country);
@@ -50,7 +51,7 @@ pub async fn sync_shipped(
                 "links": dataset.links.len(),
             }),
         };
-        store
+        units
             .replace_units(
                 &record,
                 dataset.units,
@@ -65,8 +66,10 @@ pub async fn sync_shipped(
 }
 
 /// The registry as the store holds it.
-pub async fn registry(store: &Arc<dyn Store>) -> anyhow::Result<Registry> {
-    let (units, links) = store.load_units().await?;
+pub async fn registry(store: &Arc<dyn PlatformStore>) -> anyhow::Result<Registry> {
+    let (units, links) = guichet_store_sql::units_store(&**store)?
+        .load_units()
+        .await?;
     Registry::build(units, links).context("the admin units in the database are inconsistent")
 }
 

@@ -93,7 +93,7 @@ fn verify_passes_on_demo_data_and_names_a_tampered_entry() {
 
 async fn dump(url: &str) -> Vec<(String, String)> {
     let store = guichet::open_store(url, Arc::new(OsEntropy)).await.unwrap();
-    guichet_store::contract::dump(&*store).await
+    guichet_identity::contract::dump(&*store).await
 }
 
 /// SQLite → backup → PostgreSQL → backup → SQLite (in another data directory, with another
@@ -292,7 +292,12 @@ fn first_administrator_is_created_from_the_cli() {
         let store = guichet::open_store(&sqlite_url(dir.path()), Arc::new(OsEntropy))
             .await
             .unwrap();
-        store.user_by_username("root.admin").await.unwrap().unwrap()
+        guichet_identity::identity_store(&*store)
+            .unwrap()
+            .user_by_username("root.admin")
+            .await
+            .unwrap()
+            .unwrap()
     });
     assert!(user.password_hash.starts_with("$argon2id$"));
     assert_eq!(

@@ -47,7 +47,7 @@ async fn json(c: &reqwest::Client, app: &TestApp, path: &str) -> Value {
 async fn by_state(app: &TestApp) -> BTreeMap<String, Vec<guichet_one_stop::store::DossierRecord>> {
     let office = app
         .rt
-        .store
+        .identity
         .office_by_code("HN-HOANKIEM")
         .await
         .unwrap()
@@ -516,7 +516,7 @@ async fn apology_rating_statistics_and_templates(db: Db) {
     // pending (received, postponed, awaiting the applicant); one rating of 4.
     let office = app
         .rt
-        .store
+        .identity
         .office_by_code("HN-HOANKIEM")
         .await
         .unwrap()

@@ -47,7 +47,7 @@ async fn csrf(c: &reqwest::Client, app: &TestApp) -> String {
 }
 
 async fn office(app: &TestApp, code: &str) -> guichet_store::Office {
-    app.rt.store.office_by_code(code).await.unwrap().unwrap()
+    app.rt.identity.office_by_code(code).await.unwrap().unwrap()
 }
 
 async fn demo_has_staff_chart_and_payrolls(db: Db) {

@@ -14,7 +14,7 @@ use crate::support::{Db, TestApp, client, csrf_of, spawn_app_with};
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use guichet_accounts::oidc::{Assurance, ProviderConfig};
+use guichet_identity::oidc::{Assurance, ProviderConfig};
 use openidconnect::core::{
     CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm,
     CoreRsaPrivateSigningKey,
@@ -384,7 +384,7 @@ async fn logs_in_links_and_prefills(db: Db) {
     assert_eq!(status, 303);
     let link = app
         .rt
-        .store
+        .identity
         .identity_link("mockfc", "fc-sub-0001")
         .await
         .unwrap()
@@ -396,7 +396,7 @@ async fn logs_in_links_and_prefills(db: Db) {
         link.attributes.get("siret").is_none(),
         "a SIRET with a wrong key is not vouched for"
     );
-    let user = app.rt.store.user(link.user_id).await.unwrap().unwrap();
+    let user = app.rt.identity.user(link.user_id).await.unwrap().unwrap();
     assert_eq!(user.display_name, "Camille Martin");
     let actions = app.recent_actions(6).await;
     assert!(
@@ -490,7 +490,12 @@ async fn logs_in_links_and_prefills(db: Db) {
     let (status, _) = callback(&app, &c2, &format!("?code=again&state={state}")).await;
     assert_eq!(status, 303);
     assert_eq!(
-        app.rt.store.identity_links_of(user.id).await.unwrap().len(),
+        app.rt
+            .identity
+            .identity_links_of(user.id)
+            .await
+            .unwrap()
+            .len(),
         1
     );
 
@@ -503,7 +508,7 @@ async fn logs_in_links_and_prefills(db: Db) {
     assert_eq!(status, 303, "{page}");
     let jwt_link = app
         .rt
-        .store
+        .identity
         .identity_link("mockfc", "fc-sub-jwt")
         .await
         .unwrap()
@@ -523,7 +528,7 @@ async fn logs_in_links_and_prefills(db: Db) {
     );
     assert!(
         app.rt
-            .store
+            .identity
             .identity_link("mockfc", "fc-sub-forged")
             .await
             .unwrap()
@@ -575,7 +580,7 @@ async fn bad_tokens_fail_closed(db: Db) {
     }
     assert!(
         app.rt
-            .store
+            .identity
             .identity_link("mockfc", "fc-sub-0001")
             .await
             .unwrap()
@@ -671,7 +676,7 @@ async fn assurance_per_procedure(db: Db) {
     // The office administrator makes the vehicle registration ask for `substantial`.
     let office = app
         .rt
-        .store
+        .identity
         .office_by_code("FR-PREF-33")
         .await
         .unwrap()
@@ -805,7 +810,7 @@ async fn links_an_identity_to_an_existing_account(db: Db) {
     assert_eq!(status, 303);
     let thu_id = app
         .rt
-        .store
+        .identity
         .user_by_username("thu.pham")
         .await
         .unwrap()
@@ -813,7 +818,7 @@ async fn links_an_identity_to_an_existing_account(db: Db) {
         .id;
     let link = app
         .rt
-        .store
+        .identity
         .identity_link("mockfc", "vn-sub-thu")
         .await
         .unwrap()

@@ -1069,7 +1069,11 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let pending = app.rt.store.pending_outbox(100).await.unwrap();
+    let pending = guichet_store_sql::outbox_store(&*app.rt.store)
+        .unwrap()
+        .pending_outbox(100)
+        .await
+        .unwrap();
     assert!(pending.iter().any(|o| o.topic == "webhook"));
     assert!(pending.iter().any(|o| o.topic == "email"));
 
@@ -1085,7 +1089,12 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
     assert_eq!(failed, 0);
     assert!(sent >= 2);
     assert!(
-        app.rt.store.pending_outbox(100).await.unwrap().is_empty(),
+        guichet_store_sql::outbox_store(&*app.rt.store)
+            .unwrap()
+            .pending_outbox(100)
+            .await
+            .unwrap()
+            .is_empty(),
         "all delivered"
     );
     let mails: Vec<_> = std::fs::read_dir(&mail_dir).unwrap().collect();

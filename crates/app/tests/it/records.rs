@@ -107,7 +107,7 @@ fn records<'a>(app: &'a TestApp, p: &'a Parts) -> Records<'a> {
 }
 
 async fn office(app: &TestApp, code: &str) -> guichet_store::Office {
-    app.rt.store.office_by_code(code).await.unwrap().unwrap()
+    app.rt.identity.office_by_code(code).await.unwrap().unwrap()
 }
 
 async fn all_records(app: &TestApp, code: &str) -> Vec<RecordRow> {
@@ -737,7 +737,7 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
     let me = guichet_one_stop::dossier::Actor {
         id: app
             .rt
-            .store
+            .identity
             .user_by_username("minh.tran")
             .await
             .unwrap()
@@ -860,7 +860,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
             .unwrap()
             .record_classes(
                 other
-                    .store
+                    .identity
                     .office_by_code("HN-HOANKIEM")
                     .await
                     .unwrap()
@@ -954,12 +954,12 @@ async fn empty_instance(db: Db) -> (guichet::Runtime, tempfile::TempDir) {
         ..guichet::Config::default()
     };
     let rt = guichet::Runtime::open(config).await.unwrap();
-    guichet_accounts::offices::create_office(
-        &*rt.store,
+    guichet_identity::offices::create_office(
+        &*rt.identity,
         &*rt.clock,
         &*rt.entropy,
         "test",
-        guichet_accounts::offices::NewOffice {
+        guichet_identity::offices::NewOffice {
             code: "HN-HOANKIEM".into(),
             name: "UBND phường Hoàn Kiếm".into(),
             country: "vn".into(),

@@ -7,7 +7,7 @@
 
 use crate::support::{Db, TestApp, client, csrf_of, spawn_app};
 use guichet::demo::DEMO_PASSWORD;
-use guichet_accounts::second_factor::code_at;
+use guichet_identity::second_factor::code_at;
 
 fn secret_of(page: &str) -> String {
     let marker = "id=\"totp-secret\">";

@@ -14,7 +14,7 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use guichet_core::OsEntropy;
-use guichet_store::{Backend, Store};
+use guichet_store::{Backend, PlatformStore};
 use guichet_store_sql::migrations::{MigrationSet, SETS, collect};
 
 fn fixture_path(name: &str) -> std::path::PathBuf {
@@ -89,7 +89,7 @@ fn trusted(backend: Backend) -> guichet_ledger::TrustedKeys {
 }
 
 /// What a demo database must still show after the upgrade.
-async fn check(store: Arc<dyn Store>) {
+async fn check(store: Arc<dyn PlatformStore>) {
     let latest = all_sets()
         .iter()
         .flat_map(|s| s.sqlite.migrations.iter().map(|m| m.version))
@@ -103,12 +103,13 @@ async fn check(store: Arc<dyn Store>) {
     assert_eq!(in_db, listed, "every table of every slice is backed up");
     assert!(in_db.contains("coop_agreements"));
     assert!(in_db.contains("payslips"));
-    let admin = store.user_by_username("admin").await.unwrap().unwrap();
+    let identity = guichet_identity::identity_store(&*store).unwrap();
+    let admin = identity.user_by_username("admin").await.unwrap().unwrap();
     assert!(
         admin.grants.iter().all(|g| g.object.is_none()),
         "old grants hold no object"
     );
-    let offices = store.list_offices().await.unwrap();
+    let offices = identity.list_offices().await.unwrap();
     let hoan_kiem = offices
         .iter()
         .find(|o| o.code == "HN-HOANKIEM")

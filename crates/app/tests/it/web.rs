@@ -538,7 +538,7 @@ async fn api_answers_problem_json_for_bad_input(db: Db) {
     assert_problem(&r, 422);
     assert!(
         app.rt
-            .store
+            .identity
             .list_offices()
             .await
             .unwrap()
@@ -800,14 +800,14 @@ async fn office_admin_records_calendar_days_with_their_legal_reference(db: Db) {
     );
     let office = app
         .rt
-        .store
+        .identity
         .list_offices()
         .await
         .unwrap()
         .into_iter()
         .find(|o| o.code == "HN-HOANKIEM")
         .unwrap();
-    let calendar = guichet_accounts::calendar::office_calendar(&*app.rt.store, &office)
+    let calendar = guichet_identity::calendar::office_calendar(&*app.rt.identity, &office)
         .await
         .unwrap();
     assert_eq!(

@@ -91,7 +91,7 @@ fn run<'a>(
                 .ok_or("this store has no cooperation tables")?;
         let coop = Cooperation {
             store,
-            identity: ctx.store,
+            identity: guichet_identity::identity_store(ctx.store)?,
             records: guichet_records::records_store(ctx.store)?,
             clock: ctx.clock,
             entropy: ctx.entropy,

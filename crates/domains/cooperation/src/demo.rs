@@ -58,7 +58,7 @@ pub fn load<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceError
                 .ok_or("the demo store has no cooperation tables")?;
         let coop = Cooperation {
             store,
-            identity: ctx.store,
+            identity: guichet_identity::identity_store(ctx.store)?,
             records: guichet_records::records_store(ctx.store)?,
             clock: ctx.clock,
             entropy: ctx.entropy,
@@ -251,17 +251,18 @@ pub fn load<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceError
 
         // The desk officer of the 2025–2028 agreement: an agent's role on it alone.
         let desk_officer = ctx.user("hoa.le")?;
-        ctx.accounts
-            .add_grant(
-                ACTOR,
-                desk_officer.id,
-                Grant {
-                    role: Role::Agent,
-                    office: Some(office.id),
-                    object: Some(second.id.as_uuid()),
-                },
-            )
-            .await?;
+        guichet_identity::add_grant(
+            guichet_identity::identity_store(ctx.store)?,
+            ctx.clock.now(),
+            ACTOR,
+            desk_officer.id,
+            Grant {
+                role: Role::Agent,
+                office: Some(office.id),
+                object: Some(second.id.as_uuid()),
+            },
+        )
+        .await?;
         Ok(())
     })
 }

@@ -2,8 +2,9 @@
 //! the stores' traits, and makes one store call that writes the change with its ledger entry.
 
 use guichet_core::{Clock, Entropy, IdGen};
+use guichet_identity::IdentityStore;
 use guichet_records::RecordsStore;
-use guichet_store::{Audit, IdentityStore, Office, StoreError};
+use guichet_store::{Audit, Office, StoreError};
 use time::Date;
 use uuid::Uuid;
 

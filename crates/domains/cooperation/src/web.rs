@@ -35,7 +35,7 @@ fn service(app: &App) -> Result<Cooperation<'_>, CoopError> {
             .ok_or_else(|| CoopError::Store(guichet_store_sql::missing_slice("cooperation")))?;
     Ok(Cooperation {
         store,
-        identity: &*app.store,
+        identity: guichet_identity::identity_store(&*app.store).map_err(CoopError::Store)?,
         records: guichet_records::records_store(&*app.store).map_err(CoopError::Store)?,
         clock: &*app.clock,
         entropy: &*app.entropy,
@@ -255,7 +255,7 @@ async fn list_page(
             }
         })
         .collect();
-    let offices = guichet_web::helpers::offices_where(app, ctx, |o| MANAGE.on(Some(o), None))
+    let offices = guichet_identity::lookup::offices_where(app, ctx, |o| MANAGE.on(Some(o), None))
         .await?
         .into_iter()
         .map(|o| (o.code, o.name))
@@ -283,7 +283,7 @@ pub async fn create(
     form: FormData,
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
-    let office = guichet_web::helpers::office_by_code(&app, &form.text("office")).await?;
+    let office = guichet_identity::lookup::office_by_code(&app, &form.text("office")).await?;
     ctx.authorize(MANAGE.on(Some(office.id), None))?;
     let values = AgreementForm::of(&form);
     let dates = (
@@ -881,8 +881,7 @@ pub async fn api_create(
     ctx: Ctx,
     ApiJson(body): ApiJson<CreateAgreement>,
 ) -> Result<Response, ApiError> {
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office_by_code(&body.office)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such office"))?;

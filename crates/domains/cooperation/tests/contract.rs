@@ -14,11 +14,14 @@ use guichet_cooperation::service::{CoopError, Cooperation, TimelineItem};
 use guichet_cooperation::{CooperationStore, MIGRATIONS};
 use guichet_core::{Country, FixedClock, OfficeId, SeededEntropy};
 use guichet_ledger::Event;
-use guichet_store::{Audit, Office, PlatformStore as _, Store, StoreError};
+use guichet_store::{Audit, Office, PlatformStore as _, StoreError};
 use time::macros::{date, datetime};
 use uuid::Uuid;
 
-type Both = (Arc<dyn Store>, Arc<dyn CooperationStore>);
+type Both = (
+    Arc<dyn guichet_identity::IdentityStore>,
+    Arc<dyn CooperationStore>,
+);
 
 async fn sqlite() -> Both {
     let dir = std::env::temp_dir()
@@ -29,6 +32,7 @@ async fn sqlite() -> Both {
             .await
             .unwrap()
             .with_slices(&[
+                &guichet_identity::MIGRATIONS,
                 &guichet_one_stop::MIGRATIONS,
                 &guichet_records::MIGRATIONS,
                 &MIGRATIONS,
@@ -45,6 +49,7 @@ async fn postgres() -> Option<Both> {
             .await
             .unwrap()
             .with_slices(&[
+                &guichet_identity::MIGRATIONS,
                 &guichet_one_stop::MIGRATIONS,
                 &guichet_records::MIGRATIONS,
                 &MIGRATIONS,

@@ -7,7 +7,8 @@
 
 use async_trait::async_trait;
 use guichet_core::{OfficeId, OrgUnitId, PayrollId, PositionId, StaffId, TermId, UserId};
-use guichet_store::{Audit, ColType, IdentityStore, Result, TableSpec};
+use guichet_identity::IdentityStore;
+use guichet_store::{Audit, ColType, Result, TableSpec};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 

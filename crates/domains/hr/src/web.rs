@@ -19,12 +19,13 @@ use serde_json::{Value, json};
 use time::Date;
 
 use guichet_documents::hr_templates as guichet_documents_templates;
+use guichet_identity::lookup::office_by_code;
 use guichet_web::App;
 use guichet_web::chrome::{Chrome, render_with};
 use guichet_web::ctx::Ctx;
 use guichet_web::error::PageError;
 use guichet_web::form_data::FormData;
-use guichet_web::helpers::{office_by_code, page_error, service_message};
+use guichet_web::helpers::{page_error, service_message};
 use guichet_web::i18n::Tr;
 
 #[derive(serde::Deserialize, Default)]
@@ -92,7 +93,7 @@ async fn office_for(
     code: &str,
     action: impl Fn(OfficeId) -> Action,
 ) -> Result<(Office, Vec<(String, String)>), PageError> {
-    let (office, offices) = guichet_web::helpers::office_for(app, ctx, code, action).await?;
+    let (office, offices) = guichet_identity::lookup::office_for(app, ctx, code, action).await?;
     Ok((
         office,
         offices
@@ -451,8 +452,7 @@ pub async fn close_correction(
         .staff_member(staff)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(s.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -884,8 +884,7 @@ async fn person_page(
         .staff_member(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(s.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1032,8 +1031,7 @@ pub async fn add_term(
         .staff_member(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(s.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1207,8 +1205,7 @@ async fn personnel_pdf(
         .staff_member(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(s.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1520,8 +1517,7 @@ async fn run_of(
         .payroll_run(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(run.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1800,8 +1796,7 @@ async fn own_run(
             .into_iter()
             .find(|(r, _)| r.id == id)
         {
-            let office = app
-                .store
+            let office = guichet_identity::identity_store(&*app.store)?
                 .office(run.office_id)
                 .await?
                 .ok_or_else(PageError::not_found)?;
@@ -1977,12 +1972,15 @@ pub async fn api_staff(
     Path(office): Path<String>,
     Query(p): Query<ApiStaffParams>,
 ) -> Result<axum::Json<Vec<StaffOnDto>>, guichet_web::error::ApiError> {
-    let office = app.store.office_by_code(&office).await?.ok_or_else(|| {
-        guichet_web::error::ApiError::for_status(
-            StatusCode::NOT_FOUND,
-            Some("no such office".into()),
-        )
-    })?;
+    let office = guichet_identity::identity_store(&*app.store)?
+        .office_by_code(&office)
+        .await?
+        .ok_or_else(|| {
+            guichet_web::error::ApiError::for_status(
+                StatusCode::NOT_FOUND,
+                Some("no such office".into()),
+            )
+        })?;
     ctx.authorize(Action::ViewStaff { office: office.id })?;
     let day = match p.on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => today(&app, &office),

@@ -13,8 +13,8 @@ use guichet_hr::store::{
     HrStore, OrgUnitRow, PayParamRow, PayrollRunRow, PayslipRow, PositionRow, StaffRow, StaffWrite,
     TermRow,
 };
-use guichet_store::contract::{T0, created, office, uid, user};
-use guichet_store::{PlatformStore, Store, StoreError};
+use guichet_identity::contract::{T0, created, office, uid, user};
+use guichet_store::{PlatformStore, StoreError};
 
 pub fn unit(
     n: u128,
@@ -520,7 +520,7 @@ async fn hr_effective_dates_and_payroll(store: Arc<dyn HrStore>) {
     assert_eq!(store.staff_of_user(u.id).await.unwrap(), vec![d]);
 }
 
-type Both = (Arc<dyn Store>, Arc<dyn HrStore>);
+type Both = (Arc<dyn guichet_identity::IdentityStore>, Arc<dyn HrStore>);
 
 async fn sqlite() -> Both {
     let dir = std::env::temp_dir()
@@ -530,7 +530,7 @@ async fn sqlite() -> Both {
         guichet_store_sql::SqliteStore::open(&dir.join("g.db"), Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_hr::MIGRATIONS]),
+            .with_slices(&[&guichet_identity::MIGRATIONS, &guichet_hr::MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     (store.clone(), store)
@@ -542,7 +542,7 @@ async fn postgres() -> Option<Both> {
         guichet_store_sql::PostgresStore::connect(&url, Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_hr::MIGRATIONS]),
+            .with_slices(&[&guichet_identity::MIGRATIONS, &guichet_hr::MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     Some((store.clone(), store))
@@ -573,10 +573,10 @@ async fn tables_are_backed_up((source, hr): Both, (target, _): Both) {
         .await
         .unwrap();
     assert_eq!(
-        guichet_store::contract::dump(&*source).await,
-        guichet_store::contract::dump(&*target).await
+        guichet_identity::contract::dump(&*source).await,
+        guichet_identity::contract::dump(&*target).await
     );
-    let payslips = guichet_store::contract::dump(&*target)
+    let payslips = guichet_identity::contract::dump(&*target)
         .await
         .into_iter()
         .find(|(name, _)| name == "payslips")

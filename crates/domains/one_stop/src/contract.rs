@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use guichet_identity::contract::{T0, created, dump, office, uid};
 use guichet_ledger::{Event, SYSTEM_STREAM};
-use guichet_store::contract::{T0, created, dump, office, uid};
 use guichet_store::{Audit, Office, StoreError};
 
 use crate::store::OneStopStore;

@@ -664,7 +664,7 @@ impl Desk<'_> {
         }
         let office = self.office_of(d).await?;
         let body = self.body_of_dossier(d).await?;
-        let cal = guichet_accounts::calendar::office_calendar(self.store, &office)
+        let cal = guichet_identity::calendar::office_calendar(self.store, &office)
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let now = self.clock.now();

@@ -289,12 +289,12 @@ fn check_fields(fields: &[Field], top: bool) -> Result<(), SchemaError> {
                     "only top-level fields can be prefilled",
                 ));
             }
-            if !guichet_accounts::oidc::ATTRIBUTES.contains(&attribute.as_str()) {
+            if !guichet_identity::oidc::ATTRIBUTES.contains(&attribute.as_str()) {
                 return Err(schema_error(
                     &f.key,
                     format!(
                         "prefill {attribute:?} is not an identity attribute ({})",
-                        guichet_accounts::oidc::ATTRIBUTES.join(", ")
+                        guichet_identity::oidc::ATTRIBUTES.join(", ")
                     ),
                 ));
             }

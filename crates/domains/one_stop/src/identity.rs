@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use guichet_core::UserId;
-use guichet_store::IdentityStore;
+use guichet_identity::IdentityStore;
 use serde_json::{Map, Value};
 
 use crate::form::FormSchema;

@@ -118,7 +118,7 @@ pub struct ProcedureBody {
     /// The lowest identity assurance (eIDAS level, vouched for by an OpenID provider) an
     /// applicant must have logged in with to file; `None`: any login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identification: Option<guichet_accounts::oidc::Assurance>,
+    pub identification: Option<guichet_identity::oidc::Assurance>,
 }
 
 impl ProcedureBody {

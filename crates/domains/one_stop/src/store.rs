@@ -6,9 +6,9 @@
 
 use async_trait::async_trait;
 use guichet_core::{DocumentId, DossierId, ExportId, FileId, OfficeId, ProcedureId, UserId};
+use guichet_identity::IdentityStore;
 use guichet_store::{
-    Audit, ColType, FileRecord, IdentityStore, OutboxRecord, OutboxStore, Result, TableSpec,
-    UnitsStore,
+    Audit, ColType, FileRecord, OutboxRecord, OutboxStore, Result, TableSpec, UnitsStore,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
+use guichet_identity::IdentityStore as _;
 use guichet_one_stop::contract;
 use guichet_one_stop::store::OneStopStore;
-use guichet_store::{IdentityStore as _, PlatformStore as _};
+use guichet_store::PlatformStore as _;
 
 async fn sqlite_store() -> Arc<guichet_store_sql::SqliteStore> {
     let dir = std::env::temp_dir()
@@ -16,7 +17,7 @@ async fn sqlite_store() -> Arc<guichet_store_sql::SqliteStore> {
         guichet_store_sql::SqliteStore::open(&dir.join("g.db"), Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_one_stop::MIGRATIONS]),
+            .with_slices(&[&guichet_identity::MIGRATIONS, &guichet_one_stop::MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     store
@@ -32,7 +33,7 @@ async fn postgres() -> Option<Arc<dyn OneStopStore>> {
         guichet_store_sql::PostgresStore::connect(&url, Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_one_stop::MIGRATIONS]),
+            .with_slices(&[&guichet_identity::MIGRATIONS, &guichet_one_stop::MIGRATIONS]),
     );
     store.migrate().await.unwrap();
     Some(store)

@@ -17,12 +17,13 @@ use guichet_store::Office;
 use crate::service::{DispositionItem, PackageFormat, Registration, Upload, record_label};
 use crate::store::{RecordQuery, RecordRow};
 
+use guichet_identity::lookup::{office_by_code, office_for};
 use guichet_web::App;
 use guichet_web::chrome::{Chrome, render_with};
 use guichet_web::ctx::Ctx;
 use guichet_web::error::PageError;
 use guichet_web::form_data::FormData;
-use guichet_web::helpers::{fmt_time, office_by_code, office_for, page_error, service_message};
+use guichet_web::helpers::{fmt_time, page_error, service_message};
 use guichet_web::i18n::Tr;
 
 /// The slice's settings and handles in the application (the app inserts them).
@@ -381,8 +382,7 @@ async fn record_of(app: &App, ctx: &Ctx, id: &str) -> Result<(RecordRow, Office)
     ctx.authorize(Action::ViewRecords {
         office: r.office_id,
     })?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(r.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1087,8 +1087,7 @@ async fn run_page(
     ctx.authorize(Action::ViewRecords {
         office: d.office_id,
     })?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1161,8 +1160,7 @@ async fn run_office(app: &App, ctx: &Ctx, id: &str) -> Result<(DispositionId, Of
     ctx.authorize(Action::GovernRecords {
         office: d.office_id,
     })?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -1383,12 +1381,15 @@ pub async fn api_records(
     ctx: Ctx,
     Query(p): Query<ApiRecordsParams>,
 ) -> Result<axum::Json<Vec<RecordDto>>, guichet_web::error::ApiError> {
-    let office = app.store.office_by_code(&p.office).await?.ok_or_else(|| {
-        guichet_web::error::ApiError::for_status(
-            StatusCode::NOT_FOUND,
-            Some("no such office".into()),
-        )
-    })?;
+    let office = guichet_identity::identity_store(&*app.store)?
+        .office_by_code(&p.office)
+        .await?
+        .ok_or_else(|| {
+            guichet_web::error::ApiError::for_status(
+                StatusCode::NOT_FOUND,
+                Some("no such office".into()),
+            )
+        })?;
     ctx.authorize(Action::ViewRecords { office: office.id })?;
     let rows = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) => {
@@ -1442,7 +1443,10 @@ pub async fn api_record(
     ctx.authorize(Action::ViewRecords {
         office: r.office_id,
     })?;
-    let office = app.store.office(r.office_id).await?.ok_or_else(not_found)?;
+    let office = guichet_identity::identity_store(&*app.store)?
+        .office(r.office_id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok(axum::Json(record_dto(&office.code, &r)))
 }
 

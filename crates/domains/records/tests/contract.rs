@@ -6,14 +6,17 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use guichet_identity::contract::{T0, created, dump, event, office, uid};
 use guichet_ledger::TrustedKeys;
 use guichet_one_stop::contract::{dossier_record, numbered, procedure_records, submitted_audit};
 use guichet_records::store::RecordsStore;
-use guichet_store::contract::{T0, created, dump, event, office, uid};
 use guichet_store::verify::verify_store;
-use guichet_store::{Audit, Office, PlatformStore, Store, StoreError};
+use guichet_store::{Audit, Office, PlatformStore, StoreError};
 
-type Both = (Arc<dyn Store>, Arc<dyn RecordsStore>);
+type Both = (
+    Arc<dyn guichet_identity::IdentityStore>,
+    Arc<dyn RecordsStore>,
+);
 
 async fn sqlite() -> Both {
     let dir = std::env::temp_dir()
@@ -23,7 +26,11 @@ async fn sqlite() -> Both {
         guichet_store_sql::SqliteStore::open(&dir.join("g.db"), Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_one_stop::MIGRATIONS, &guichet_records::MIGRATIONS]),
+            .with_slices(&[
+                &guichet_identity::MIGRATIONS,
+                &guichet_one_stop::MIGRATIONS,
+                &guichet_records::MIGRATIONS,
+            ]),
     );
     store.migrate().await.unwrap();
     (store.clone(), store)
@@ -35,7 +42,11 @@ async fn postgres() -> Option<Both> {
         guichet_store_sql::PostgresStore::connect(&url, Arc::new(guichet_core::OsEntropy))
             .await
             .unwrap()
-            .with_slices(&[&guichet_one_stop::MIGRATIONS, &guichet_records::MIGRATIONS]),
+            .with_slices(&[
+                &guichet_identity::MIGRATIONS,
+                &guichet_one_stop::MIGRATIONS,
+                &guichet_records::MIGRATIONS,
+            ]),
     );
     store.migrate().await.unwrap();
     Some((store.clone(), store))
@@ -498,7 +509,7 @@ async fn records_numbering_holds_and_destruction((platform, store): Both) {
     assert_eq!(store.fixity_runs(5).await.unwrap(), vec![run]);
     assert!(store.count_records(Some(o.id)).await.unwrap() >= 36);
     verify_store(
-        &platform,
+        &(platform.clone() as Arc<dyn guichet_store::PlatformStore>),
         &TrustedKeys::new(),
         guichet_store::verify::no_progress(),
     )

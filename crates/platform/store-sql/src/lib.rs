@@ -1,14 +1,14 @@
-//! SQLite (default, embedded) and PostgreSQL implementations of [`guichet_store::Store`].
-//!
-//! Both share one SQL text (see `shared.rs`); each has its own migrations under
-//! `migrations/<backend>/`, applied by `Store::migrate`.
+//! SQLite (default, embedded) and PostgreSQL stores: the platform's SQL (ledger, backup tables,
+//! units, outbox; `shared.rs`, written once for both), the pools, the group-commit writer,
+//! `write_tx!`, and the migrations collected from the platform's and the slices' sets. Each
+//! slice crate implements its own store trait on [`SqliteStore`] and [`PostgresStore`] with the
+//! backend's `prelude` (see `tests/outside_domain.rs`).
 //!
 //! Invariant: no advisory locks, no LISTEN/NOTIFY, UUIDv7 keys and BIGINT counters, so the
 //! PostgreSQL schema runs on distributed PostgreSQL (Citus, CockroachDB, YugabyteDB);
 //! serialization failures are retried.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod identity;
 pub mod migrations;
 mod outbox;
 pub mod postgres;
@@ -20,14 +20,14 @@ mod units;
 use std::sync::Arc;
 
 use guichet_core::Entropy;
-use guichet_store::{Result, Store, StoreError};
+use guichet_store::{PlatformStore, Result, StoreError};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Opens the database named by `url` (`sqlite:PATH` or `postgres://…`) and applies the
 /// built-in migrations.
-pub async fn open(url: &str, entropy: Arc<dyn Entropy>) -> Result<Arc<dyn Store>> {
+pub async fn open(url: &str, entropy: Arc<dyn Entropy>) -> Result<Arc<dyn PlatformStore>> {
     open_with(url, entropy, &[]).await
 }
 
@@ -37,8 +37,8 @@ pub async fn open_with(
     url: &str,
     entropy: Arc<dyn Entropy>,
     slices: &[&'static migrations::MigrationSet],
-) -> Result<Arc<dyn Store>> {
-    let store: Arc<dyn Store> =
+) -> Result<Arc<dyn PlatformStore>> {
+    let store: Arc<dyn PlatformStore> =
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Arc::new(
                 PostgresStore::connect(url, entropy)
@@ -106,3 +106,13 @@ pub fn missing_slice(slice: &str) -> StoreError {
 
 #[doc(hidden)]
 pub use guichet_store::PlatformStore as __PlatformStore;
+
+/// The platform's units trait on whichever backend `store` is.
+pub fn units_store(store: &dyn PlatformStore) -> Result<&dyn guichet_store::UnitsStore> {
+    slice_store!(store, dyn guichet_store::UnitsStore).ok_or_else(|| missing_slice("units"))
+}
+
+/// The platform's outbox trait on whichever backend `store` is.
+pub fn outbox_store(store: &dyn PlatformStore) -> Result<&dyn guichet_store::OutboxStore> {
+    slice_store!(store, dyn guichet_store::OutboxStore).ok_or_else(|| missing_slice("outbox"))
+}

@@ -58,12 +58,6 @@ migration_set!(
     "./migrations/platform/postgres"
 );
 migration_set!(
-    IDENTITY,
-    "identity",
-    "./migrations/identity/sqlite",
-    "./migrations/identity/postgres"
-);
-migration_set!(
     UNITS,
     "units",
     "./migrations/units/sqlite",
@@ -71,7 +65,7 @@ migration_set!(
 );
 
 /// Every domain's migrations, in no particular order (versions order them).
-pub static SETS: &[&MigrationSet] = &[&PLATFORM, &IDENTITY, &UNITS];
+pub static SETS: &[&MigrationSet] = &[&PLATFORM, &UNITS];
 
 /// The migrations of `sets` for `backend`, by version, as one migrator. Two migrations with
 /// the same version, or the two backends of a set disagreeing on which versions exist, are

@@ -1,8 +1,8 @@
 //! The SQL of the outbox (e-mails and webhooks to send), written once for both backends;
-//! expanded by `sql_store!`.
+//! expanded by `platform_sql!`.
 
 /// The outbox rows' decoder and writer, which other domains' SQL uses to queue messages in
-/// their own transactions; expanded by `sql_store!`.
+/// their own transactions; expanded by `platform_sql!`.
 macro_rules! outbox_helpers {
     ($Db:ty) => {
         use guichet_store::OutboxRecord;

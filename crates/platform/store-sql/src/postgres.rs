@@ -167,7 +167,7 @@ pub async fn retry_pause(attempt: u32) {
 pub mod prelude {
     pub use super::{
         Conn, DbRow, PostgresStore, append_events, conflict, day_of, day_text, entry_from_row,
-        insert_outbox, json_text, map_err, office_from_row, opt_day, opt_id,
+        insert_outbox, json_text, map_err, opt_day, opt_id,
     };
     /// The backend's sqlx database type (for `QueryBuilder::<Db>`).
     pub type Db = sqlx::Postgres;
@@ -176,7 +176,7 @@ pub mod prelude {
     pub use guichet_store::{Result, StoreError};
 }
 
-crate::shared::sql_store!(PostgresStore, sqlx::Postgres, Backend::Postgres);
+crate::shared::platform_sql!(PostgresStore, sqlx::Postgres, Backend::Postgres);
 
 #[cfg(test)]
 mod tests {

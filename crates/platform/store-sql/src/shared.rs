@@ -3,7 +3,7 @@
 //! implementation is written once as a macro and expanded per backend. A backend module
 //! provides `reader()`, `read_ledger()`, `map_err()`, the dialect constants and a
 //! `write_tx!(self, conn, { body })` macro that runs `body` (using `conn: &mut Connection`)
-//! in a write transaction, then calls `sql_store!`. Bodies capture only owned values so a
+//! in a write transaction, then calls `platform_sql!`. Bodies capture only owned values so a
 //! backend may run them on another task.
 
 use guichet_ledger::Hash;
@@ -43,15 +43,13 @@ macro_rules! ledger_columns {
 }
 pub(crate) use ledger_columns;
 
-macro_rules! sql_store {
+macro_rules! platform_sql {
     ($Store:ty, $Db:ty, $backend:expr) => {
         use futures_util::TryStreamExt as _;
-        use guichet_core::authz::{Grant, Role};
-        use guichet_core::{OfficeId, SessionId, UserId};
-        use guichet_ledger::{Checkpoint, Entry, GENESIS, Hash};
-        use guichet_store::{Audit, Backend, ColType, Country, Office, Result, Session, StoreError, StreamHead, TableSpec, User};
+        use guichet_ledger::{Checkpoint, Entry, GENESIS};
+        use guichet_store::{Audit, Backend, ColType, Country, Result, StoreError, StreamHead, TableSpec};
         #[allow(unused_imports)]
-        use guichet_store::{IdentityStore, OutboxStore, PlatformStore, UnitsStore};
+        use guichet_store::{OutboxStore, PlatformStore, UnitsStore};
         use sqlx::Row as _;
         use time::OffsetDateTime;
         use uuid::Uuid;
@@ -172,149 +170,6 @@ macro_rules! sql_store {
                 .await
                 .map_err(map_err)?;
                 rows.iter().map(entry_from_row).collect()
-            }
-        }
-
-        macro_rules! session_columns {
-            () => {
-                "id, token_hash, user_id, created_at, expires_at, stage, method, provider, assurance, id_token, client, user_agent"
-            };
-        }
-
-        fn session_from_row(row: &DbRow) -> Result<Session> {
-            let stage: String = row.try_get("stage").map_err(map_err)?;
-            Ok(Session {
-                id: SessionId(row.try_get("id").map_err(map_err)?),
-                token_hash: to_hash(row.try_get("token_hash").map_err(map_err)?, "session token hash")?,
-                user_id: UserId(row.try_get("user_id").map_err(map_err)?),
-                created_at: row.try_get("created_at").map_err(map_err)?,
-                expires_at: row.try_get("expires_at").map_err(map_err)?,
-                stage: guichet_store::SessionStage::parse(&stage)
-                    .ok_or_else(|| StoreError::Database(format!("unknown session stage {stage:?}")))?,
-                method: row.try_get("method").map_err(map_err)?,
-                provider: row.try_get("provider").map_err(map_err)?,
-                assurance: row.try_get("assurance").map_err(map_err)?,
-                id_token: row.try_get("id_token").map_err(map_err)?,
-                client: row.try_get("client").map_err(map_err)?,
-                user_agent: row.try_get("user_agent").map_err(map_err)?,
-            })
-        }
-
-        macro_rules! link_columns {
-            () => {
-                "id, user_id, provider, subject, attributes, assurance, linked_at, updated_at"
-            };
-        }
-
-        fn link_from_row(row: &DbRow) -> Result<guichet_store::IdentityLink> {
-            let text: String = row.try_get("attributes").map_err(map_err)?;
-            let attributes = match serde_json::from_str(&text) {
-                Ok(serde_json::Value::Object(m)) => m,
-                _ => return Err(StoreError::Database("stored identity attributes are not a JSON object".into())),
-            };
-            Ok(guichet_store::IdentityLink {
-                id: row.try_get("id").map_err(map_err)?,
-                user_id: UserId(row.try_get("user_id").map_err(map_err)?),
-                provider: row.try_get("provider").map_err(map_err)?,
-                subject: row.try_get("subject").map_err(map_err)?,
-                attributes,
-                assurance: row.try_get("assurance").map_err(map_err)?,
-                linked_at: row.try_get("linked_at").map_err(map_err)?,
-                updated_at: row.try_get("updated_at").map_err(map_err)?,
-            })
-        }
-
-        async fn insert_user(conn: &mut Conn, entropy: &dyn guichet_core::Entropy, user: &User, at: OffsetDateTime) -> Result<()> {
-            sqlx::query(
-                "INSERT INTO users (id, username, display_name, email, password_hash, disabled, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(user.id.as_uuid())
-            .bind(&user.username)
-            .bind(&user.display_name)
-            .bind(&user.email)
-            .bind(&user.password_hash)
-            .bind(user.disabled)
-            .bind(user.created_at)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| conflict(e, &format!("user {}", user.username)))?;
-            for grant in &user.grants {
-                sqlx::query("INSERT INTO user_roles (id, user_id, role, office_id, object_id) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(entry_id(at, entropy))
-                    .bind(user.id.as_uuid())
-                    .bind(grant.role.code())
-                    .bind(grant.office.map(|o| o.as_uuid()))
-                    .bind(grant.object)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(|e| conflict(e, "role grant"))?;
-            }
-            Ok(())
-        }
-
-        pub fn office_from_row(row: &DbRow) -> Result<Office> {
-            let country: String = row.try_get("country").map_err(map_err)?;
-            Ok(Office {
-                id: OfficeId(row.try_get("id").map_err(map_err)?),
-                code: row.try_get("code").map_err(map_err)?,
-                name: row.try_get("name").map_err(map_err)?,
-                country: Country::parse(&country).ok_or_else(|| StoreError::Database(format!("unknown country {country:?}")))?,
-                created_at: row.try_get("created_at").map_err(map_err)?,
-            })
-        }
-
-        macro_rules! user_sql {
-            ($rest:literal) => {
-                concat!("SELECT id, username, display_name, email, password_hash, disabled, created_at FROM users ", $rest)
-            };
-        }
-
-        impl $Store {
-            async fn users_where(&self, sql: &'static str, bind: Option<Uuid>, text: Option<&str>) -> Result<Vec<User>> {
-                let mut q = sqlx::query(sql);
-                if let Some(u) = bind {
-                    q = q.bind(u);
-                }
-                if let Some(t) = text {
-                    q = q.bind(t.to_owned());
-                }
-                let rows = q.fetch_all(self.reader()).await.map_err(map_err)?;
-                let ids: Vec<Uuid> = rows.iter().map(|r| r.try_get::<Uuid, _>("id").map_err(map_err)).collect::<Result<_>>()?;
-                // One grants query per 500 users, not one per user.
-                let mut grants: std::collections::HashMap<Uuid, Vec<Grant>> = std::collections::HashMap::new();
-                for chunk in ids.chunks(500) {
-                    let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                    let sql = format!(
-                        "SELECT user_id, role, office_id, object_id FROM user_roles WHERE user_id IN ({}) ORDER BY role, office_id, object_id",
-                        params.join(", ")
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for id in chunk {
-                        q = q.bind(*id);
-                    }
-                    for g in q.fetch_all(self.reader()).await.map_err(map_err)? {
-                        let role: String = g.try_get("role").map_err(map_err)?;
-                        let office: Option<Uuid> = g.try_get("office_id").map_err(map_err)?;
-                        let object: Option<Uuid> = g.try_get("object_id").map_err(map_err)?;
-                        let role = role.parse::<Role>().map_err(|e| StoreError::Database(e.to_string()))?;
-                        grants.entry(g.try_get("user_id").map_err(map_err)?).or_default().push(Grant { role, office: office.map(OfficeId), object });
-                    }
-                }
-                let mut users = Vec::with_capacity(rows.len());
-                for (row, id) in rows.iter().zip(ids) {
-                    users.push(User {
-                        id: UserId(id),
-                        username: row.try_get("username").map_err(map_err)?,
-                        display_name: row.try_get("display_name").map_err(map_err)?,
-                        email: row.try_get("email").map_err(map_err)?,
-                        password_hash: row.try_get("password_hash").map_err(map_err)?,
-                        disabled: row.try_get("disabled").map_err(map_err)?,
-                        created_at: row.try_get("created_at").map_err(map_err)?,
-                        grants: grants.remove(&id).unwrap_or_default(),
-                    });
-                }
-                Ok(users)
             }
         }
 
@@ -562,7 +417,6 @@ macro_rules! sql_store {
             }
         }
 
-        $crate::identity::identity_sql!($Store, $Db, $backend);
         $crate::units::units_sql!($Store, $Db, $backend);
         $crate::outbox::outbox_sql!($Store, $Db, $backend);
 
@@ -578,4 +432,4 @@ macro_rules! sql_store {
     };
 }
 
-pub(crate) use sql_store;
+pub(crate) use platform_sql;

@@ -70,7 +70,7 @@ use crate::sqlite_write_tx as write_tx;
 pub mod prelude {
     pub use super::{
         Conn, DbRow, SqliteStore, append_events, conflict, day_of, day_text, entry_from_row,
-        insert_outbox, json_text, map_err, office_from_row, opt_day, opt_id,
+        insert_outbox, json_text, map_err, opt_day, opt_id,
     };
     /// The backend's sqlx database type (for `QueryBuilder::<Db>`).
     pub type Db = sqlx::Sqlite;
@@ -369,4 +369,4 @@ pub fn map_err(e: sqlx::Error) -> guichet_store::StoreError {
     }
 }
 
-crate::shared::sql_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+crate::shared::platform_sql!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);

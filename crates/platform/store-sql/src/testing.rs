@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use guichet_core::OsEntropy;
-use guichet_store::{PlatformStore, Result, Store};
+use guichet_store::{PlatformStore, Result};
 
 use crate::PostgresStore;
 
@@ -55,7 +55,7 @@ pub async fn postgres_for_tests() -> Option<String> {
 }
 
 /// A fresh, migrated PostgreSQL store for a test (see [`postgres_for_tests`]).
-pub async fn fresh_postgres_store() -> Option<Arc<dyn Store>> {
+pub async fn fresh_postgres_store() -> Option<Arc<dyn PlatformStore>> {
     let url = postgres_for_tests().await?;
     match crate::open(&url, Arc::new(OsEntropy)).await {
         Ok(store) => Some(store),

@@ -1,5 +1,5 @@
 //! The SQL of the administrative-unit datasets, written once for both backends; expanded by
-//! `sql_store!`.
+//! `platform_sql!`.
 
 macro_rules! units_sql {
     ($Store:ty, $Db:ty, $backend:expr) => {

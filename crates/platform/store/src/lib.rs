@@ -1,6 +1,8 @@
-//! The storage contract of guichet: one [`Store`] trait that every backend implements, the
-//! records it stores, the backend-neutral [`backup`] format, ledger [`verify`]cation over a
-//! store, and the [`contract`] test suite that every backend must pass unchanged.
+//! The platform's storage contract: the [`PlatformStore`] trait every backend implements (schema,
+//! health, the ledger, whole-table export and import), the platform's own traits (units, outbox),
+//! the rows every slice shares (offices, accounts and sessions as the web layer sees them), the
+//! backend-neutral [`backup`] format and ledger [`verify`]cation over a store. Each domain slice
+//! declares its own store trait on top of [`PlatformStore`] in its crate.
 //!
 //! Invariant: every mutating method applies its change and appends its ledger events in one
 //! database transaction; either both are stored or neither is.
@@ -8,9 +10,6 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod backup;
-pub mod contract;
-mod contract_identity;
-mod identity;
 mod rows;
 mod tables;
 pub mod verify;
@@ -22,11 +21,9 @@ use guichet_ledger::{Checkpoint, Entry, Event, Hash};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use identity::{IdentityLink, PendingLogin, SecondFactor, TakenLogin};
 pub use rows::{FileRecord, OutboxRecord};
 pub use tables::{
-    ColType, IDENTITY_TABLES, OUTBOX_TABLES, PLATFORM_TABLES, TABLE_SETS, TableSpec, UNITS_TABLES,
-    tables,
+    ColType, OUTBOX_TABLES, PLATFORM_TABLES, TABLE_SETS, TableSpec, UNITS_TABLES, tables,
 };
 
 /// Which database a store talks to.
@@ -118,6 +115,16 @@ pub struct User {
     pub grants: Vec<Grant>,
 }
 
+impl User {
+    /// Who this account is to the authorization decision.
+    pub fn principal(&self) -> guichet_core::authz::Principal {
+        guichet_core::authz::Principal {
+            user: self.id,
+            grants: self.grants.clone(),
+        }
+    }
+}
+
 /// A login session. Only the SHA-256 of the cookie token is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -168,19 +175,6 @@ impl SessionStage {
             _ => return None,
         })
     }
-}
-
-/// A day an authority decided for an office's calendar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CalendarOverride {
-    pub id: uuid::Uuid,
-    pub office_id: OfficeId,
-    pub day: time::Date,
-    /// `true`: a working day the rules give off; `false`: a day off the rules do not give.
-    pub working_day: bool,
-    pub name: String,
-    pub legal_reference: String,
-    pub created_at: OffsetDateTime,
 }
 
 /// The last entry of a ledger stream, as the store keeps it.
@@ -260,117 +254,6 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn execute_raw(&self, sql: &str) -> Result<u64>;
 }
 
-/// Identity: offices, accounts, sessions, OpenID links, second factors, office calendars.
-#[async_trait]
-pub trait IdentityStore: PlatformStore {
-    async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()>;
-    async fn list_offices(&self) -> Result<Vec<Office>>;
-    async fn office(&self, id: OfficeId) -> Result<Option<Office>>;
-    async fn office_by_code(&self, code: &str) -> Result<Option<Office>>;
-
-    async fn create_user(&self, user: &User, audit: &Audit) -> Result<()>;
-    async fn user(&self, id: UserId) -> Result<Option<User>>;
-    async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
-    /// Users, optionally only those holding a grant in `office`.
-    async fn list_users(&self, office: Option<OfficeId>) -> Result<Vec<User>>;
-    /// Gives an existing user one more grant (`NotFound` for an unknown user).
-    async fn add_grant(&self, user: UserId, grant: &Grant, audit: &Audit) -> Result<()>;
-
-    async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()>;
-    /// The live session with this token hash (expired ones are not returned).
-    async fn session_by_token(
-        &self,
-        token_hash: &Hash,
-        now: OffsetDateTime,
-    ) -> Result<Option<Session>>;
-    async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()>;
-    /// A user's live sessions, newest first.
-    async fn sessions_of(&self, user: UserId, now: OffsetDateTime) -> Result<Vec<Session>>;
-    /// Moves a session to another stage (after the second factor, or once enrolled).
-    async fn set_session_stage(
-        &self,
-        id: SessionId,
-        stage: SessionStage,
-        audit: &Audit,
-    ) -> Result<()>;
-    /// Replaces a user's password hash; with `end_other_sessions`, every session of the user
-    /// but `keep` ends in the same transaction.
-    async fn set_password_hash(
-        &self,
-        user: UserId,
-        password_hash: &str,
-        keep: Option<SessionId>,
-        audit: &Audit,
-    ) -> Result<()>;
-
-    // ---- sign-in beyond passwords
-    /// Offices whose staff must use a second factor.
-    async fn offices_requiring_second_factor(&self) -> Result<Vec<OfficeId>>;
-    async fn set_office_second_factor(
-        &self,
-        office: OfficeId,
-        required: bool,
-        at: OffsetDateTime,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn save_pending_login(&self, login: &PendingLogin) -> Result<()>;
-    /// Takes a pending login once, atomically: a second take of the same state is
-    /// `AlreadyUsed`, so a replayed callback cannot open a session.
-    async fn take_pending_login(
-        &self,
-        state_hash: &Hash,
-        now: OffsetDateTime,
-    ) -> Result<TakenLogin>;
-    async fn identity_link(&self, provider: &str, subject: &str) -> Result<Option<IdentityLink>>;
-    async fn identity_links_of(&self, user: UserId) -> Result<Vec<IdentityLink>>;
-    /// Inserts a link (creating `new_user` first, in the same transaction, when given) or
-    /// updates the attributes and assurance of the link with the same id. A provider identity
-    /// already linked to another account is a `Conflict`.
-    async fn put_identity_link(
-        &self,
-        link: &IdentityLink,
-        new_user: Option<&User>,
-        audit: &Audit,
-    ) -> Result<()>;
-    async fn delete_identity_link(&self, id: Uuid, audit: &Audit) -> Result<()>;
-    async fn second_factor(&self, user: UserId) -> Result<Option<SecondFactor>>;
-    /// Inserts or replaces the user's second factor; `recovery_codes` (SHA-256 hashes) replace
-    /// the old ones when not empty.
-    async fn put_second_factor(
-        &self,
-        factor: &SecondFactor,
-        recovery_codes: &[Hash],
-        audit: &Audit,
-    ) -> Result<()>;
-    /// Removes the second factor and its recovery codes.
-    async fn delete_second_factor(&self, user: UserId, audit: &Audit) -> Result<()>;
-    /// Accepts a TOTP time step once: records it and returns true only when it is later than
-    /// the last step accepted (checked and written atomically).
-    async fn accept_totp_step(&self, user: UserId, step: i64, audit: &Audit) -> Result<bool>;
-    /// Uses a recovery code once; false when it is unknown or already used.
-    async fn use_recovery_code(
-        &self,
-        user: UserId,
-        code_hash: &Hash,
-        at: OffsetDateTime,
-        audit: &Audit,
-    ) -> Result<bool>;
-    /// How many recovery codes the user has left.
-    async fn recovery_codes_left(&self, user: UserId) -> Result<i64>;
-
-    /// Records a calendar override; one for the same office and day is replaced.
-    async fn set_calendar_override(&self, o: &CalendarOverride, audit: &Audit) -> Result<()>;
-    /// Removes the override of `office` on `day`; `NotFound` when there is none.
-    async fn delete_calendar_override(
-        &self,
-        office: OfficeId,
-        day: time::Date,
-        audit: &Audit,
-    ) -> Result<()>;
-    /// The overrides of `office`, by day.
-    async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<CalendarOverride>>;
-}
-
 /// The administrative units (local administration): the shipped datasets as loaded.
 #[async_trait]
 pub trait UnitsStore: PlatformStore {
@@ -412,15 +295,8 @@ pub trait OutboxStore: PlatformStore {
     ) -> Result<()>;
 }
 
-/// The whole storage of guichet: every domain's trait, joined (lldap-style) so one backend value
-/// serves them all. Services take only the narrow trait they need (`&dyn OneStopStore`, …); a
-/// `&dyn Store` coerces to any of them. Backends: SQLite (default, embedded) and PostgreSQL.
-pub trait Store: IdentityStore + UnitsStore + OutboxStore {}
-
-impl<T: IdentityStore + UnitsStore + OutboxStore> Store for T {}
-
-/// Every storage trait, for code that holds the whole [`Store`] (the binary, tests): `use
-/// guichet_store::prelude::*;` brings their methods into scope.
+/// Every platform storage trait: `use guichet_store::prelude::*;` brings their methods into
+/// scope. A slice's own trait comes from its crate (`guichet_identity::IdentityStore`, …).
 pub mod prelude {
-    pub use crate::{IdentityStore, OutboxStore, PlatformStore, Store, UnitsStore};
+    pub use crate::{OutboxStore, PlatformStore, UnitsStore};
 }

@@ -1,5 +1,6 @@
 //! The data tables and their portable column types: the one description that backup, restore
-//! and the contract suite share, one list per domain. A table missing here fails the contract test
+//! and the contract suite share, one list per domain (the platform's here, each slice's in its
+//! crate's `MigrationSet`). A table missing here fails the contract test
 //! `every_table_is_in_the_backup`.
 
 /// Portable column types; each backend maps them to its own SQL types.
@@ -63,136 +64,6 @@ pub const PLATFORM_TABLES: &[TableSpec] = &[
             ("signature", Bytes),
         ],
         order_by: "stream, seq, key_id",
-    },
-];
-
-/// Identity: offices, accounts, sessions, sign-in, calendars.
-pub const IDENTITY_TABLES: &[TableSpec] = &[
-    TableSpec {
-        name: "offices",
-        columns: &[
-            ("id", Uuid),
-            ("code", Text),
-            ("name", Text),
-            ("country", Text),
-            ("created_at", Timestamp),
-        ],
-        order_by: "id",
-    },
-    TableSpec {
-        name: "users",
-        columns: &[
-            ("id", Uuid),
-            ("username", Text),
-            ("display_name", Text),
-            ("email", OptText),
-            ("password_hash", Text),
-            ("disabled", Bool),
-            ("created_at", Timestamp),
-        ],
-        order_by: "id",
-    },
-    TableSpec {
-        name: "user_roles",
-        columns: &[
-            ("id", Uuid),
-            ("user_id", Uuid),
-            ("role", Text),
-            ("office_id", OptUuid),
-            ("object_id", OptUuid),
-        ],
-        order_by: "id",
-    },
-    TableSpec {
-        name: "sessions",
-        columns: &[
-            ("id", Uuid),
-            ("token_hash", Bytes),
-            ("user_id", Uuid),
-            ("created_at", Timestamp),
-            ("expires_at", Timestamp),
-            ("stage", Text),
-            ("method", Text),
-            ("provider", OptText),
-            ("assurance", OptText),
-            ("id_token", OptText),
-            ("client", Text),
-            ("user_agent", Text),
-        ],
-        order_by: "id",
-    },
-    TableSpec {
-        name: "office_policies",
-        columns: &[
-            ("office_id", Uuid),
-            ("require_second_factor", Bool),
-            ("updated_at", Timestamp),
-        ],
-        order_by: "office_id",
-    },
-    TableSpec {
-        name: "identity_links",
-        columns: &[
-            ("id", Uuid),
-            ("user_id", Uuid),
-            ("provider", Text),
-            ("subject", Text),
-            ("attributes", Text),
-            ("assurance", OptText),
-            ("linked_at", Timestamp),
-            ("updated_at", Timestamp),
-        ],
-        order_by: "id",
-    },
-    TableSpec {
-        name: "oidc_logins",
-        columns: &[
-            ("state_hash", Bytes),
-            ("provider", Text),
-            ("nonce", Text),
-            ("pkce_verifier", Text),
-            ("assurance", OptText),
-            ("link_user_id", OptUuid),
-            ("return_to", Text),
-            ("created_at", Timestamp),
-            ("expires_at", Timestamp),
-            ("used_at", OptTimestamp),
-        ],
-        order_by: "state_hash",
-    },
-    TableSpec {
-        name: "second_factors",
-        columns: &[
-            ("user_id", Uuid),
-            ("secret", Text),
-            ("confirmed_at", OptTimestamp),
-            ("last_step", Int),
-            ("created_at", Timestamp),
-        ],
-        order_by: "user_id",
-    },
-    TableSpec {
-        name: "recovery_codes",
-        columns: &[
-            ("id", Uuid),
-            ("user_id", Uuid),
-            ("code_hash", Bytes),
-            ("used_at", OptTimestamp),
-        ],
-        order_by: "id",
-    },
-    TableSpec {
-        name: "calendar_overrides",
-        columns: &[
-            ("id", Uuid),
-            ("office_id", Uuid),
-            ("day", Text),
-            ("kind", Text),
-            ("name", Text),
-            ("legal_reference", Text),
-            ("created_at", Timestamp),
-        ],
-        order_by: "id",
     },
 ];
 
@@ -261,7 +132,6 @@ pub const OUTBOX_TABLES: &[TableSpec] = &[TableSpec {
 /// domains before it), each domain's tables parents before children.
 pub const TABLE_SETS: &[(&str, &[TableSpec])] = &[
     ("platform", PLATFORM_TABLES),
-    ("identity", IDENTITY_TABLES),
     ("units", UNITS_TABLES),
     ("outbox", OUTBOX_TABLES),
 ];

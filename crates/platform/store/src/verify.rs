@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use guichet_ledger::{Break, ChainVerifier, StreamReport, TrustedKeys};
 
-use crate::{PlatformStore, Result, Store};
+use crate::{PlatformStore, Result};
 
 /// Entries read per query while verifying.
 const BATCH: u32 = 20_000;
@@ -27,7 +27,7 @@ const PARALLEL_STREAMS: usize = 4;
 /// broken entry (of the first broken stream in name order). `progress` is called after each
 /// batch with (stream, entries checked so far in that stream).
 pub async fn verify_store(
-    store: &Arc<dyn Store>,
+    store: &Arc<dyn PlatformStore>,
     trusted: &TrustedKeys,
     progress: Progress,
 ) -> Result<Result<VerifyReport, Break>> {

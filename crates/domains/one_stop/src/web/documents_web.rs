@@ -76,7 +76,9 @@ async fn outcome(
     };
     Ok(match verdict {
         Verdict::Authentic(doc) => {
-            let office = app.store.office(doc.office_id).await?;
+            let office = guichet_identity::identity_store(&*app.store)?
+                .office(doc.office_id)
+                .await?;
             Outcome {
                 code: "authentic",
                 headline: tr.t("verify-authentic"),
@@ -85,7 +87,9 @@ async fn outcome(
             }
         }
         Verdict::Revoked(doc) => {
-            let office = app.store.office(doc.office_id).await?;
+            let office = guichet_identity::identity_store(&*app.store)?
+                .office(doc.office_id)
+                .await?;
             let mut f = facts(&doc, &office);
             if let (Some(at), Some(o)) = (doc.revoked_at, &office) {
                 f.push((tr.t("verify-revoked-on"), fmt_time(o, at)));
@@ -195,8 +199,7 @@ pub async fn revoke(
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(PageError::bad_request(tr.t("svc-reason-required")));
     }
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(doc.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -353,7 +356,7 @@ pub async fn templates(
 ) -> Result<Response, PageError> {
     ctx.authorize(Action::ViewAdmin)?;
     let tr = ctx.tr();
-    let (office, offices) = guichet_web::helpers::office_for(&app, &ctx, &p.office, |office| {
+    let (office, offices) = guichet_identity::lookup::office_for(&app, &ctx, &p.office, |office| {
         Action::ManageProcedures { office }
     })
     .await?;
@@ -405,8 +408,7 @@ async fn template_target(
     office: &str,
     key: &str,
 ) -> Result<(Office, DocumentKind, String), PageError> {
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office_by_code(office)
         .await?
         .ok_or_else(PageError::not_found)?;

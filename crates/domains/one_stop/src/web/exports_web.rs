@@ -104,7 +104,7 @@ async fn page(
     error: Option<String>,
 ) -> Result<ExportsPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) = guichet_web::helpers::office_for(app, ctx, &p.office, |office| {
+    let (office, offices) = guichet_identity::lookup::office_for(app, ctx, &p.office, |office| {
         Action::WorkInOffice { office }
     })
     .await?;
@@ -157,8 +157,7 @@ pub async fn start(
         office: form.text("office"),
         procedure: form.text("procedure"),
     };
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office_by_code(&params.office)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -221,8 +220,7 @@ async fn job_of(app: &App, ctx: &Ctx, id: &str) -> Result<(ExportJobRecord, Offi
     ctx.authorize(Action::WorkInOffice {
         office: job.office_id,
     })?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(job.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;

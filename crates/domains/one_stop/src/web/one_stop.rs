@@ -20,12 +20,13 @@ use guichet_rules::calendar::OfficeCalendar;
 use guichet_store::{Audit, Office};
 use serde_json::{Map, Value};
 
+use guichet_identity::lookup::office_by_code;
 use guichet_web::App;
 use guichet_web::chrome::{Chrome, render, render_with};
 use guichet_web::ctx::Ctx;
 use guichet_web::error::PageError;
 use guichet_web::form_data::FormData;
-use guichet_web::helpers::{fmt_date, fmt_time, office_by_code, page_error, service_message};
+use guichet_web::helpers::{fmt_date, fmt_time, page_error, service_message};
 use guichet_web::i18n::Tr;
 use guichet_web::picker::Picker;
 
@@ -636,7 +637,7 @@ pub(crate) fn identified_enough(ctx: &Ctx, body: &ProcedureBody) -> bool {
             .session
             .as_ref()
             .and_then(|s| s.assurance.as_deref())
-            .and_then(guichet_accounts::oidc::Assurance::parse)
+            .and_then(guichet_identity::oidc::Assurance::parse)
             .is_some_and(|a| a >= level),
     }
 }
@@ -666,7 +667,9 @@ pub(crate) fn identification_needed(
             level: ctx.tr().t(&format!("assurance-{level}")),
             level_code: level.to_owned(),
             next: next.to_owned(),
-            providers: app.openid.buttons(),
+            providers: guichet_identity::state::openid(app)
+                .map(|o| o.buttons())
+                .unwrap_or_default(),
         },
     )
 }
@@ -691,8 +694,7 @@ pub(crate) async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageE
         office: d.office_id,
         applicant: d.applicant_id,
     })?;
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -754,9 +756,9 @@ fn form_page(
             .into_iter()
             .map(|mut f| {
                 if let Some(v) = l.verified.get(&f.name) {
-                    f.verified_from = app
-                        .openid
-                        .provider_name(&v.provider)
+                    f.verified_from = guichet_identity::state::openid(app)
+                        .ok()
+                        .and_then(|o| o.provider_name(&v.provider))
                         .unwrap_or(&v.provider)
                         .to_owned();
                     f.value.clone_from(&v.value);
@@ -1429,7 +1431,7 @@ pub(crate) async fn procedure_name(
 }
 
 async fn calendar_of(app: &App, office: &Office) -> Result<OfficeCalendar, PageError> {
-    guichet_accounts::calendar::office_calendar(crate::one_stop_store(&*app.store)?, office)
+    guichet_identity::calendar::office_calendar(crate::one_stop_store(&*app.store)?, office)
         .await
         .map_err(|e| PageError::internal(&e))
 }
@@ -1481,7 +1483,7 @@ pub(crate) async fn dossier_page(
         Vec::new()
     };
     let agents = if is_agent {
-        app.store
+        guichet_identity::identity_store(&*app.store)?
             .list_users(Some(d.office_id))
             .await?
             .into_iter()
@@ -1492,8 +1494,7 @@ pub(crate) async fn dossier_page(
         Vec::new()
     };
     let assignee = match d.assigned_to {
-        Some(a) => app
-            .store
+        Some(a) => guichet_identity::identity_store(&*app.store)?
             .user(a)
             .await?
             .map(|u| u.display_name)
@@ -1784,7 +1785,7 @@ pub async fn assign(
                 .parse()
                 .map_err(|_| PageError::bad_request(tr.t("svc-assignee")))?;
             Some(
-                app.store
+                guichet_identity::identity_store(&*app.store)?
                     .user(id)
                     .await?
                     .ok_or_else(|| PageError::bad_request(tr.t("svc-assignee")))?,
@@ -1905,8 +1906,7 @@ async fn rows(
             slot.insert(procedure_name(app, d.procedure_id, d.procedure_version, lang).await?);
         }
         if !offices.contains_key(&d.office_id) {
-            let o = app
-                .store
+            let o = guichet_identity::identity_store(&*app.store)?
                 .office(d.office_id)
                 .await?
                 .ok_or_else(PageError::not_found)?;
@@ -1921,7 +1921,7 @@ async fn rows(
             && let std::collections::hash_map::Entry::Vacant(slot) = users.entry(a)
         {
             slot.insert(
-                app.store
+                guichet_identity::identity_store(&*app.store)?
                     .user(a)
                     .await?
                     .map(|u| u.display_name)
@@ -2044,8 +2044,7 @@ pub async fn track(
         page.error = Some(tr.t("track-not-found"));
         return Ok(render_with(StatusCode::NOT_FOUND, page));
     };
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;

@@ -41,13 +41,16 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 }
 
 async fn office_by_code(app: &App, code: &str) -> Result<Office, ApiError> {
-    app.store.office_by_code(code).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            format!("no office {code}"),
-        )
-    })
+    guichet_identity::identity_store(&*app.store)?
+        .office_by_code(code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("no office {code}"),
+            )
+        })
 }
 
 async fn procedure_of(app: &App, office: &Office, code: &str) -> Result<ProcedureRecord, ApiError> {
@@ -383,8 +386,7 @@ async fn dossier_dto(
     d: &DossierRecord,
     secret: Option<String>,
 ) -> Result<DossierDto, ApiError> {
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "office"))?;
@@ -411,7 +413,7 @@ async fn dossier_dto_in(
     let cal = if let Some(c) = calendar {
         c
     } else if dossier::deadline_running(d) {
-        owned = guichet_accounts::calendar::office_calendar(
+        owned = guichet_identity::calendar::office_calendar(
             crate::one_stop_store(&*app.store)?,
             &office,
         )
@@ -420,7 +422,7 @@ async fn dossier_dto_in(
         &owned
     } else {
         owned = guichet_rules::calendar::OfficeCalendar::new(
-            guichet_accounts::calendar::rules_country(office.country),
+            guichet_identity::calendar::rules_country(office.country),
             None,
         );
         &owned
@@ -632,7 +634,7 @@ pub async fn list_dossiers(
     } else {
         let office = office_by_code(&app, &p.office).await?;
         ctx.authorize(Action::WorkInOffice { office: office.id })?;
-        let cal = guichet_accounts::calendar::office_calendar(
+        let cal = guichet_identity::calendar::office_calendar(
             crate::one_stop_store(&*app.store)?,
             &office,
         )
@@ -666,12 +668,11 @@ pub async fn list_dossiers(
     let mut dossiers = Vec::with_capacity(list.len());
     for d in &list {
         if let std::collections::hash_map::Entry::Vacant(slot) = offices.entry(d.office_id) {
-            let office = app
-                .store
+            let office = guichet_identity::identity_store(&*app.store)?
                 .office(d.office_id)
                 .await?
                 .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "office"))?;
-            let cal = guichet_accounts::calendar::office_calendar(
+            let cal = guichet_identity::calendar::office_calendar(
                 crate::one_stop_store(&*app.store)?,
                 &office,
             )

@@ -41,8 +41,7 @@ pub struct ListPage {
 }
 
 async fn office_for_admin(app: &App, ctx: &Ctx, code: &str) -> Result<Office, PageError> {
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office_by_code(code)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -280,8 +279,8 @@ async fn edit_page(
         body,
         kinds: KINDS.to_vec(),
         versions,
-        prefill_attributes: guichet_accounts::oidc::ATTRIBUTES.to_vec(),
-        assurance_options: guichet_accounts::oidc::Assurance::ALL
+        prefill_attributes: guichet_identity::oidc::ATTRIBUTES.to_vec(),
+        assurance_options: guichet_identity::oidc::Assurance::ALL
             .iter()
             .map(|a| (a.code(), ctx.tr().t(&format!("assurance-{}", a.code()))))
             .collect(),
@@ -515,7 +514,7 @@ pub async fn save(
             body.legal_basis = form.text("legal_basis").trim().to_owned();
             body.level = ServiceLevel::parse(&form.text("level")).unwrap_or(body.level);
             body.identification =
-                guichet_accounts::oidc::Assurance::parse(&form.text("identification"));
+                guichet_identity::oidc::Assurance::parse(&form.text("identification"));
             body.processing_time = form.text("processing_time").trim().parse().unwrap_or(0);
             body.time_unit = if form.text("time_unit") == "calendar_months" {
                 TimeUnit::CalendarMonths

@@ -126,7 +126,7 @@ async fn compute(
     .await
     .map_err(|e| PageError::internal(&e))?;
     let cal =
-        guichet_accounts::calendar::office_calendar(crate::one_stop_store(&*app.store)?, office)
+        guichet_identity::calendar::office_calendar(crate::one_stop_store(&*app.store)?, office)
             .await
             .map_err(|e| PageError::internal(&e))?;
     let months = stats::monthly(&rows, w.from, w.to, w.today, office.country, &cal);
@@ -239,7 +239,7 @@ async fn page(
     let offices = if public {
         Vec::new()
     } else {
-        guichet_web::helpers::offices_where(app, ctx, |office| Action::WorkInOffice { office })
+        guichet_identity::lookup::offices_where(app, ctx, |office| Action::WorkInOffice { office })
             .await?
             .into_iter()
             .map(|o| (o.code, o.name))
@@ -292,7 +292,7 @@ pub async fn office_stats(
     ctx: Ctx,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, PageError> {
-    let (office, _) = guichet_web::helpers::office_for(&app, &ctx, &p.office, |office| {
+    let (office, _) = guichet_identity::lookup::office_for(&app, &ctx, &p.office, |office| {
         Action::WorkInOffice { office }
     })
     .await?;
@@ -306,8 +306,7 @@ pub async fn transparency(
     Path(code): Path<String>,
     Query(p): Query<StatsParams>,
 ) -> Result<Response, PageError> {
-    let office = app
-        .store
+    let office = guichet_identity::identity_store(&*app.store)?
         .office_by_code(&code)
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -335,9 +334,12 @@ pub async fn api_stats(
     Path(code): Path<String>,
     Query(p): Query<StatsParams>,
 ) -> Result<Json<StatsDto>, ApiError> {
-    let office = app.store.office_by_code(&code).await?.ok_or_else(|| {
-        ApiError::for_status(StatusCode::NOT_FOUND, Some("no such office".into()))
-    })?;
+    let office = guichet_identity::identity_store(&*app.store)?
+        .office_by_code(&code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::for_status(StatusCode::NOT_FOUND, Some("no such office".into()))
+        })?;
     let w = window(&office, &app, &p).map_err(|e| ApiError::for_status(e.status, e.detail))?;
     let procedure = match p.procedure.trim() {
         "" => None,

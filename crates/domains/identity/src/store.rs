@@ -1,0 +1,325 @@
+//! The identity slice's storage: its trait and the rows only it stores (offices, accounts
+//! and sessions are in `guichet_store`, since the web layer reads them on every request).
+
+use async_trait::async_trait;
+use guichet_core::authz::Grant;
+use guichet_core::{OfficeId, SessionId, UserId};
+use guichet_ledger::Hash;
+use guichet_store::ColType::*;
+use guichet_store::{Audit, Office, PlatformStore, Result, Session, SessionStage, TableSpec, User};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A provider identity attached to an account. `attributes` holds only what the provider
+/// vouched for (a JSON object: `given_name`, `family_name`, `birthdate`, `siret`…); those
+/// fields are verified and the citizen cannot change them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentityLink {
+    pub id: Uuid,
+    pub user_id: UserId,
+    /// The provider's id in the configuration (`franceconnect`, `vneid`).
+    pub provider: String,
+    /// The provider's `sub` for this person.
+    pub subject: String,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// The assurance level of the last login through this identity (`low`, `substantial`,
+    /// `high`).
+    pub assurance: Option<String>,
+    pub linked_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// An authorization request sent to a provider and not yet answered. Only the SHA-256 of
+/// the `state` is stored; the state itself travels in the redirect and the browser's cookie.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingLogin {
+    pub state_hash: Hash,
+    pub provider: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// The assurance level asked for, if any.
+    pub assurance: Option<String>,
+    /// Set when a logged-in person links a provider identity to their account.
+    pub link_user_id: Option<UserId>,
+    /// Local path to go back to after the login.
+    pub return_to: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What taking a pending login found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TakenLogin {
+    /// First use: the login, now marked used.
+    Taken(Box<PendingLogin>),
+    /// The state was already used (a replay).
+    AlreadyUsed,
+    /// No such state.
+    Unknown,
+}
+
+/// A TOTP (RFC 6238) second factor; confirmed once the person typed a first good code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondFactor {
+    pub user_id: UserId,
+    /// Base32 secret.
+    pub secret: String,
+    pub confirmed_at: Option<OffsetDateTime>,
+    /// The last time step accepted; a code of this step or an earlier one is refused.
+    pub last_step: i64,
+    pub created_at: OffsetDateTime,
+}
+
+/// A day an authority decided for an office's calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarOverride {
+    pub id: uuid::Uuid,
+    pub office_id: OfficeId,
+    pub day: time::Date,
+    /// `true`: a working day the rules give off; `false`: a day off the rules do not give.
+    pub working_day: bool,
+    pub name: String,
+    pub legal_reference: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// Identity: offices, accounts, sessions, OpenID links, second factors, office calendars.
+#[async_trait]
+pub trait IdentityStore: PlatformStore {
+    async fn create_office(&self, office: &Office, audit: &Audit) -> Result<()>;
+    async fn list_offices(&self) -> Result<Vec<Office>>;
+    async fn office(&self, id: OfficeId) -> Result<Option<Office>>;
+    async fn office_by_code(&self, code: &str) -> Result<Option<Office>>;
+
+    async fn create_user(&self, user: &User, audit: &Audit) -> Result<()>;
+    async fn user(&self, id: UserId) -> Result<Option<User>>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
+    /// Users, optionally only those holding a grant in `office`.
+    async fn list_users(&self, office: Option<OfficeId>) -> Result<Vec<User>>;
+    /// Gives an existing user one more grant (`NotFound` for an unknown user).
+    async fn add_grant(&self, user: UserId, grant: &Grant, audit: &Audit) -> Result<()>;
+
+    async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()>;
+    /// The live session with this token hash (expired ones are not returned).
+    async fn session_by_token(
+        &self,
+        token_hash: &Hash,
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>>;
+    async fn delete_session(&self, id: SessionId, audit: &Audit) -> Result<()>;
+    /// A user's live sessions, newest first.
+    async fn sessions_of(&self, user: UserId, now: OffsetDateTime) -> Result<Vec<Session>>;
+    /// Moves a session to another stage (after the second factor, or once enrolled).
+    async fn set_session_stage(
+        &self,
+        id: SessionId,
+        stage: SessionStage,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Replaces a user's password hash; with `end_other_sessions`, every session of the user
+    /// but `keep` ends in the same transaction.
+    async fn set_password_hash(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: Option<SessionId>,
+        audit: &Audit,
+    ) -> Result<()>;
+
+    // ---- sign-in beyond passwords
+    /// Offices whose staff must use a second factor.
+    async fn offices_requiring_second_factor(&self) -> Result<Vec<OfficeId>>;
+    async fn set_office_second_factor(
+        &self,
+        office: OfficeId,
+        required: bool,
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn save_pending_login(&self, login: &PendingLogin) -> Result<()>;
+    /// Takes a pending login once, atomically: a second take of the same state is
+    /// `AlreadyUsed`, so a replayed callback cannot open a session.
+    async fn take_pending_login(
+        &self,
+        state_hash: &Hash,
+        now: OffsetDateTime,
+    ) -> Result<TakenLogin>;
+    async fn identity_link(&self, provider: &str, subject: &str) -> Result<Option<IdentityLink>>;
+    async fn identity_links_of(&self, user: UserId) -> Result<Vec<IdentityLink>>;
+    /// Inserts a link (creating `new_user` first, in the same transaction, when given) or
+    /// updates the attributes and assurance of the link with the same id. A provider identity
+    /// already linked to another account is a `Conflict`.
+    async fn put_identity_link(
+        &self,
+        link: &IdentityLink,
+        new_user: Option<&User>,
+        audit: &Audit,
+    ) -> Result<()>;
+    async fn delete_identity_link(&self, id: Uuid, audit: &Audit) -> Result<()>;
+    async fn second_factor(&self, user: UserId) -> Result<Option<SecondFactor>>;
+    /// Inserts or replaces the user's second factor; `recovery_codes` (SHA-256 hashes) replace
+    /// the old ones when not empty.
+    async fn put_second_factor(
+        &self,
+        factor: &SecondFactor,
+        recovery_codes: &[Hash],
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Removes the second factor and its recovery codes.
+    async fn delete_second_factor(&self, user: UserId, audit: &Audit) -> Result<()>;
+    /// Accepts a TOTP time step once: records it and returns true only when it is later than
+    /// the last step accepted (checked and written atomically).
+    async fn accept_totp_step(&self, user: UserId, step: i64, audit: &Audit) -> Result<bool>;
+    /// Uses a recovery code once; false when it is unknown or already used.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        code_hash: &Hash,
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<bool>;
+    /// How many recovery codes the user has left.
+    async fn recovery_codes_left(&self, user: UserId) -> Result<i64>;
+
+    /// Records a calendar override; one for the same office and day is replaced.
+    async fn set_calendar_override(&self, o: &CalendarOverride, audit: &Audit) -> Result<()>;
+    /// Removes the override of `office` on `day`; `NotFound` when there is none.
+    async fn delete_calendar_override(
+        &self,
+        office: OfficeId,
+        day: time::Date,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// The overrides of `office`, by day.
+    async fn calendar_overrides(&self, office: OfficeId) -> Result<Vec<CalendarOverride>>;
+}
+
+/// Identity: offices, accounts, sessions, sign-in, calendars.
+pub const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "offices",
+        columns: &[
+            ("id", Uuid),
+            ("code", Text),
+            ("name", Text),
+            ("country", Text),
+            ("created_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "users",
+        columns: &[
+            ("id", Uuid),
+            ("username", Text),
+            ("display_name", Text),
+            ("email", OptText),
+            ("password_hash", Text),
+            ("disabled", Bool),
+            ("created_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "user_roles",
+        columns: &[
+            ("id", Uuid),
+            ("user_id", Uuid),
+            ("role", Text),
+            ("office_id", OptUuid),
+            ("object_id", OptUuid),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "sessions",
+        columns: &[
+            ("id", Uuid),
+            ("token_hash", Bytes),
+            ("user_id", Uuid),
+            ("created_at", Timestamp),
+            ("expires_at", Timestamp),
+            ("stage", Text),
+            ("method", Text),
+            ("provider", OptText),
+            ("assurance", OptText),
+            ("id_token", OptText),
+            ("client", Text),
+            ("user_agent", Text),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "office_policies",
+        columns: &[
+            ("office_id", Uuid),
+            ("require_second_factor", Bool),
+            ("updated_at", Timestamp),
+        ],
+        order_by: "office_id",
+    },
+    TableSpec {
+        name: "identity_links",
+        columns: &[
+            ("id", Uuid),
+            ("user_id", Uuid),
+            ("provider", Text),
+            ("subject", Text),
+            ("attributes", Text),
+            ("assurance", OptText),
+            ("linked_at", Timestamp),
+            ("updated_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "oidc_logins",
+        columns: &[
+            ("state_hash", Bytes),
+            ("provider", Text),
+            ("nonce", Text),
+            ("pkce_verifier", Text),
+            ("assurance", OptText),
+            ("link_user_id", OptUuid),
+            ("return_to", Text),
+            ("created_at", Timestamp),
+            ("expires_at", Timestamp),
+            ("used_at", OptTimestamp),
+        ],
+        order_by: "state_hash",
+    },
+    TableSpec {
+        name: "second_factors",
+        columns: &[
+            ("user_id", Uuid),
+            ("secret", Text),
+            ("confirmed_at", OptTimestamp),
+            ("last_step", Int),
+            ("created_at", Timestamp),
+        ],
+        order_by: "user_id",
+    },
+    TableSpec {
+        name: "recovery_codes",
+        columns: &[
+            ("id", Uuid),
+            ("user_id", Uuid),
+            ("code_hash", Bytes),
+            ("used_at", OptTimestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "calendar_overrides",
+        columns: &[
+            ("id", Uuid),
+            ("office_id", Uuid),
+            ("day", Text),
+            ("kind", Text),
+            ("name", Text),
+            ("legal_reference", Text),
+            ("created_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+];
