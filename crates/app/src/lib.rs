@@ -88,7 +88,7 @@ impl Runtime {
         let store = open_store(&config.database_url(), entropy.clone()).await?;
         // Reference data ships with the binary and is part of migrating.
         if reference_data {
-            units_cmd::sync_shipped(&store, &*clock).await?;
+            guichet_local_admin::load::sync_shipped(&*store, &*clock).await?;
         }
         let identity = guichet_identity::identity_store_arc(store.clone())?;
         Ok(Runtime {
@@ -107,7 +107,12 @@ impl Runtime {
     /// The admin-unit registry, built from the store on first use.
     pub async fn units(&self) -> anyhow::Result<Arc<guichet_units::Registry>> {
         self.units
-            .get_or_try_init(|| async { units_cmd::registry(&self.store).await.map(Arc::new) })
+            .get_or_try_init(|| async {
+                guichet_local_admin::load::registry(&*self.store)
+                    .await
+                    .map(Arc::new)
+                    .map_err(anyhow::Error::from)
+            })
             .await
             .cloned()
     }

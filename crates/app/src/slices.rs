@@ -14,7 +14,7 @@ pub static WEB_SLICES: &[&WebSlice] = &[
     &guichet_identity::web::SLICE,
     &guichet_identity::web::account::SLICE,
     &guichet_identity::web::calendar::SLICE,
-    &guichet_web::units_web::SLICE,
+    &guichet_local_admin::SLICE,
     &guichet_one_stop::web::one_stop::SLICE,
     &guichet_one_stop::web::one_stop_api::SLICE,
     &guichet_one_stop::web::documents_web::SLICE,
@@ -29,6 +29,7 @@ pub static WEB_SLICES: &[&WebSlice] = &[
 /// The migrations of the slice crates, applied after (and numbered after) the built-in ones.
 pub static MIGRATION_SETS: &[&MigrationSet] = &[
     &guichet_identity::MIGRATIONS,
+    &guichet_local_admin::MIGRATIONS,
     &guichet_one_stop::MIGRATIONS,
     &guichet_records::MIGRATIONS,
     &guichet_hr::MIGRATIONS,

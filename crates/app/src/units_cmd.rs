@@ -1,77 +1,8 @@
-//! Loading the shipped admin-unit datasets into the store, building the registry from the
-//! store, and the `guichet units …` commands.
+//! The `guichet units …` commands' output (loading the datasets and building the registry
+//! are the local-administration slice's `load`).
 
-use std::sync::Arc;
-
-use anyhow::Context;
-use guichet_core::{Clock, Country};
-use guichet_ledger::Event;
-use guichet_store::{Audit, PlatformStore, UnitDataset};
 use guichet_units::address::{AddressError, Conversion, Outcome};
-use guichet_units::{Level, Registry, Stats, data, format_date};
-
-/// Loads each country's shipped dataset unless the store already holds that version.
-/// Returns the countries (re)loaded.
-pub async fn sync_shipped(
-    store: &Arc<dyn PlatformStore>,
-    clock: &dyn Clock,
-) -> anyhow::Result<Vec<Country>> {
-    let units = guichet_store_sql::units_store(&**store)?;
-    let loaded = units.unit_datasets().await?;
-    let mut done = Vec::new();
-    for country in [Country::Vn, Country::Fr] {
-        let version = data::shipped_version(country);
-        if loaded
-            .iter()
-            .any(|d| d.country == country && d.version == version)
-        {
-            continue;
-        }
-        let dataset = data::shipped(country).context("the shipped unit dataset is damaged")?;
-        let now = clock.now();
-        let record = UnitDataset {
-            country,
-            version: dataset.version.clone(),
-            source: dataset.source.to_string(),
-            loaded_at: now,
-            units: dataset.units.len() as i64,
-            links: dataset.links.len() as i64,
-        };
-        let event = Event {
-            stream: guichet_ledger::SYSTEM_STREAM.into(),
-            actor: "system".into(),
-            action: "units.dataset_loaded".into(),
-            object_type: "admin_unit_dataset".into(),
-            object_id: country.code().into(),
-            payload: serde_json::json!({
-                "country": country.code(),
-                "version": dataset.version,
-                "source": dataset.source,
-                "units": dataset.units.len(),
-                "links": dataset.links.len(),
-            }),
-        };
-        units
-            .replace_units(
-                &record,
-                dataset.units,
-                dataset.links,
-                &Audit::one(now, event),
-            )
-            .await
-            .with_context(|| format!("loading the {} admin units", country.code()))?;
-        done.push(country);
-    }
-    Ok(done)
-}
-
-/// The registry as the store holds it.
-pub async fn registry(store: &Arc<dyn PlatformStore>) -> anyhow::Result<Registry> {
-    let (units, links) = guichet_store_sql::units_store(&**store)?
-        .load_units()
-        .await?;
-    Registry::build(units, links).context("the admin units in the database are inconsistent")
-}
+use guichet_units::{Level, Registry, Stats, format_date};
 
 /// `guichet units stats`: counts by level and kind.
 pub fn print_stats(stats: &Stats) -> String {

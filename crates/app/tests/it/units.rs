@@ -252,11 +252,11 @@ async fn units_are_loaded_once_ledgered_and_in_the_backup_tables(db: Db) {
     let Some(app) = spawn_app(db).await else {
         return;
     };
-    let store = guichet_store_sql::units_store(&*app.rt.store).unwrap();
+    let store = guichet_local_admin::units_store(&*app.rt.store).unwrap();
     let datasets = store.unit_datasets().await.unwrap();
     assert_eq!(datasets.len(), 2);
     // Opening again does not reload (same dataset version), and the load is in the ledger.
-    let loaded = guichet::units_cmd::sync_shipped(&app.rt.store, &*app.rt.clock)
+    let loaded = guichet_local_admin::load::sync_shipped(&*app.rt.store, &*app.rt.clock)
         .await
         .unwrap();
     assert!(loaded.is_empty());
@@ -281,7 +281,7 @@ async fn units_are_loaded_once_ledgered_and_in_the_backup_tables(db: Db) {
     for t in ["admin_units", "admin_unit_links", "admin_unit_datasets"] {
         assert!(tables.iter().any(|x| x == t), "{t}");
         assert!(
-            guichet_store::tables().any(|s| s.name == t),
+            store.tables().iter().any(|s| s.name == t),
             "{t} is backed up"
         );
     }

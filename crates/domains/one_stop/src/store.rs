@@ -7,9 +7,7 @@
 use async_trait::async_trait;
 use guichet_core::{DocumentId, DossierId, ExportId, FileId, OfficeId, ProcedureId, UserId};
 use guichet_identity::IdentityStore;
-use guichet_store::{
-    Audit, ColType, FileRecord, OutboxRecord, OutboxStore, Result, TableSpec, UnitsStore,
-};
+use guichet_store::{Audit, ColType, FileRecord, OutboxRecord, OutboxStore, Result, TableSpec};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -269,7 +267,7 @@ pub struct StatRow {
 /// One-stop services: procedures, dossiers, their files, issued documents and templates,
 /// ratings, statistics rows, export jobs and webhooks.
 #[async_trait]
-pub trait OneStopStore: IdentityStore + UnitsStore + OutboxStore {
+pub trait OneStopStore: IdentityStore + OutboxStore {
     /// Creates a procedure with its first (draft) version.
     async fn create_procedure(
         &self,

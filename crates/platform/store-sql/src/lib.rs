@@ -1,5 +1,5 @@
 //! SQLite (default, embedded) and PostgreSQL stores: the platform's SQL (ledger, backup tables,
-//! units, outbox; `shared.rs`, written once for both), the pools, the group-commit writer,
+//! outbox; `shared.rs`, written once for both), the pools, the group-commit writer,
 //! `write_tx!`, and the migrations collected from the platform's and the slices' sets. Each
 //! slice crate implements its own store trait on [`SqliteStore`] and [`PostgresStore`] with the
 //! backend's `prelude` (see `tests/outside_domain.rs`).
@@ -15,7 +15,6 @@ pub mod postgres;
 mod shared;
 pub mod sqlite;
 pub mod testing;
-mod units;
 
 use std::sync::Arc;
 
@@ -106,11 +105,6 @@ pub fn missing_slice(slice: &str) -> StoreError {
 
 #[doc(hidden)]
 pub use guichet_store::PlatformStore as __PlatformStore;
-
-/// The platform's units trait on whichever backend `store` is.
-pub fn units_store(store: &dyn PlatformStore) -> Result<&dyn guichet_store::UnitsStore> {
-    slice_store!(store, dyn guichet_store::UnitsStore).ok_or_else(|| missing_slice("units"))
-}
 
 /// The platform's outbox trait on whichever backend `store` is.
 pub fn outbox_store(store: &dyn PlatformStore) -> Result<&dyn guichet_store::OutboxStore> {

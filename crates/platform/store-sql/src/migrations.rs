@@ -57,15 +57,9 @@ migration_set!(
     "./migrations/platform/sqlite",
     "./migrations/platform/postgres"
 );
-migration_set!(
-    UNITS,
-    "units",
-    "./migrations/units/sqlite",
-    "./migrations/units/postgres"
-);
 
 /// Every domain's migrations, in no particular order (versions order them).
-pub static SETS: &[&MigrationSet] = &[&PLATFORM, &UNITS];
+pub static SETS: &[&MigrationSet] = &[&PLATFORM];
 
 /// The migrations of `sets` for `backend`, by version, as one migrator. Two migrations with
 /// the same version, or the two backends of a set disagreeing on which versions exist, are
@@ -148,7 +142,7 @@ mod tests {
 
     #[test]
     fn a_version_used_twice_is_refused() {
-        static TWICE: &[&MigrationSet] = &[&UNITS, &UNITS];
+        static TWICE: &[&MigrationSet] = &[&PLATFORM, &PLATFORM];
         let e = collect(TWICE, Backend::Sqlite).unwrap_err();
         assert!(e.to_string().contains("two migrations have version"), "{e}");
     }

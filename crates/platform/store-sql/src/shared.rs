@@ -47,9 +47,9 @@ macro_rules! platform_sql {
     ($Store:ty, $Db:ty, $backend:expr) => {
         use futures_util::TryStreamExt as _;
         use guichet_ledger::{Checkpoint, Entry, GENESIS};
-        use guichet_store::{Audit, Backend, ColType, Country, Result, StoreError, StreamHead, TableSpec};
+        use guichet_store::{Audit, Backend, ColType, Result, StoreError, StreamHead, TableSpec};
         #[allow(unused_imports)]
-        use guichet_store::{OutboxStore, PlatformStore, UnitsStore};
+        use guichet_store::{OutboxStore, PlatformStore};
         use sqlx::Row as _;
         use time::OffsetDateTime;
         use uuid::Uuid;
@@ -417,7 +417,6 @@ macro_rules! platform_sql {
             }
         }
 
-        $crate::units::units_sql!($Store, $Db, $backend);
         $crate::outbox::outbox_sql!($Store, $Db, $backend);
 
         /// A unique-constraint violation becomes a `Conflict` naming `what`.

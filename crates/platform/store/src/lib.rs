@@ -1,5 +1,5 @@
 //! The platform's storage contract: the [`PlatformStore`] trait every backend implements (schema,
-//! health, the ledger, whole-table export and import), the platform's own traits (units, outbox),
+//! health, the ledger, whole-table export and import), the platform's outbox,
 //! the rows every slice shares (offices, accounts and sessions as the web layer sees them), the
 //! backend-neutral [`backup`] format and ledger [`verify`]cation over a store. Each domain slice
 //! declares its own store trait on top of [`PlatformStore`] in its crate.
@@ -22,9 +22,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use rows::{FileRecord, OutboxRecord};
-pub use tables::{
-    ColType, OUTBOX_TABLES, PLATFORM_TABLES, TABLE_SETS, TableSpec, UNITS_TABLES, tables,
-};
+pub use tables::{ColType, OUTBOX_TABLES, PLATFORM_TABLES, TABLE_SETS, TableSpec, tables};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -76,19 +74,6 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 pub use guichet_core::Country;
-
-pub use guichet_units::{LinkRow, UnitRow};
-
-/// Which shipped admin-unit dataset a country's units were loaded from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitDataset {
-    pub country: Country,
-    pub version: String,
-    pub source: String,
-    pub loaded_at: OffsetDateTime,
-    pub units: i64,
-    pub links: i64,
-}
 
 /// An office: a one-stop counter, a department, a préfecture service.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -254,24 +239,6 @@ pub trait PlatformStore: Send + Sync + 'static {
     async fn execute_raw(&self, sql: &str) -> Result<u64>;
 }
 
-/// The administrative units (local administration): the shipped datasets as loaded.
-#[async_trait]
-pub trait UnitsStore: PlatformStore {
-    /// The shipped admin-unit dataset each country was last loaded from.
-    async fn unit_datasets(&self) -> Result<Vec<UnitDataset>>;
-    /// Replaces a country's units and links with a dataset, in one transaction, and records
-    /// the load in the ledger.
-    async fn replace_units(
-        &self,
-        dataset: &UnitDataset,
-        units: Vec<UnitRow>,
-        links: Vec<LinkRow>,
-        audit: &Audit,
-    ) -> Result<()>;
-    /// Every unit version and link, for the in-memory registry.
-    async fn load_units(&self) -> Result<(Vec<UnitRow>, Vec<LinkRow>)>;
-}
-
 /// The outbox of e-mails and webhooks, claimed once per attempt by the sender.
 #[async_trait]
 pub trait OutboxStore: PlatformStore {
@@ -298,5 +265,5 @@ pub trait OutboxStore: PlatformStore {
 /// Every platform storage trait: `use guichet_store::prelude::*;` brings their methods into
 /// scope. A slice's own trait comes from its crate (`guichet_identity::IdentityStore`, …).
 pub mod prelude {
-    pub use crate::{OutboxStore, PlatformStore, UnitsStore};
+    pub use crate::{OutboxStore, PlatformStore};
 }

@@ -67,51 +67,6 @@ pub const PLATFORM_TABLES: &[TableSpec] = &[
     },
 ];
 
-/// The administrative units as loaded.
-pub const UNITS_TABLES: &[TableSpec] = &[
-    TableSpec {
-        name: "admin_units",
-        columns: &[
-            ("id", Text),
-            ("unit_ref", Text),
-            ("country", Text),
-            ("level", Text),
-            ("kind", Text),
-            ("name", Text),
-            ("parent_ref", OptText),
-            ("valid_from", Text),
-            ("valid_to", OptText),
-            ("start_ref", Text),
-            ("end_ref", Text),
-        ],
-        order_by: "id",
-    },
-    TableSpec {
-        name: "admin_unit_links",
-        columns: &[
-            ("from_id", Text),
-            ("to_id", Text),
-            ("kind", Text),
-            ("effective", Text),
-            ("partial", Bool),
-            ("legal_ref", Text),
-        ],
-        order_by: "from_id, to_id",
-    },
-    TableSpec {
-        name: "admin_unit_datasets",
-        columns: &[
-            ("country", Text),
-            ("version", Text),
-            ("source", Text),
-            ("loaded_at", Timestamp),
-            ("units", Int),
-            ("links", Int),
-        ],
-        order_by: "country",
-    },
-];
-
 /// The outbox.
 pub const OUTBOX_TABLES: &[TableSpec] = &[TableSpec {
     name: "outbox",
@@ -130,11 +85,8 @@ pub const OUTBOX_TABLES: &[TableSpec] = &[TableSpec {
 
 /// Every domain's tables; domains in restore order (a domain's tables may refer to those of the
 /// domains before it), each domain's tables parents before children.
-pub const TABLE_SETS: &[(&str, &[TableSpec])] = &[
-    ("platform", PLATFORM_TABLES),
-    ("units", UNITS_TABLES),
-    ("outbox", OUTBOX_TABLES),
-];
+pub const TABLE_SETS: &[(&str, &[TableSpec])] =
+    &[("platform", PLATFORM_TABLES), ("outbox", OUTBOX_TABLES)];
 
 /// Every data table, in restore order.
 pub fn tables() -> impl Iterator<Item = &'static TableSpec> {

@@ -38,7 +38,6 @@ pub mod json;
 pub mod pages;
 pub mod picker;
 pub mod slice;
-pub mod units_web;
 
 use std::sync::Arc;
 use std::time::Duration;

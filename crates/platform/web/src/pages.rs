@@ -218,6 +218,17 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// The address picker's type-ahead (see [`crate::picker`]), for any form that shows it.
+pub async fn picker_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/picker.js"),
+    )
+}
+
 pub async fn not_found() -> PageError {
     PageError::not_found()
 }
@@ -229,6 +240,7 @@ route_table! {
     "/ledger" => get(ledger),
     "/ledger/verify" => post(verify_ledger),
     "/static/app.css" => get(stylesheet),
+    "/static/picker.js" => get(picker_js),
 }
 
 /// What this module adds to the application: its routes and its part of the API document.

@@ -20,7 +20,6 @@ const MODULES: &[(&str, &str)] = &[
     ("picker", "platform"),
     ("slice", "platform"),
     ("pages", "platform"),
-    ("units_web", "units"),
 ];
 
 /// Where platform code may name domain modules: the list of this crate's slices.

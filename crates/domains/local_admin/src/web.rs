@@ -14,12 +14,12 @@ use serde::Deserialize;
 use time::Date;
 use utoipa::ToSchema;
 
-use crate::App;
-use crate::chrome::{Chrome, render_with};
-use crate::ctx::Ctx;
-use crate::error::{ApiError, PageError};
-use crate::json::ApiJson;
-use crate::picker::Picker;
+use guichet_web::App;
+use guichet_web::chrome::{Chrome, render_with};
+use guichet_web::ctx::Ctx;
+use guichet_web::error::{ApiError, PageError};
+use guichet_web::json::ApiJson;
+use guichet_web::picker::Picker;
 
 fn today(app: &App) -> Date {
     app.clock.now().date()
@@ -795,26 +795,17 @@ pub async fn pick_page(State(app): State<App>, ctx: Ctx, Query(q): Query<PickQue
     )
 }
 
-pub async fn picker_js() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/picker.js"),
-    )
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::i18n::Tr;
     use guichet_core::Language;
     use guichet_units::{Kind, LinkKind};
+    use guichet_web::i18n::Tr;
 
     /// Kind and link labels are looked up by computed keys, which the static key test cannot
     /// see: check every one in every language.
     #[test]
     fn every_kind_and_link_kind_has_a_label_in_every_language() {
+        guichet_web::i18n::register("local_admin", super::MESSAGES).unwrap();
         let links = [
             LinkKind::Merge,
             LinkKind::Split,
@@ -837,17 +828,16 @@ mod tests {
     }
 }
 
-route_table! {
+guichet_web::route_table! {
     /// The pages this module serves.
     fn routes, ROUTES;
-    "/static/picker.js" => get(picker_js),
     "/units" => get(units_page),
     "/units/convert" => get(convert_page),
     "/units/pick" => get(pick_page),
     "/units/{unit}" => get(unit_page),
 }
 
-route_table! {
+guichet_web::route_table! {
     /// Its JSON API routes, relative to `/api/v1`.
     fn api_routes, API_ROUTES;
     "/units" => get(list_units),
@@ -877,24 +867,31 @@ route_table! {
 )]
 pub struct ApiDoc;
 
-/// What this module adds to the application: its routes and its part of the API document.
-pub static SLICE: crate::WebSlice = crate::WebSlice {
-    messages: &[],
+/// The slice's messages, compiled in.
+pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
+    ("vi", include_str!("../locales/vi/local_admin.ftl")),
+    ("fr", include_str!("../locales/fr/local_admin.ftl")),
+    ("en", include_str!("../locales/en/local_admin.ftl")),
+];
+
+/// What the slice adds to the application: its pages, API routes and part of the API document.
+pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    messages: MESSAGES,
     access: &[],
     probe_ids: &[],
     a11y: &[],
-    name: "units_web",
+    name: "local_admin",
     pages: ROUTES,
     add_pages: routes,
     api: API_ROUTES,
     add_api: api_routes,
     api_doc: Some(<ApiDoc as utoipa::OpenApi>::openapi),
-    nav: &[crate::NavItem {
-        menu: crate::Menu::Main,
+    nav: &[guichet_web::NavItem {
+        menu: guichet_web::Menu::Main,
         order: 50,
         href: "/units",
         key: "nav-units",
-        visible: crate::always,
+        visible: guichet_web::always,
         current: |p| p.starts_with("/units"),
     }],
 };
