@@ -94,7 +94,11 @@ async fn one_backend(
     let load = Instant::now();
     load_people(&rt, office.id, people).await?;
     let load_s = load.elapsed().as_secs_f64();
-    let hr = crate::hr_cmd::hr(&rt)?;
+    let hr = guichet_hr::Hr {
+        store: guichet_hr::hr_store(&*rt.store)?,
+        clock: &*rt.clock,
+        entropy: &*rt.entropy,
+    };
     let actor = Actor {
         id: None,
         name: "bench".into(),

@@ -150,16 +150,6 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
     ) {
         crate::demo_records::load(rt, vn, vn_agent, vn_admin, fr, fr_agent).await?;
     }
-    if let (Some(vn), Some(fr), Some(vn_hr), Some(vn_staff), Some(fr_hr), Some(fr_staff)) = (
-        office("HN-SONOIVU"),
-        office("FR-PREF-33"),
-        users.get("an.vu"),
-        users.get("hoa.le"),
-        users.get("julien.bernard"),
-        users.get("claire.martin"),
-    ) {
-        crate::demo_hr::load(rt, vn, vn_hr, vn_staff, fr, fr_hr, fr_staff).await?;
-    }
     let offices = rt.identity.list_offices().await?;
     let context = guichet_web::slice::DemoContext {
         store: &*rt.store,

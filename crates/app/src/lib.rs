@@ -15,10 +15,8 @@ pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
 pub mod demo_catalogue;
-pub mod demo_hr;
 pub mod demo_records;
 pub mod documents_cmd;
-pub mod hr_cmd;
 pub mod idcheck;
 pub mod units_cmd;
 

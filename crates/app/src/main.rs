@@ -100,9 +100,6 @@ enum Command {
     /// Civil-service pay of one person-month (Vietnamese or French rules).
     #[command(subcommand)]
     Pay(PayCommand),
-    /// Personnel records and payroll runs.
-    #[command(subcommand)]
-    Hr(HrCommand),
     /// BagIt bags (RFC 8493) of any directory.
     #[command(subcommand)]
     Bag(BagCommand),
@@ -152,41 +149,6 @@ enum PayCommand {
         /// database (values entered by administrators are then left out).
         #[arg(long)]
         builtin: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum HrCommand {
-    /// Import people from a CSV or XLSX file: every row or none (problems listed by line).
-    Import {
-        #[arg(long)]
-        office: String,
-        file: PathBuf,
-    },
-    /// Write the staff as of a date to a CSV or XLSX file (by its extension).
-    Export {
-        #[arg(long)]
-        office: String,
-        /// YYYY-MM-DD (default: today).
-        #[arg(long)]
-        on: Option<String>,
-        #[arg(long)]
-        out: PathBuf,
-    },
-    /// Who held which position on a date.
-    On {
-        #[arg(long)]
-        office: String,
-        /// YYYY-MM-DD.
-        date: String,
-    },
-    /// Compute an office's payroll of a month (YYYY-MM), and lock it with --lock.
-    Payroll {
-        #[arg(long)]
-        office: String,
-        month: String,
-        #[arg(long)]
-        lock: bool,
     },
 }
 
@@ -495,7 +457,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     {
         println!(
             "{}",
-            guichet::hr_cmd::compute_text(country, input, &guichet_pay::Parameters::builtin())?
+            guichet_hr::cli::compute_text(country, input, &guichet_pay::Parameters::builtin())
+                .map_err(|e| anyhow::anyhow!("{e}"))?
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -601,31 +564,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
         }
         Command::Pay(PayCommand::Compute { country, input, .. }) => {
-            let params = guichet::hr_cmd::parameters(&rt).await?;
-            println!(
-                "{}",
-                guichet::hr_cmd::compute_text(&country, &input, &params)?
-            );
+            let context = guichet_web::slice::CommandContext {
+                store: &*rt.store,
+                clock: &*rt.clock,
+                entropy: &*rt.entropy,
+            };
+            let text = async {
+                let params = guichet_hr::cli::parameters(&context).await?;
+                guichet_hr::cli::compute_text(&country, &input, &params)
+            }
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{text}");
         }
-        Command::Hr(h) => match h {
-            HrCommand::Import { office, file } => {
-                return guichet::hr_cmd::import(&rt, &office, &file).await;
-            }
-            HrCommand::Export { office, on, out } => {
-                guichet::hr_cmd::export(&rt, &office, on.as_deref(), &out).await?
-            }
-            HrCommand::On { office, date } => {
-                print!("{}", guichet::hr_cmd::on(&rt, &office, &date).await?)
-            }
-            HrCommand::Payroll {
-                office,
-                month,
-                lock,
-            } => print!(
-                "{}",
-                guichet::hr_cmd::payroll(&rt, &office, &month, lock).await?
-            ),
-        },
         Command::Archive(a) => match a {
             ArchiveCommand::Capture => guichet::archive_cmd::capture(&rt).await?,
             ArchiveCommand::Export {

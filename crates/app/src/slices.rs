@@ -37,10 +37,13 @@ pub static MIGRATION_SETS: &[&MigrationSet] = &[
 ];
 
 /// The slice crates' subcommands of `guichet` (`guichet <name> …`).
-pub static COMMANDS: &[&SliceCommand] = &[&guichet_cooperation::cli::COMMAND];
+pub static COMMANDS: &[&SliceCommand] = &[
+    &guichet_hr::cli::COMMAND,
+    &guichet_cooperation::cli::COMMAND,
+];
 
 /// The slice crates' demo loaders, run in this order after the built-in demo data.
-pub static DEMOS: &[DemoFn] = &[guichet_cooperation::DEMO];
+pub static DEMOS: &[DemoFn] = &[guichet_hr::DEMO, guichet_cooperation::DEMO];
 
 /// What `guichet slices` prints: each module's routes and accessibility pages, and the
 /// migration sets of the slice crates.

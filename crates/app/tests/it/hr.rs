@@ -332,7 +332,7 @@ async fn who_held_which_position_on_a_date(db: Db) {
         .unwrap();
     assert_eq!(r.status(), 400);
     // The CLI answers the same question.
-    let out = guichet::hr_cmd::on(&app.rt, "HN-SONOIVU", "2024-05-01")
+    let out = hr_command(&app, &["hr", "on", "--office", "HN-SONOIVU", "2024-05-01"])
         .await
         .unwrap();
     assert!(
@@ -513,10 +513,21 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.csv");
     std::fs::write(&file, &bad).unwrap();
-    let code = guichet::hr_cmd::import(&app.rt, "FR-PREF-33", &file)
-        .await
-        .unwrap();
-    assert_eq!(code, std::process::ExitCode::from(1));
+    let refused = hr_command(
+        &app,
+        &[
+            "hr",
+            "import",
+            "--office",
+            "FR-PREF-33",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(refused.starts_with("line "), "{refused}");
+    assert!(refused.contains("nothing imported"), "{refused}");
     assert_eq!(
         guichet_hr::hr_store(&*app.rt.store)
             .unwrap()
@@ -1219,4 +1230,19 @@ fn pdf_text(pdf: &[u8]) -> Option<String> {
 /// Money as the pages print it for Vietnam.
 fn super_money(v: i64) -> String {
     guichet_hr::web::money(guichet_core::Country::Vn, v)
+}
+
+/// Runs the HR slice's `guichet hr …` command on the test's instance.
+async fn hr_command(
+    app: &TestApp,
+    args: &[&str],
+) -> Result<String, guichet_web::slice::SliceError> {
+    let command = &guichet_hr::cli::COMMAND;
+    let matches = (command.command)().try_get_matches_from(args)?;
+    let context = guichet_web::slice::CommandContext {
+        store: &*app.rt.store,
+        clock: &*app.rt.clock,
+        entropy: &*app.rt.entropy,
+    };
+    (command.run)(&context, &matches).await
 }

@@ -15,6 +15,8 @@
 //! only through `IdentityStore`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod cli;
+pub mod demo;
 pub mod service;
 mod sql;
 pub mod store;
@@ -23,6 +25,9 @@ pub mod web;
 pub use service::Hr;
 pub use store::{HrStore, TABLES};
 pub use web::SLICE;
+
+/// The demo loader the app composes.
+pub const DEMO: guichet_web::slice::DemoFn = demo::load;
 
 guichet_store_sql::slice_migrations!(pub static MIGRATIONS = "hr", TABLES);
 

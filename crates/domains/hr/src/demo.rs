@@ -8,15 +8,15 @@
 //! Leadership allowance coefficients, bonuses and position amounts here are demonstration
 //! inputs, not statements of any office's real pay.
 
-use anyhow::bail;
-use guichet_hr::service::{Hr, NewPerson, NewPosition, NewTerm, NewUnit};
-use guichet_one_stop::dossier::Actor;
+use crate::service::{Hr, NewPerson, NewPosition, NewTerm, NewUnit};
+use futures_util::future::BoxFuture;
+use guichet_common::Actor;
 use guichet_store::{Office, User};
 use serde_json::{Value, json};
 use time::Date;
 use time::macros::date;
 
-use crate::Runtime;
+use guichet_web::slice::{DemoContext, SliceError};
 
 fn actor(u: &User) -> Actor {
     Actor::user(u)
@@ -125,7 +125,11 @@ fn fr_pay(grade: &str, echelon: u32, im: u32, nbi: u32, children: u32, bonuses: 
     json!({"grade": grade, "echelon": echelon, "indice_majore": im, "nbi_points": nbi, "residence_zone": 3, "children": children, "bonuses": bonuses})
 }
 
-async fn find(hr: &Hr<'_>, office: &Office, number: &str) -> anyhow::Result<guichet_core::StaffId> {
+async fn find(
+    hr: &Hr<'_>,
+    office: &Office,
+    number: &str,
+) -> Result<guichet_core::StaffId, SliceError> {
     match hr
         .store
         .staff_list(office.id)
@@ -134,7 +138,7 @@ async fn find(hr: &Hr<'_>, office: &Office, number: &str) -> anyhow::Result<guic
         .find(|s| s.number == number)
     {
         Some(s) => Ok(s.id),
-        None => bail!("demo staff {number} missing"),
+        None => Err(format!("demo staff {number} missing").into()),
     }
 }
 
@@ -150,7 +154,7 @@ async fn term(
     position: &str,
     data: Value,
     note: &str,
-) -> anyhow::Result<()> {
+) -> Result<(), SliceError> {
     let id = find(hr, office, number).await?;
     hr.add_term(
         who,
@@ -169,30 +173,34 @@ async fn term(
     Ok(())
 }
 
-pub async fn load(
-    rt: &Runtime,
-    vn: &Office,
-    vn_hr: &User,
-    vn_staff: &User,
-    fr: &Office,
-    fr_hr: &User,
-    fr_staff: &User,
-) -> anyhow::Result<()> {
-    let hr = crate::hr_cmd::hr(rt)?;
-    load_vn(&hr, vn, vn_hr, vn_staff).await?;
-    load_fr(&hr, fr, fr_hr, fr_staff).await?;
-    for (office, admin) in [(vn, vn_hr), (fr, fr_hr)] {
-        let october = hr
-            .compute_payroll(&actor(admin), office.id, "2026-10")
-            .await?;
-        hr.lock_payroll(&actor(admin), october.id).await?;
-        hr.compute_payroll(&actor(admin), office.id, "2026-11")
-            .await?;
-    }
-    Ok(())
+/// Loads the story (the app calls it once, after the built-in demo data): the staff of Sở
+/// Nội vụ Hà Nội and of the préfecture de la Gironde, with their careers and two payroll months
+/// (October locked, November computed).
+pub fn load<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceError>> {
+    Box::pin(async move {
+        let hr = Hr {
+            store: crate::hr_store(ctx.store)?,
+            clock: ctx.clock,
+            entropy: ctx.entropy,
+        };
+        let (vn, fr) = (ctx.office("HN-SONOIVU")?, ctx.office("FR-PREF-33")?);
+        let (vn_hr, vn_staff) = (ctx.user("an.vu")?, ctx.user("hoa.le")?);
+        let (fr_hr, fr_staff) = (ctx.user("julien.bernard")?, ctx.user("claire.martin")?);
+        load_vn(&hr, vn, vn_hr, vn_staff).await?;
+        load_fr(&hr, fr, fr_hr, fr_staff).await?;
+        for (office, admin) in [(vn, vn_hr), (fr, fr_hr)] {
+            let october = hr
+                .compute_payroll(&actor(admin), office.id, "2026-10")
+                .await?;
+            hr.lock_payroll(&actor(admin), october.id).await?;
+            hr.compute_payroll(&actor(admin), office.id, "2026-11")
+                .await?;
+        }
+        Ok(())
+    })
 }
 
-async fn load_vn(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow::Result<()> {
+async fn load_vn(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> Result<(), SliceError> {
     let who = actor(admin);
     let founded = date!(2015 - 01 - 01);
     for u in [
@@ -501,7 +509,7 @@ async fn load_vn(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
         )
         .await?;
     if !report.errors.is_empty() {
-        bail!("demo staff of {} refused: {:?}", o.code, report.errors);
+        return Err(format!("demo staff of {} refused: {:?}", o.code, report.errors).into());
     }
     // 1 July 2024: the head of the organisation division becomes deputy director; his deputy
     // takes over the division. "Who held TP in TCBC on 2024-05-01?" — Nguyễn Văn Hùng.
@@ -640,7 +648,7 @@ async fn load_vn(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
     Ok(())
 }
 
-async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow::Result<()> {
+async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> Result<(), SliceError> {
     let who = actor(admin);
     let from = date!(2010 - 01 - 01);
     for u in [
@@ -904,7 +912,7 @@ async fn load_fr(hr: &Hr<'_>, o: &Office, admin: &User, staff: &User) -> anyhow:
         )
         .await?;
     if !report.errors.is_empty() {
-        bail!("demo staff of {} refused: {:?}", o.code, report.errors);
+        return Err(format!("demo staff of {} refused: {:?}", o.code, report.errors).into());
     }
     // A change of échelon on 1 November 2026.
     term(
