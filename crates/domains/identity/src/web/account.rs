@@ -612,7 +612,7 @@ pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     access: &[],
     probe_ids: &[],
     a11y: &[],
-    name: "account_web",
+    name: "identity_account",
     pages: ROUTES,
     add_pages: routes,
     api: &[],

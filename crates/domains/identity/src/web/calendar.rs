@@ -231,7 +231,7 @@ pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     access: &[],
     probe_ids: &[],
     a11y: &[],
-    name: "calendar_page",
+    name: "identity_calendar",
     pages: ROUTES,
     add_pages: routes,
     api: &[],
