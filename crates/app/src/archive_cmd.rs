@@ -10,11 +10,8 @@ use guichet_records::service::{PackageFormat, Records};
 
 use crate::Runtime;
 
-pub(crate) fn cli_actor() -> Actor {
-    Actor {
-        id: None,
-        name: "cli".into(),
-    }
+fn cli_actor() -> Actor {
+    Actor::named("cli")
 }
 
 /// Runs `f` with the records service of `rt`.

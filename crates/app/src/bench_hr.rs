@@ -99,10 +99,7 @@ async fn one_backend(
         clock: &*rt.clock,
         entropy: &*rt.entropy,
     };
-    let actor = Actor {
-        id: None,
-        name: "bench".into(),
-    };
+    let actor = Actor::named("bench");
     let start = Instant::now();
     let run = hr.compute_payroll(&actor, office.id, "2026-10").await?;
     let payroll_s = start.elapsed().as_secs_f64();

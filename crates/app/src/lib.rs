@@ -204,6 +204,15 @@ impl Runtime {
             .clone()
     }
 
+    /// What a slice's command runs with: this instance's store, time and randomness.
+    pub fn command_context(&self) -> guichet_web::slice::CommandContext<'_> {
+        guichet_web::slice::CommandContext {
+            store: &*self.store,
+            clock: &*self.clock,
+            entropy: &*self.entropy,
+        }
+    }
+
     /// The document issuer: fonts loaded once, office keys derived from the ledger key.
     pub fn issuer(&self) -> anyhow::Result<guichet_one_stop::documents::Issuer> {
         Ok(guichet_one_stop::documents::Issuer::new(
@@ -395,11 +404,12 @@ async fn records_loop(app: guichet_web::App, every: std::time::Duration) {
             Ok(n) => tracing::info!(records = n, "captured dossier documents as records"),
             Err(e) => tracing::error!(error = %e, "record capture failed"),
         }
-        let offices = match guichet_identity::identity_store(&*app.store) {
-            Ok(store) => store.list_offices().await,
-            Err(e) => Err(e),
+        let offices = async {
+            guichet_identity::identity_store(&*app.store)?
+                .list_offices()
+                .await
         };
-        match offices {
+        match offices.await {
             Ok(offices) => {
                 for office in offices {
                     match records.warn_due(&office).await {

@@ -564,11 +564,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
         }
         Command::Pay(PayCommand::Compute { country, input, .. }) => {
-            let context = guichet_web::slice::CommandContext {
-                store: &*rt.store,
-                clock: &*rt.clock,
-                entropy: &*rt.entropy,
-            };
+            let context = rt.command_context();
             let text = async {
                 let params = guichet_hr::cli::parameters(&context).await?;
                 guichet_hr::cli::compute_text(&country, &input, &params)
@@ -678,11 +674,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(parsed) => parsed,
                 Err(e) => e.exit(),
             };
-            let context = guichet_web::slice::CommandContext {
-                store: &*rt.store,
-                clock: &*rt.clock,
-                entropy: &*rt.entropy,
-            };
+            let context = rt.command_context();
             let text = (slice.run)(&context, &parsed)
                 .await
                 .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;

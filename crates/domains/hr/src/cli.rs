@@ -63,10 +63,7 @@ fn command() -> Command {
 }
 
 fn cli_actor() -> Actor {
-    Actor {
-        id: None,
-        name: "cli".into(),
-    }
+    Actor::named("cli")
 }
 
 fn service<'a>(ctx: &'a CommandContext<'a>) -> Result<Hr<'a>, SliceError> {

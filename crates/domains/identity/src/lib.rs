@@ -51,7 +51,7 @@ use std::sync::Arc;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use guichet_core::authz::{Grant, Principal};
+use guichet_core::authz::Grant;
 use guichet_core::{Clock, Entropy, IdGen, SessionId, UserId};
 use guichet_ledger::{Event, SYSTEM_STREAM};
 use guichet_store::{Audit, Session, SessionStage, StoreError, User};
@@ -492,10 +492,6 @@ impl Accounts {
 }
 
 /// The principal the authorization function sees for a user.
-pub fn principal(user: &User) -> Principal {
-    user.principal()
-}
-
 /// Gives an existing user one more grant, ledgered (a per-office role needs its office, a
 /// global one none).
 pub async fn add_grant(

@@ -18,8 +18,6 @@ mod sql;
 pub mod store;
 pub mod web;
 
-use std::sync::Arc;
-
 use guichet_store::{PlatformStore, StoreError};
 
 pub use store::{TABLES, UnitDataset, UnitsStore};
@@ -30,11 +28,5 @@ guichet_store_sql::slice_migrations!(pub static MIGRATIONS = "local_admin", TABL
 /// The slice's store on `store` (the composed application's).
 pub fn units_store(store: &dyn PlatformStore) -> Result<&dyn UnitsStore, StoreError> {
     guichet_store_sql::slice_store!(store, dyn UnitsStore)
-        .ok_or_else(|| guichet_store_sql::missing_slice("local administration"))
-}
-
-/// The same, shared.
-pub fn units_store_arc(store: Arc<dyn PlatformStore>) -> Result<Arc<dyn UnitsStore>, StoreError> {
-    guichet_store_sql::slice_store_arc!(store, dyn UnitsStore)
         .ok_or_else(|| guichet_store_sql::missing_slice("local administration"))
 }

@@ -130,7 +130,7 @@ async fn open(url: &str) -> Arc<dyn UnitsStore> {
         guichet_store_sql::open_with(url, Arc::new(guichet_core::OsEntropy), &[&MIGRATIONS])
             .await
             .unwrap();
-    guichet_local_admin::units_store_arc(store).unwrap()
+    guichet_store_sql::slice_store_arc!(store, dyn UnitsStore).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

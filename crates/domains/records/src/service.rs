@@ -327,10 +327,7 @@ pub fn office_abbreviation(office: &Office) -> String {
 
 /// The actor of what guichet does by itself (capture, warnings, audits).
 fn system_actor() -> Actor {
-    Actor {
-        id: None,
-        name: "guichet".into(),
-    }
+    Actor::named("guichet")
 }
 
 fn storage_key(office: OfficeId, record: RecordId) -> String {

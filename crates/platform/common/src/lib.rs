@@ -57,6 +57,14 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Someone who is no account: the command line, a benchmark, guichet itself.
+    pub fn named(name: &str) -> Self {
+        Self {
+            id: None,
+            name: name.to_owned(),
+        }
+    }
+
     pub fn user(u: &User) -> Self {
         Self {
             id: Some(u.id),

@@ -72,10 +72,7 @@ impl Ctx {
     pub fn service_actor(&self) -> guichet_common::Actor {
         match &self.user {
             Some(u) => guichet_common::Actor::user(u),
-            None => guichet_common::Actor {
-                id: None,
-                name: "anonymous".into(),
-            },
+            None => guichet_common::Actor::named("anonymous"),
         }
     }
 }

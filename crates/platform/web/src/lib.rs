@@ -89,16 +89,6 @@ pub trait Sessions: Send + Sync {
     async fn session(&self, token: &str) -> Result<Option<(Session, User)>, slice::SliceError>;
 }
 
-/// Sessions for an application composed without the identity slice: nobody is logged in.
-pub struct NoSessions;
-
-#[async_trait::async_trait]
-impl Sessions for NoSessions {
-    async fn session(&self, _token: &str) -> Result<Option<(Session, User)>, slice::SliceError> {
-        Ok(None)
-    }
-}
-
 pub use slice::SliceError;
 
 /// Everything handlers share.

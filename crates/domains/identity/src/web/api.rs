@@ -198,11 +198,8 @@ pub async fn keys(State(app): State<App>) -> Json<KeysDto> {
             office: None,
         });
     }
-    let offices = match crate::identity_store(&*app.store) {
-        Ok(store) => store.list_offices().await,
-        Err(e) => Err(e),
-    };
-    if let Ok(offices) = offices {
+    let offices = async { crate::identity_store(&*app.store)?.list_offices().await };
+    if let Ok(offices) = offices.await {
         // The same derivation as the one-stop slice's document issuer.
         let master = app.ledger_key.derive_secret("office-documents");
         for office in offices {
