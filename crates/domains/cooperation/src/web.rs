@@ -1184,6 +1184,7 @@ pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
         visible: guichet_web::always,
         current: |p| p.starts_with("/cooperation"),
     }],
+    office_links: &[],
     messages: MESSAGES,
     access: ACCESS,
     probe_ids: PROBE_IDS,

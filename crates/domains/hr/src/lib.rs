@@ -15,6 +15,7 @@
 //! only through `IdentityStore`.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod authz;
 pub mod cli;
 pub mod demo;
 pub mod service;

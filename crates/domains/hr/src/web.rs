@@ -209,8 +209,10 @@ async fn hr_page(
     report: Vec<hr::RowError>,
 ) -> Result<HrPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) =
-        office_for(app, ctx, &p.office, |office| Action::ViewStaff { office }).await?;
+    let (office, offices) = office_for(app, ctx, &p.office, |office| {
+        crate::authz::view_staff(office)
+    })
+    .await?;
     let day = day_param(app, &office, &p.on);
     let staff = service(app)?
         .staff_on(office.id, day)
@@ -262,9 +264,7 @@ async fn hr_page(
         offices,
         on: day.to_string(),
         staff,
-        can_manage: ctx
-            .authorize(Action::ManageStaff { office: office.id })
-            .is_ok(),
+        can_manage: ctx.authorize(crate::authz::manage_staff(office.id)).is_ok(),
         units,
         positions,
         statuses: hr::statuses(office.country)
@@ -349,7 +349,7 @@ pub async fn add_person(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     let person = NewPerson {
         number: form.text("number"),
         family_name: form.text("family_name"),
@@ -400,7 +400,7 @@ pub async fn import(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     let p = HrParams {
         office: office.code.clone(),
         ..HrParams::default()
@@ -456,7 +456,7 @@ pub async fn close_correction(
         .office(s.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     match service(&app)?
         .close_correction(&ctx.service_actor(), staff, term, &form.text("answer"))
         .await
@@ -530,7 +530,7 @@ pub async fn export(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let office = office_by_code(&app, &p.office).await?;
-    ctx.authorize(Action::ViewStaff { office: office.id })?;
+    ctx.authorize(crate::authz::view_staff(office.id))?;
     let day = day_param(&app, &office, &p.on);
     let rows = service(&app)?
         .export_rows(office.id, day)
@@ -589,8 +589,10 @@ async fn chart_page(
     error: Option<String>,
 ) -> Result<ChartPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) =
-        office_for(app, ctx, &p.office, |office| Action::ViewStaff { office }).await?;
+    let (office, offices) = office_for(app, ctx, &p.office, |office| {
+        crate::authz::view_staff(office)
+    })
+    .await?;
     let day = day_param(app, &office, &p.on);
     let hr = service(app)?;
     let chart: Vec<ChartLine> = hr
@@ -650,9 +652,7 @@ async fn chart_page(
             .collect(),
         chart,
         staffing,
-        can_manage: ctx
-            .authorize(Action::ManageStaff { office: office.id })
-            .is_ok(),
+        can_manage: ctx.authorize(crate::authz::manage_staff(office.id)).is_ok(),
         error,
     })
 }
@@ -696,7 +696,7 @@ pub async fn add_unit(
     form: FormData,
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     let result = match hr::parse_day(&form.text("from"), "from") {
         Ok(from) => service(&app)?
             .put_unit(
@@ -723,7 +723,7 @@ pub async fn add_position(
     form: FormData,
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     let pay = form.text("position_pay");
     let result = match (form.text("planned_posts").trim().parse::<i64>(), pay.trim()) {
         (Err(_), _) => Err(invalid(
@@ -889,7 +889,7 @@ async fn person_page(
         .await?
         .ok_or_else(PageError::not_found)?;
     if !own {
-        ctx.authorize(Action::ViewStaff { office: office.id })?;
+        ctx.authorize(crate::authz::view_staff(office.id))?;
     }
     let day = day_param(app, &office, on);
     let terms = crate::hr_store(&*app.store)?.staff_terms(id).await?;
@@ -950,10 +950,7 @@ async fn person_page(
         terms: lines,
         slip,
         slip_error,
-        can_manage: !own
-            && ctx
-                .authorize(Action::ManageStaff { office: office.id })
-                .is_ok(),
+        can_manage: !own && ctx.authorize(crate::authz::manage_staff(office.id)).is_ok(),
         kinds: hr::TERM_KINDS
             .iter()
             .filter(|k| **k != "correction")
@@ -1035,7 +1032,7 @@ pub async fn add_term(
         .office(s.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     let kind = form.text("kind");
     let result = async {
         let from = hr::parse_day(&form.text("from"), "from")?;
@@ -1343,8 +1340,10 @@ async fn payroll_page(
     error: Option<String>,
 ) -> Result<PayrollPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) =
-        office_for(app, ctx, &p.office, |office| Action::ViewStaff { office }).await?;
+    let (office, offices) = office_for(app, ctx, &p.office, |office| {
+        crate::authz::view_staff(office)
+    })
+    .await?;
     let runs = crate::hr_store(&*app.store)?
         .payroll_runs(office.id)
         .await?
@@ -1406,9 +1405,7 @@ async fn payroll_page(
         office: office.code.clone(),
         offices,
         runs,
-        can_manage: ctx
-            .authorize(Action::ManageStaff { office: office.id })
-            .is_ok(),
+        can_manage: ctx.authorize(crate::authz::manage_staff(office.id)).is_ok(),
         month,
         params,
         sim_param: p.param.clone(),
@@ -1459,7 +1456,7 @@ pub async fn compute_payroll(
     form: FormData,
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     match service(&app)?
         .compute_payroll(&ctx.service_actor(), office.id, &form.text("month"))
         .await
@@ -1521,7 +1518,7 @@ async fn run_of(
         .office(run.office_id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ViewStaff { office: office.id })?;
+    ctx.authorize(crate::authz::view_staff(office.id))?;
     Ok((run, office))
 }
 
@@ -1577,9 +1574,7 @@ async fn run_page(
         run: run_line(&tr, office.country, &run),
         lines,
         diff,
-        can_manage: ctx
-            .authorize(Action::ManageStaff { office: office.id })
-            .is_ok(),
+        can_manage: ctx.authorize(crate::authz::manage_staff(office.id)).is_ok(),
         error,
     })
 }
@@ -1601,7 +1596,7 @@ pub async fn lock(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let (run, office) = run_of(&app, &ctx, &id).await?;
-    ctx.authorize(Action::ManageStaff { office: office.id })?;
+    ctx.authorize(crate::authz::manage_staff(office.id))?;
     match service(&app)?
         .lock_payroll(&ctx.service_actor(), run.id)
         .await
@@ -1847,7 +1842,7 @@ pub struct ParamsPage {
 
 async fn params_page(app: &App, ctx: &Ctx, error: Option<String>) -> Result<ParamsPage, PageError> {
     let tr = ctx.tr();
-    ctx.authorize(Action::ViewPayParameters)?;
+    ctx.authorize(crate::authz::view_pay_parameters())?;
     let params = service(app)?
         .parameters()
         .await
@@ -1890,7 +1885,7 @@ async fn params_page(app: &App, ctx: &Ctx, error: Option<String>) -> Result<Para
                 )
             })
             .collect(),
-        can_manage: ctx.authorize(Action::ManagePayParameters).is_ok(),
+        can_manage: ctx.authorize(crate::authz::manage_pay_parameters()).is_ok(),
         error,
     })
 }
@@ -1907,7 +1902,7 @@ pub async fn add_parameter(
     ctx: Ctx,
     form: FormData,
 ) -> Result<Response, PageError> {
-    ctx.authorize(Action::ManagePayParameters)?;
+    ctx.authorize(crate::authz::manage_pay_parameters())?;
     let result = async {
         let name = ParamName::parse(&form.text("name"))
             .ok_or_else(|| invalid("hr-param", form.text("name")))?;
@@ -1981,7 +1976,7 @@ pub async fn api_staff(
                 Some("no such office".into()),
             )
         })?;
-    ctx.authorize(Action::ViewStaff { office: office.id })?;
+    ctx.authorize(crate::authz::view_staff(office.id))?;
     let day = match p.on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         None => today(&app, &office),
         Some(d) => guichet_units::parse_date(d).ok_or_else(|| {
@@ -2111,6 +2106,7 @@ pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
 /// What the slice adds to the application: its routes, its part of the API document, its
 /// header links and its messages.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: MESSAGES,
     access: &[],
     probe_ids: &[],

@@ -876,6 +876,7 @@ pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
 
 /// What the slice adds to the application: its pages, API routes and part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: MESSAGES,
     access: &[],
     probe_ids: &[],

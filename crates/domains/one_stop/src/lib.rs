@@ -14,6 +14,7 @@
 //! are passed in.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod authz;
 pub mod contract;
 pub mod documents;
 pub mod dossier;

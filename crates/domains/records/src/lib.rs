@@ -15,6 +15,7 @@
 //! content is deleted; register numbers are gap-free per office, register and year.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod authz;
 pub mod service;
 mod sql;
 pub mod store;

@@ -2390,11 +2390,7 @@ pub fn visible_offices(
     offices
         .iter()
         .filter(|o| {
-            guichet_core::authz::authorize(
-                principal,
-                guichet_core::authz::Action::ViewRecords { office: o.id },
-            )
-            .is_ok()
+            guichet_core::authz::authorize(principal, crate::authz::view_records(o.id)).is_ok()
         })
         .map(|o| o.id)
         .collect()

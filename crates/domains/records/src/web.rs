@@ -161,8 +161,10 @@ async fn records_page(
     notice: Option<String>,
 ) -> Result<RecordsPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) =
-        office_for(app, ctx, &p.office, |office| Action::ViewRecords { office }).await?;
+    let (office, offices) = office_for(app, ctx, &p.office, |office| {
+        crate::authz::view_records(office)
+    })
+    .await?;
     let register = match p.register.as_str() {
         "incoming" | "outgoing" => p.register.clone(),
         _ => "outgoing".to_owned(),
@@ -192,7 +194,7 @@ async fn records_page(
         Some(found.iter().map(|r| row(&tr, r)).collect())
     };
     let can_manage = ctx
-        .authorize(Action::ManageRecords { office: office.id })
+        .authorize(crate::authz::manage_records(office.id))
         .is_ok();
     let files = crate::records_store(&*app.store)?
         .archive_files(office.id, 500)
@@ -265,7 +267,7 @@ pub async fn register(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageRecords { office: office.id })?;
+    ctx.authorize(crate::authz::manage_records(office.id))?;
     let params = RecordsParams {
         office: office.code.clone(),
         register: form.text("register"),
@@ -379,9 +381,7 @@ async fn record_of(app: &App, ctx: &Ctx, id: &str) -> Result<(RecordRow, Office)
         .record_row(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ViewRecords {
-        office: r.office_id,
-    })?;
+    ctx.authorize(crate::authz::view_records(r.office_id))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(r.office_id)
         .await?
@@ -512,7 +512,7 @@ pub async fn record(
             }
         }),
         can_govern: ctx
-            .authorize(Action::GovernRecords { office: office.id })
+            .authorize(crate::authz::govern_records(office.id))
             .is_ok(),
         destroyed_at: r
             .destroyed_at
@@ -577,7 +577,7 @@ pub async fn place_hold(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let (r, office) = record_of(&app, &ctx, &id).await?;
-    ctx.authorize(Action::GovernRecords { office: office.id })?;
+    ctx.authorize(crate::authz::govern_records(office.id))?;
     let (record, file) = if form.text("scope") == "file" {
         (None, Some(r.file_id.ok_or_else(PageError::not_found)?))
     } else {
@@ -605,7 +605,7 @@ pub async fn release_hold(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::GovernRecords { office: office.id })?;
+    ctx.authorize(crate::authz::govern_records(office.id))?;
     let id: HoldId = id.parse().map_err(|_| PageError::not_found())?;
     service(&app)?
         .release_hold(&office, &ctx.service_actor(), id, &form.text("reason"))
@@ -664,8 +664,7 @@ async fn plan_page(
     error: Option<String>,
 ) -> Result<PlanPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) =
-        office_for(app, ctx, code, |office| Action::ViewRecords { office }).await?;
+    let (office, offices) = office_for(app, ctx, code, crate::authz::view_records).await?;
     let classes = crate::records_store(&*app.store)?
         .record_classes(office.id)
         .await?;
@@ -713,10 +712,10 @@ async fn plan_page(
             })
             .collect(),
         can_manage: ctx
-            .authorize(Action::ManageRecords { office: office.id })
+            .authorize(crate::authz::manage_records(office.id))
             .is_ok(),
         can_govern: ctx
-            .authorize(Action::GovernRecords { office: office.id })
+            .authorize(crate::authz::govern_records(office.id))
             .is_ok(),
         error,
     })
@@ -762,7 +761,7 @@ pub async fn add_class(
     form: FormData,
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::GovernRecords { office: office.id })?;
+    ctx.authorize(crate::authz::govern_records(office.id))?;
     let years = match form.text("retention").trim() {
         "" | "permanent" => None,
         y => match y.parse::<i64>() {
@@ -794,7 +793,7 @@ pub async fn open_file(
     form: FormData,
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageRecords { office: office.id })?;
+    ctx.authorize(crate::authz::manage_records(office.id))?;
     // An unknown class is refused by the service like any other.
     let class: ClassId = form
         .text("class")
@@ -820,7 +819,7 @@ pub async fn close_file(
     form: FormData,
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageRecords { office: office.id })?;
+    ctx.authorize(crate::authz::manage_records(office.id))?;
     let id: ArchiveFileId = id.parse().map_err(|_| PageError::not_found())?;
     let outcome = service(&app)?
         .close_file(&office, &ctx.service_actor(), id, None)
@@ -837,7 +836,7 @@ pub async fn export(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::GovernRecords { office: office.id })?;
+    ctx.authorize(crate::authz::govern_records(office.id))?;
     let format = PackageFormat::parse(&form.text("format")).ok_or_else(|| PageError {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         key: "error-400",
@@ -943,8 +942,7 @@ async fn disposition_page(
     error: Option<String>,
 ) -> Result<DispositionPage, PageError> {
     let tr = ctx.tr();
-    let (office, offices) =
-        office_for(app, ctx, code, |office| Action::ViewRecords { office }).await?;
+    let (office, offices) = office_for(app, ctx, code, crate::authz::view_records).await?;
     let today = guichet_one_stop::dossier::local_time(office.country, app.clock.now()).date();
     let horizon = today + time::Duration::days(retention::WARNING_DAYS);
     let scheduled = crate::records_store(&*app.store)?
@@ -1006,10 +1004,10 @@ async fn disposition_page(
         }),
         runs,
         can_manage: ctx
-            .authorize(Action::ManageRecords { office: office.id })
+            .authorize(crate::authz::manage_records(office.id))
             .is_ok(),
         can_govern: ctx
-            .authorize(Action::GovernRecords { office: office.id })
+            .authorize(crate::authz::govern_records(office.id))
             .is_ok(),
         error,
     })
@@ -1031,7 +1029,7 @@ pub async fn propose(
 ) -> Result<Response, PageError> {
     let tr = ctx.tr();
     let office = office_by_code(&app, &form.text("office")).await?;
-    ctx.authorize(Action::ManageRecords { office: office.id })?;
+    ctx.authorize(crate::authz::manage_records(office.id))?;
     match service(&app)?
         .propose_disposition(&office, &ctx.service_actor(), None)
         .await
@@ -1084,9 +1082,7 @@ async fn run_page(
         .disposition(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ViewRecords {
-        office: d.office_id,
-    })?;
+    ctx.authorize(crate::authz::view_records(d.office_id))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
@@ -1119,7 +1115,7 @@ async fn run_page(
             .collect(),
         certificate: d.certificate_id.map(|c| c.to_string()).unwrap_or_default(),
         can_govern: ctx
-            .authorize(Action::GovernRecords { office: office.id })
+            .authorize(crate::authz::govern_records(office.id))
             .is_ok(),
         error,
     })
@@ -1157,9 +1153,7 @@ async fn run_office(app: &App, ctx: &Ctx, id: &str) -> Result<(DispositionId, Of
         .disposition(did)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::GovernRecords {
-        office: d.office_id,
-    })?;
+    ctx.authorize(crate::authz::govern_records(d.office_id))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
@@ -1278,7 +1272,7 @@ pub async fn run_fixity(
     let repair = form.get("repair").is_some();
     if repair {
         // Repairing writes to storage: an auditor checks, a system administrator repairs.
-        ctx.authorize(Action::ManageOffices)?;
+        ctx.authorize(guichet_identity::authz::manage_offices())?;
     }
     service(&app)?
         .fixity_audit(repair, &|_, _| {})
@@ -1390,7 +1384,7 @@ pub async fn api_records(
                 Some("no such office".into()),
             )
         })?;
-    ctx.authorize(Action::ViewRecords { office: office.id })?;
+    ctx.authorize(crate::authz::view_records(office.id))?;
     let rows = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) => {
             service(&app)
@@ -1440,9 +1434,7 @@ pub async fn api_record(
         .record_row(id)
         .await?
         .ok_or_else(not_found)?;
-    ctx.authorize(Action::ViewRecords {
-        office: r.office_id,
-    })?;
+    ctx.authorize(crate::authz::view_records(r.office_id))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(r.office_id)
         .await?
@@ -1494,6 +1486,7 @@ pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
 /// What the slice adds to the application: its routes, its part of the API document, its
 /// header links and its messages.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: MESSAGES,
     access: &[],
     probe_ids: &[],

@@ -134,6 +134,11 @@ pub enum Allow {
     RoleInOffice(Role),
     /// Whoever holds the role on the one object the action is about.
     RoleOnObject(Role),
+    /// The person the action is about (the applicant of a dossier), whatever their roles.
+    Subject,
+    /// The person the action is about, while holding the role (a citizen acting on their own
+    /// dossier; the same person as an agent does not).
+    SubjectWithRole(Role),
 }
 
 /// An action a domain slice declares (in its `authz.rs`), with who it admits.
@@ -152,65 +157,39 @@ impl SliceAction {
             action: self,
             office,
             object,
+            subject: None,
+        }
+    }
+
+    /// This action about the person `subject` (e.g. a dossier's applicant), in `office`.
+    pub const fn about(&'static self, subject: Option<UserId>, office: Option<OfficeId>) -> Action {
+        Action::Slice {
+            action: self,
+            office,
+            object: None,
+            subject,
         }
     }
 }
 
-/// Everything a request can ask to do. New modules add variants here and rows to the test matrix.
+/// Everything a request can ask to do: the platform's own actions, and the actions the domain
+/// slices declare in their `authz.rs` (as [`SliceAction`] data).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// Public pages: home, catalogue, offices list, verification of documents.
     ViewPublic,
-    /// One's own account page.
+    /// One's own account page (and whatever else only needs a logged-in person).
     ViewOwnAccount,
-    /// Create or change offices of the instance.
-    ManageOffices,
-    /// Change one office's settings (its working calendar).
-    ManageOffice { office: OfficeId },
-    /// The administration page (lists offices and users).
-    ViewAdmin,
-    /// List users; `None` means every office.
-    ListUsers { office: Option<OfficeId> },
-    /// Create users or change their roles; `None` means instance-wide roles.
-    ManageUsers { office: Option<OfficeId> },
     /// Read the ledger.
     ViewLedger,
     /// Run the ledger verification.
     VerifyLedger,
-    /// Work the counter of an office (dossiers, messages, decisions).
-    WorkInOffice { office: OfficeId },
-    /// File and follow one's own dossiers.
-    FileDossier,
-    /// Create, edit, publish and unpublish the procedures (and their forms) of an office.
-    ManageProcedures { office: OfficeId },
-    /// Read one dossier: its applicant, or whoever works in its office.
-    ViewDossier {
-        office: OfficeId,
-        applicant: Option<UserId>,
-    },
-    /// Act on one's own dossier as its applicant (edit a draft, submit, answer, withdraw).
-    ActAsApplicant { applicant: Option<UserId> },
-    /// Read an office's records, registers, file plan and disposition lists (agents,
-    /// office administrators, auditors).
-    ViewRecords { office: OfficeId },
-    /// Register documents, open and close archival files (agents and office administrators).
-    ManageRecords { office: OfficeId },
-    /// Govern an office's records: file plan, legal holds, approval and execution of
-    /// disposition runs, fixity audits (office administrators and sysadmins).
-    GovernRecords { office: OfficeId },
-    /// Read personnel records, the organisation chart and payrolls of an office.
-    ViewStaff { office: OfficeId },
-    /// Change personnel records and positions, compute and lock payrolls (the HR unit).
-    ManageStaff { office: OfficeId },
-    /// Enter new values of legal pay parameters (base salary, point value…).
-    ManagePayParameters,
-    /// Read the legal pay parameters (anyone who works with staff, audits or runs the system).
-    ViewPayParameters,
-    /// An action a domain slice declares, about an office and/or one object.
+    /// An action a domain slice declares, about an office, one object and/or one person.
     Slice {
         action: &'static SliceAction,
         office: Option<OfficeId>,
         object: Option<uuid::Uuid>,
+        subject: Option<UserId>,
     },
 }
 
@@ -237,64 +216,21 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
     };
     let allowed = match action {
         Action::ViewPublic | Action::ViewOwnAccount => true,
-        Action::ManageOffices => p.has_role(Role::Sysadmin),
-        Action::ManageOffice { office } => {
-            p.has_role(Role::Sysadmin) || p.has_role_in(Role::OfficeAdmin, office)
-        }
-        Action::ViewAdmin => p.has_role(Role::Sysadmin) || p.has_role(Role::OfficeAdmin),
-        Action::ListUsers { office } | Action::ManageUsers { office } => {
-            p.has_role(Role::Sysadmin)
-                || office.is_some_and(|o| p.has_role_in(Role::OfficeAdmin, o))
-        }
         Action::ViewLedger | Action::VerifyLedger => {
             p.has_role(Role::Auditor) || p.has_role(Role::Sysadmin)
-        }
-        Action::WorkInOffice { office } => {
-            p.has_role_in(Role::Agent, office) || p.has_role_in(Role::OfficeAdmin, office)
-        }
-        Action::FileDossier => p.has_role(Role::Citizen),
-        Action::ManageProcedures { office } => {
-            p.has_role(Role::Sysadmin) || p.has_role_in(Role::OfficeAdmin, office)
-        }
-        Action::ViewDossier { office, applicant } => {
-            applicant == Some(p.user)
-                || p.has_role_in(Role::Agent, office)
-                || p.has_role_in(Role::OfficeAdmin, office)
-        }
-        Action::ActAsApplicant { applicant } => {
-            applicant == Some(p.user) && p.has_role(Role::Citizen)
-        }
-        Action::ViewRecords { office } => {
-            p.has_role_in(Role::Agent, office)
-                || p.has_role_in(Role::OfficeAdmin, office)
-                || p.has_role(Role::Auditor)
-                || p.has_role(Role::Sysadmin)
-        }
-        Action::ManageRecords { office } => {
-            p.has_role_in(Role::Agent, office) || p.has_role_in(Role::OfficeAdmin, office)
-        }
-        Action::GovernRecords { office } => {
-            p.has_role(Role::Sysadmin) || p.has_role_in(Role::OfficeAdmin, office)
-        }
-        // Pay and personal data: the office's HR (its administrators) and auditors; not
-        // front-desk agents, nor system administrators, who run the software, not HR.
-        Action::ViewStaff { office } => {
-            p.has_role_in(Role::OfficeAdmin, office) || p.has_role(Role::Auditor)
-        }
-        Action::ManageStaff { office } => p.has_role_in(Role::OfficeAdmin, office),
-        Action::ManagePayParameters => p.has_role(Role::Sysadmin),
-        Action::ViewPayParameters => {
-            p.has_role(Role::Sysadmin) || p.has_role(Role::OfficeAdmin) || p.has_role(Role::Auditor)
         }
         Action::Slice {
             action,
             office,
             object,
+            subject,
         } => action.allow.iter().any(|allow| match *allow {
             Allow::Anyone | Allow::LoggedIn => true,
             Allow::Role(role) => p.has_role(role),
             Allow::RoleInOffice(role) => office.is_some_and(|o| p.has_role_in(role, o)),
             Allow::RoleOnObject(role) => object.is_some_and(|o| p.has_role_on(role, o)),
+            Allow::Subject => subject == Some(p.user),
+            Allow::SubjectWithRole(role) => subject == Some(p.user) && p.has_role(role),
         }),
     };
     if allowed {
@@ -304,15 +240,73 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
     }
 }
 
+/// The standard visitors of an action matrix and its check, so that each slice's `authz.rs`
+/// test writes only its rows: (action, allowed for each of [`matrix::VISITORS`]).
+pub mod matrix {
+    use super::{Action, Grant, Principal, Role, authorize};
+    use crate::{OfficeId, UserId};
+    use uuid::Uuid;
+
+    /// The office the visitors work in, and another one.
+    pub const A: OfficeId = OfficeId(Uuid::from_u128(0xA));
+    pub const B: OfficeId = OfficeId(Uuid::from_u128(0xB));
+    /// Every visitor but the anonymous one is this user (so "the applicant is me" reads
+    /// across the row), and somebody else.
+    pub const ME: UserId = UserId(Uuid::from_u128(1));
+    pub const OTHER: UserId = UserId(Uuid::from_u128(2));
+
+    /// The columns of a row.
+    pub const VISITORS: [&str; 6] = [
+        "anonymous",
+        "citizen",
+        "agent@A",
+        "office_admin@A",
+        "sysadmin",
+        "auditor",
+    ];
+
+    fn visitor(column: usize) -> Option<Principal> {
+        let grant = match column {
+            1 => Grant::new(Role::Citizen, None),
+            2 => Grant::new(Role::Agent, Some(A)),
+            3 => Grant::new(Role::OfficeAdmin, Some(A)),
+            4 => Grant::new(Role::Sysadmin, None),
+            5 => Grant::new(Role::Auditor, None),
+            _ => return None,
+        };
+        Some(Principal {
+            user: ME,
+            grants: vec![grant],
+        })
+    }
+
+    /// Every cell where the decision differs from the row, described (empty when all agree).
+    pub fn differences(rows: &[(Action, [bool; 6])]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (action, expected) in rows {
+            for (column, want) in expected.iter().enumerate() {
+                let got = authorize(visitor(column).as_ref(), *action).is_ok();
+                if got != *want {
+                    out.push(format!(
+                        "{} × {action:?}: allowed={got}, the matrix says {want}",
+                        VISITORS[column]
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use uuid::Uuid;
 
-    const A: OfficeId = OfficeId(Uuid::from_u128(0xA));
-    const B: OfficeId = OfficeId(Uuid::from_u128(0xB));
-    const ME: UserId = UserId(Uuid::from_u128(1));
-    const OTHER: UserId = UserId(Uuid::from_u128(2));
+    const A: OfficeId = matrix::A;
+    const B: OfficeId = matrix::B;
+    const ME: UserId = matrix::ME;
+    const OTHER: UserId = matrix::OTHER;
 
     fn who(grants: &[(Role, Option<OfficeId>)]) -> Principal {
         Principal {
@@ -324,177 +318,58 @@ mod tests {
         }
     }
 
-    /// The matrix: each row is (subject, action, expected). `None` subject = anonymous.
+    /// The platform's own actions; each slice tests its rows in its `authz.rs`.
     #[test]
-    fn role_office_action_matrix() {
+    fn the_platform_matrix() {
         use Action::*;
-        let anon: Option<Principal> = None;
-        let citizen = Some(who(&[(Role::Citizen, None)]));
-        let agent_a = Some(who(&[(Role::Agent, Some(A))]));
-        let admin_a = Some(who(&[(Role::OfficeAdmin, Some(A))]));
-        let sysadmin = Some(who(&[(Role::Sysadmin, None)]));
-        let auditor = Some(who(&[(Role::Auditor, None)]));
-        let subjects = [
-            ("anonymous", &anon),
-            ("citizen", &citizen),
-            ("agent@A", &agent_a),
-            ("office_admin@A", &admin_a),
-            ("sysadmin", &sysadmin),
-            ("auditor", &auditor),
-        ];
-        // Columns follow `subjects`: anon, citizen, agent@A, admin@A, sysadmin, auditor.
-        let matrix: &[(Action, [bool; 6])] = &[
-            (
-                ViewStaff { office: A },
-                [false, false, false, true, false, true],
-            ),
-            (
-                ViewStaff { office: B },
-                [false, false, false, false, false, true],
-            ),
-            (
-                ManageStaff { office: A },
-                [false, false, false, true, false, false],
-            ),
-            (
-                ManageStaff { office: B },
-                [false, false, false, false, false, false],
-            ),
-            (
-                ManagePayParameters,
-                [false, false, false, false, true, false],
-            ),
+        let rows: &[(Action, [bool; 6])] = &[
             (ViewPublic, [true, true, true, true, true, true]),
             (ViewOwnAccount, [false, true, true, true, true, true]),
-            (ManageOffices, [false, false, false, false, true, false]),
-            (
-                ManageOffice { office: A },
-                [false, false, false, true, true, false],
-            ),
-            (
-                ManageOffice { office: B },
-                [false, false, false, false, true, false],
-            ),
-            (ViewAdmin, [false, false, false, true, true, false]),
-            (
-                ListUsers { office: Some(A) },
-                [false, false, false, true, true, false],
-            ),
-            (
-                ListUsers { office: Some(B) },
-                [false, false, false, false, true, false],
-            ),
-            (
-                ListUsers { office: None },
-                [false, false, false, false, true, false],
-            ),
-            (
-                ManageUsers { office: Some(A) },
-                [false, false, false, true, true, false],
-            ),
-            (
-                ManageUsers { office: Some(B) },
-                [false, false, false, false, true, false],
-            ),
-            (
-                ManageUsers { office: None },
-                [false, false, false, false, true, false],
-            ),
             (ViewLedger, [false, false, false, false, true, true]),
             (VerifyLedger, [false, false, false, false, true, true]),
+        ];
+        assert_eq!(matrix::differences(rows), Vec::<String>::new());
+    }
+
+    static OWN: SliceAction = SliceAction {
+        slice: "test",
+        name: "test.own",
+        allow: &[Allow::Subject, Allow::RoleInOffice(Role::Agent)],
+    };
+    static OWN_AS_CITIZEN: SliceAction = SliceAction {
+        slice: "test",
+        name: "test.own_as_citizen",
+        allow: &[Allow::SubjectWithRole(Role::Citizen)],
+    };
+
+    #[test]
+    fn subject_rules_admit_the_person_the_action_is_about() {
+        let rows: &[(Action, [bool; 6])] = &[
+            // Every visitor is ME: the subject rule admits them all, whatever the office.
             (
-                WorkInOffice { office: A },
-                [false, false, true, true, false, false],
-            ),
-            (
-                WorkInOffice { office: B },
-                [false, false, false, false, false, false],
-            ),
-            (FileDossier, [false, true, false, false, false, false]),
-            (
-                ManageProcedures { office: A },
-                [false, false, false, true, true, false],
-            ),
-            (
-                ManageProcedures { office: B },
-                [false, false, false, false, true, false],
-            ),
-            // Every subject here is user 1: the applicant of a dossier filed by user 1.
-            (
-                ViewDossier {
-                    office: B,
-                    applicant: Some(ME),
-                },
+                OWN.about(Some(ME), Some(B)),
                 [false, true, true, true, true, true],
             ),
             (
-                ViewDossier {
-                    office: A,
-                    applicant: Some(OTHER),
-                },
-                [false, false, true, true, false, false],
+                OWN.about(Some(OTHER), Some(A)),
+                [false, false, true, false, false, false],
             ),
             (
-                ViewDossier {
-                    office: B,
-                    applicant: Some(OTHER),
-                },
-                [false, false, false, false, false, false],
+                OWN.about(None, Some(A)),
+                [false, false, true, false, false, false],
             ),
+            (OWN.about(Some(OTHER), Some(B)), [false; 6]),
             (
-                ViewDossier {
-                    office: A,
-                    applicant: None,
-                },
-                [false, false, true, true, false, false],
-            ),
-            (
-                ActAsApplicant {
-                    applicant: Some(ME),
-                },
+                OWN_AS_CITIZEN.about(Some(ME), None),
                 [false, true, false, false, false, false],
             ),
-            (
-                ActAsApplicant {
-                    applicant: Some(OTHER),
-                },
-                [false, false, false, false, false, false],
-            ),
-            (
-                ActAsApplicant { applicant: None },
-                [false, false, false, false, false, false],
-            ),
-            (
-                ViewRecords { office: A },
-                [false, false, true, true, true, true],
-            ),
-            (
-                ViewRecords { office: B },
-                [false, false, false, false, true, true],
-            ),
-            (
-                ManageRecords { office: A },
-                [false, false, true, true, false, false],
-            ),
-            (
-                ManageRecords { office: B },
-                [false, false, false, false, false, false],
-            ),
-            (
-                GovernRecords { office: A },
-                [false, false, false, true, true, false],
-            ),
-            (
-                GovernRecords { office: B },
-                [false, false, false, false, true, false],
-            ),
+            (OWN_AS_CITIZEN.about(Some(OTHER), None), [false; 6]),
+            (OWN_AS_CITIZEN.about(None, None), [false; 6]),
         ];
-        for (action, expected) in matrix {
-            for ((name, subject), want) in subjects.iter().zip(expected) {
-                let got = authorize(subject.as_ref(), *action).is_ok();
-                assert_eq!(got, *want, "{name} × {action:?}: expected allowed={want}");
-            }
-        }
+        assert_eq!(matrix::differences(rows), Vec::<String>::new());
+        // The check can fail: a wrong row is reported.
+        let wrong = matrix::differences(&[(OWN.about(Some(OTHER), Some(B)), [true; 6])]);
+        assert_eq!(wrong.len(), 6, "{wrong:?}");
     }
 
     /// A slice's action, the way a domain crate declares one.
@@ -578,9 +453,14 @@ mod tests {
                 "{name} × {action:?}"
             );
         }
-        // An object-scoped grant is not the role itself: it admits nothing built-in.
+        // An object-scoped grant is not the role itself: it admits nothing office-wide.
+        static WORK: SliceAction = SliceAction {
+            slice: "test",
+            name: "test.work",
+            allow: &[Allow::RoleInOffice(Role::Agent)],
+        };
         assert_eq!(
-            authorize(Some(&juror), Action::WorkInOffice { office: B }),
+            authorize(Some(&juror), WORK.on(Some(B), None)),
             Err(Denied::Forbidden)
         );
         assert_eq!(

@@ -231,6 +231,8 @@ pub struct WebSlice {
     pub api_doc: Option<fn() -> utoipa::openapi::OpenApi>,
     /// Its links in the page header (the nav registry).
     pub nav: &'static [NavItem],
+    /// Its links beside each office in the offices lists (e.g. the office's dossier queue).
+    pub office_links: &'static [OfficeLink],
     /// Its messages in vi, fr and en (Fluent source), added to every translator at startup.
     /// Empty for the modules of this crate, whose messages are in `locales/*/main.ftl`.
     pub messages: i18n::SliceMessages,
@@ -299,6 +301,38 @@ pub struct NavItem {
     pub visible: fn(&ctx::Ctx) -> bool,
     /// Whether the page at this path is this link's (`aria-current`).
     pub current: fn(&str) -> bool,
+}
+
+/// A link a slice adds beside each office of the offices lists, shown to the visitors
+/// `visible` accepts for that office.
+pub struct OfficeLink {
+    /// Place among the office's links (smaller first).
+    pub order: u16,
+    /// The path, where `{code}` stands for the office's code.
+    pub href: &'static str,
+    /// Its message key.
+    pub key: &'static str,
+    pub visible: fn(&ctx::Ctx, guichet_core::OfficeId) -> bool,
+}
+
+/// The links the composed slices offer `ctx`'s visitor beside the office `id` with `code`:
+/// (href, message key), in order.
+pub fn office_links(
+    ctx: &ctx::Ctx,
+    id: guichet_core::OfficeId,
+    code: &str,
+) -> Vec<(String, &'static str)> {
+    let mut links: Vec<&OfficeLink> = ctx
+        .slices
+        .iter()
+        .flat_map(|s| s.office_links.iter())
+        .filter(|l| (l.visible)(ctx, id))
+        .collect();
+    links.sort_by_key(|l| l.order);
+    links
+        .into_iter()
+        .map(|l| (l.href.replace("{code}", code), l.key))
+        .collect()
 }
 
 impl std::fmt::Debug for WebSlice {

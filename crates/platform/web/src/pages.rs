@@ -245,6 +245,7 @@ route_table! {
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: crate::WebSlice = crate::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],

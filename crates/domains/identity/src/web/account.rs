@@ -330,7 +330,7 @@ async fn account_page(
         .await?;
     let mut offices = Vec::new();
     for o in crate::identity_store(&*app.store)?.list_offices().await? {
-        if ctx.authorize(Action::ManageOffice { office: o.id }).is_ok() {
+        if ctx.authorize(crate::authz::manage_office(o.id)).is_ok() {
             offices.push(OfficePolicyView {
                 required: strict.contains(&o.id),
                 code: o.code,
@@ -469,7 +469,7 @@ pub async fn office_policy(
         .office_by_code(&code)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ManageOffice { office: office.id })?;
+    ctx.authorize(crate::authz::manage_office(office.id))?;
     accounts(&app)?
         .set_office_second_factor(user.id, office.id, form.get("required").is_some())
         .await?;
@@ -608,6 +608,7 @@ guichet_web::route_table! {
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],

@@ -130,7 +130,7 @@ pub async fn create_office(
     ctx: Ctx,
     ApiJson(body): ApiJson<NewOfficeDto>,
 ) -> Result<Response, ApiError> {
-    ctx.authorize(Action::ManageOffices)?;
+    ctx.authorize(crate::authz::manage_offices())?;
     let new = NewOffice {
         code: body.code,
         name: body.name,

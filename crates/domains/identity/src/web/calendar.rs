@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_core::authz::Action;
 use guichet_store::{Office, StoreError};
 
 use guichet_web::App;
@@ -43,7 +42,7 @@ async fn office(app: &App, ctx: &Ctx, code: &str) -> Result<Office, PageError> {
         .office_by_code(code)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ManageOffice { office: office.id })?;
+    ctx.authorize(crate::authz::manage_office(office.id))?;
     Ok(office)
 }
 
@@ -227,6 +226,7 @@ guichet_web::route_table! {
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],

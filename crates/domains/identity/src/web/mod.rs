@@ -8,7 +8,6 @@ pub mod calendar;
 pub mod pages;
 
 use axum::http::{HeaderMap, header};
-use guichet_core::authz::Action;
 use guichet_web::App;
 use guichet_web::ctx::{Ctx, SESSION_COOKIE, cookie};
 use guichet_web::error::PageError;
@@ -91,10 +90,11 @@ pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
             order: 90,
             href: "/admin",
             key: "nav-admin",
-            visible: |ctx| ctx.authorize(Action::ViewAdmin).is_ok(),
+            visible: |ctx| ctx.authorize(crate::authz::view_admin()).is_ok(),
             current: |p| p == "/admin",
         },
     ],
+    office_links: &[],
     messages: MESSAGES,
     access: &[],
     probe_ids: &[],

@@ -9,7 +9,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use guichet_core::OfficeId;
-use guichet_core::authz::Action;
 use guichet_store::{Country, Office, User};
 use guichet_web::App;
 use guichet_web::chrome::{Chrome, notice, percent_encode, render, render_with};
@@ -34,10 +33,8 @@ pub struct OfficeRow {
     pub country: String,
     /// The viewer may manage this office's calendar.
     pub manage: bool,
-    /// The viewer works this office's counter (its dossier queue).
-    pub work: bool,
-    /// The viewer manages this office's procedures.
-    pub manage_procedures: bool,
+    /// The links the composed slices offer the viewer beside this office: (href, label).
+    pub links: Vec<(String, String)>,
 }
 
 fn office_rows(ctx: &Ctx, offices: &[Office]) -> Vec<OfficeRow> {
@@ -48,11 +45,11 @@ fn office_rows(ctx: &Ctx, offices: &[Office]) -> Vec<OfficeRow> {
             code: o.code.clone(),
             name: o.name.clone(),
             country: country_label(&tr, o.country),
-            manage: ctx.authorize(Action::ManageOffice { office: o.id }).is_ok(),
-            work: ctx.authorize(Action::WorkInOffice { office: o.id }).is_ok(),
-            manage_procedures: ctx
-                .authorize(Action::ManageProcedures { office: o.id })
-                .is_ok(),
+            manage: ctx.authorize(crate::authz::manage_office(o.id)).is_ok(),
+            links: guichet_web::office_links(ctx, o.id, &o.code)
+                .into_iter()
+                .map(|(href, key)| (href, tr.t(key)))
+                .collect(),
         })
         .collect()
 }
@@ -246,19 +243,19 @@ async fn admin_page(
     ctx: &Ctx,
     notice_key: Option<&str>,
 ) -> Result<AdminPage, PageError> {
-    ctx.authorize(Action::ViewAdmin)?;
+    ctx.authorize(crate::authz::view_admin())?;
     let tr = ctx.tr();
     let offices = crate::identity_store(&*app.store)?.list_offices().await?;
     let codes: BTreeMap<OfficeId, String> =
         offices.iter().map(|o| (o.id, o.code.clone())).collect();
-    let users = if ctx.authorize(Action::ListUsers { office: None }).is_ok() {
+    let users = if ctx.authorize(crate::authz::list_users(None)).is_ok() {
         crate::identity_store(&*app.store)?.list_users(None).await?
     } else {
         let mut seen = BTreeMap::new();
-        for office in offices.iter().filter(|o| {
-            ctx.authorize(Action::ListUsers { office: Some(o.id) })
-                .is_ok()
-        }) {
+        for office in offices
+            .iter()
+            .filter(|o| ctx.authorize(crate::authz::list_users(Some(o.id))).is_ok())
+        {
             for user in crate::identity_store(&*app.store)?
                 .list_users(Some(office.id))
                 .await?
@@ -281,7 +278,7 @@ async fn admin_page(
                 roles: grant_labels(&tr, u, &codes).join(", "),
             })
             .collect(),
-        can_manage_offices: ctx.authorize(Action::ManageOffices).is_ok(),
+        can_manage_offices: ctx.authorize(crate::authz::manage_offices()).is_ok(),
         form_code: String::new(),
         form_name: String::new(),
     })
@@ -310,7 +307,7 @@ pub async fn create_office(
     ctx: Ctx,
     Form(form): Form<OfficeForm>,
 ) -> Result<Response, PageError> {
-    ctx.authorize(Action::ManageOffices)?;
+    ctx.authorize(crate::authz::manage_offices())?;
     let new = NewOffice {
         code: form.code.clone(),
         name: form.name.clone(),

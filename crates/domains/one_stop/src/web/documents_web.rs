@@ -9,7 +9,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_core::authz::Action;
 use guichet_core::{DocumentId, Language};
 use guichet_documents::{DocumentKind, check_template};
 use guichet_ledger::Event;
@@ -192,9 +191,7 @@ pub async fn revoke(
         .document(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ManageProcedures {
-        office: doc.office_id,
-    })?;
+    ctx.authorize(crate::authz::manage_procedures(doc.office_id))?;
     let reason = form.text("reason").trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(PageError::bad_request(tr.t("svc-reason-required")));
@@ -238,9 +235,7 @@ pub async fn postpone(
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
     let tr = ctx.tr();
-    ctx.authorize(Action::WorkInOffice {
-        office: l.d.office_id,
-    })?;
+    ctx.authorize(crate::authz::work_in_office(l.d.office_id))?;
     let user = ctx
         .user
         .clone()
@@ -284,9 +279,7 @@ pub async fn rate(
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
     let tr = ctx.tr();
-    ctx.authorize(Action::ActAsApplicant {
-        applicant: l.d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
     let score: i64 = form.text("score").parse().unwrap_or(0);
     match crate::stats::rate(
         crate::one_stop_store(&*app.store)?,
@@ -354,10 +347,10 @@ pub async fn templates(
     ctx: Ctx,
     Query(p): Query<OfficeParam>,
 ) -> Result<Response, PageError> {
-    ctx.authorize(Action::ViewAdmin)?;
+    ctx.authorize(guichet_identity::authz::view_admin())?;
     let tr = ctx.tr();
     let (office, offices) = guichet_identity::lookup::office_for(&app, &ctx, &p.office, |office| {
-        Action::ManageProcedures { office }
+        crate::authz::manage_procedures(office)
     })
     .await?;
     let mut rows = Vec::new();
@@ -412,7 +405,7 @@ async fn template_target(
         .office_by_code(office)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
     if let Some(code) = key.strip_prefix("result.") {
         crate::one_stop_store(&*app.store)?
             .procedure_by_code(office.id, code)
@@ -623,10 +616,7 @@ pub async fn api_dossier_documents(
         .dossier(id)
         .await?
         .ok_or_else(not_found)?;
-    ctx.authorize(Action::ViewDossier {
-        office: d.office_id,
-        applicant: d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::view_dossier(d.office_id, d.applicant_id))?;
     let docs = crate::one_stop_store(&*app.store)?
         .dossier_documents(d.id)
         .await?;
@@ -714,6 +704,7 @@ pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],

@@ -9,7 +9,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use guichet_core::ExportId;
-use guichet_core::authz::Action;
 use guichet_store::Office;
 
 use guichet_web::App;
@@ -105,7 +104,7 @@ async fn page(
 ) -> Result<ExportsPage, PageError> {
     let tr = ctx.tr();
     let (office, offices) = guichet_identity::lookup::office_for(app, ctx, &p.office, |office| {
-        Action::WorkInOffice { office }
+        crate::authz::work_in_office(office)
     })
     .await?;
     let procs = crate::one_stop_store(&*app.store)?
@@ -161,7 +160,7 @@ pub async fn start(
         .office_by_code(&params.office)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::WorkInOffice { office: office.id })?;
+    ctx.authorize(crate::authz::work_in_office(office.id))?;
     let procedure = match params.procedure.trim() {
         "" => None,
         c => Some(
@@ -217,9 +216,7 @@ async fn job_of(app: &App, ctx: &Ctx, id: &str) -> Result<(ExportJobRecord, Offi
         .export_job(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::WorkInOffice {
-        office: job.office_id,
-    })?;
+    ctx.authorize(crate::authz::work_in_office(job.office_id))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(job.office_id)
         .await?
@@ -293,6 +290,7 @@ guichet_web::route_table! {
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],

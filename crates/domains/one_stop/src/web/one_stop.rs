@@ -13,7 +13,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use guichet_core::authz::Action;
 use guichet_core::{DossierId, FileId, Language, UserId};
 use guichet_ledger::Event;
 use guichet_rules::calendar::OfficeCalendar;
@@ -271,7 +270,7 @@ pub async fn procedure_page(
                 count: d.count,
             })
             .collect(),
-        can_file: ctx.authorize(Action::FileDossier).is_ok(),
+        can_file: ctx.authorize(crate::authz::file_dossier()).is_ok(),
         logged_in: ctx.user.is_some(),
     })
 }
@@ -282,7 +281,7 @@ pub async fn start(
     ctx: Ctx,
     Path((office, code)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    ctx.authorize(Action::FileDossier)?;
+    ctx.authorize(crate::authz::file_dossier())?;
     let tr = ctx.tr();
     let user = ctx
         .user
@@ -690,10 +689,7 @@ pub(crate) async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<Loaded, PageE
         .dossier(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ViewDossier {
-        office: d.office_id,
-        applicant: d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::view_dossier(d.office_id, d.applicant_id))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(d.office_id)
         .await?
@@ -807,9 +803,7 @@ pub async fn edit_form(
     Query(n): Query<NoticeParam>,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(Action::ActAsApplicant {
-        applicant: l.d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
     let st = DState::parse(&l.d.state);
     if !matches!(st, Some(DState::Draft | DState::AwaitingApplicant)) {
         return Ok(Redirect::to(&format!("/dossiers/{}", l.d.id)).into_response());
@@ -924,9 +918,7 @@ pub async fn edit_save(
     form: FormData,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(Action::ActAsApplicant {
-        applicant: l.d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
     let tr = ctx.tr();
     let user = ctx
         .user
@@ -1169,9 +1161,7 @@ pub async fn review(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(Action::ActAsApplicant {
-        applicant: l.d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
     let tr = ctx.tr();
     if l.d.state != DState::Draft.code() {
         return Ok(Redirect::to(&format!("/dossiers/{}", l.d.id)).into_response());
@@ -1233,9 +1223,7 @@ pub async fn submit(
     form: FormData,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(Action::ActAsApplicant {
-        applicant: l.d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
     let tr = ctx.tr();
     let user = ctx
         .user
@@ -1447,14 +1435,10 @@ pub(crate) async fn dossier_page(
     let lang = ctx.lang;
     let d = &l.d;
     let is_agent = ctx
-        .authorize(Action::WorkInOffice {
-            office: d.office_id,
-        })
+        .authorize(crate::authz::work_in_office(d.office_id))
         .is_ok();
     let is_applicant = ctx
-        .authorize(Action::ActAsApplicant {
-            applicant: d.applicant_id,
-        })
+        .authorize(crate::authz::act_as_applicant(d.applicant_id))
         .is_ok();
     let st = DState::parse(&d.state).unwrap_or(DState::Draft);
     let cal = calendar_of(app, &l.office).await?;
@@ -1519,9 +1503,7 @@ pub(crate) async fn dossier_page(
         .await?
         .map(|r| (r.score, r.comment));
     let can_revoke = ctx
-        .authorize(Action::ManageProcedures {
-            office: d.office_id,
-        })
+        .authorize(crate::authz::manage_procedures(d.office_id))
         .is_ok();
     let messages = crate::one_stop_store(&*app.store)?
         .dossier_messages(d.id)
@@ -1646,12 +1628,8 @@ pub async fn take_step(
     let step = Step::parse(&form.text("step"))
         .ok_or_else(|| PageError::bad_request(tr.t("svc-illegal-step")))?;
     match step.party() {
-        Party::Agent => ctx.authorize(Action::WorkInOffice {
-            office: l.d.office_id,
-        })?,
-        Party::Applicant => ctx.authorize(Action::ActAsApplicant {
-            applicant: l.d.applicant_id,
-        })?,
+        Party::Agent => ctx.authorize(crate::authz::work_in_office(l.d.office_id))?,
+        Party::Applicant => ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?,
     }
     if step == Step::Submit || step == Step::Resubmit {
         return Err(PageError::bad_request(tr.t("svc-illegal-step")));
@@ -1699,14 +1677,10 @@ pub async fn send_message(
         .clone()
         .ok_or(PageError::new(StatusCode::UNAUTHORIZED, "error-401"))?;
     let is_agent = ctx
-        .authorize(Action::WorkInOffice {
-            office: l.d.office_id,
-        })
+        .authorize(crate::authz::work_in_office(l.d.office_id))
         .is_ok();
     let is_applicant = ctx
-        .authorize(Action::ActAsApplicant {
-            applicant: l.d.applicant_id,
-        })
+        .authorize(crate::authz::act_as_applicant(l.d.applicant_id))
         .is_ok();
     if !is_agent && !is_applicant {
         return Err(PageError::new(StatusCode::FORBIDDEN, "error-403"));
@@ -1768,9 +1742,7 @@ pub async fn assign(
     form: FormData,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(Action::WorkInOffice {
-        office: l.d.office_id,
-    })?;
+    ctx.authorize(crate::authz::work_in_office(l.d.office_id))?;
     let tr = ctx.tr();
     let user = ctx
         .user
@@ -1818,10 +1790,7 @@ pub async fn download(
                 .dossier(did)
                 .await?
                 .ok_or_else(PageError::not_found)?;
-            ctx.authorize(Action::ViewDossier {
-                office: d.office_id,
-                applicant: d.applicant_id,
-            })?;
+            ctx.authorize(crate::authz::view_dossier(d.office_id, d.applicant_id))?;
             // An internal note's attachment is for agents only.
             let internal = crate::one_stop_store(&*app.store)?
                 .dossier_messages(did)
@@ -1829,9 +1798,7 @@ pub async fn download(
                 .iter()
                 .any(|m| m.internal && m.file_id == Some(id));
             if internal {
-                ctx.authorize(Action::WorkInOffice {
-                    office: d.office_id,
-                })?;
+                ctx.authorize(crate::authz::work_in_office(d.office_id))?;
             }
         }
         None => {
@@ -1963,7 +1930,7 @@ pub struct MyDossiersPage {
 }
 
 pub async fn my_dossiers(State(app): State<App>, ctx: Ctx) -> Result<Html<String>, PageError> {
-    ctx.authorize(Action::FileDossier)?;
+    ctx.authorize(crate::authz::file_dossier())?;
     let tr = ctx.tr();
     let me = ctx.user.as_ref().map(|u| u.id);
     let list = crate::one_stop_store(&*app.store)?
@@ -2172,7 +2139,7 @@ pub async fn queue(
     Query(p): Query<QueueParams>,
 ) -> Result<Html<String>, PageError> {
     let office = office_by_code(&app, &code).await?;
-    ctx.authorize(Action::WorkInOffice { office: office.id })?;
+    ctx.authorize(crate::authz::work_in_office(office.id))?;
     let tr = ctx.tr();
     let cal = calendar_of(&app, &office).await?;
     let procedures = crate::one_stop_store(&*app.store)?
@@ -2253,7 +2220,7 @@ pub async fn bulk(
     form: FormData,
 ) -> Result<Response, PageError> {
     let office = office_by_code(&app, &code).await?;
-    ctx.authorize(Action::WorkInOffice { office: office.id })?;
+    ctx.authorize(crate::authz::work_in_office(office.id))?;
     let tr = ctx.tr();
     let user = ctx
         .user
@@ -2433,6 +2400,23 @@ pub const MESSAGES: guichet_web::i18n::SliceMessages = &[
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[
+        guichet_web::OfficeLink {
+            order: 10,
+            href: "/offices/{code}/dossiers",
+            key: "home-queue",
+            visible: |ctx, office| ctx.authorize(crate::authz::work_in_office(office)).is_ok(),
+        },
+        guichet_web::OfficeLink {
+            order: 20,
+            href: "/offices/{code}/procedures",
+            key: "home-procedures-admin",
+            visible: |ctx, office| {
+                ctx.authorize(crate::authz::manage_procedures(office))
+                    .is_ok()
+            },
+        },
+    ],
     messages: MESSAGES,
     access: &[],
     probe_ids: &[],
@@ -2457,7 +2441,7 @@ pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
             order: 30,
             href: "/my/dossiers",
             key: "nav-my-dossiers",
-            visible: |ctx| ctx.authorize(Action::FileDossier).is_ok(),
+            visible: |ctx| ctx.authorize(crate::authz::file_dossier()).is_ok(),
             current: |p| p == "/my/dossiers",
         },
         guichet_web::NavItem {

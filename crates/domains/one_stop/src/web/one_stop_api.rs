@@ -178,7 +178,7 @@ pub async fn get_procedure(
     let office = office_by_code(&app, &office).await?;
     let p = procedure_of(&app, &office, &code).await?;
     let admin = ctx
-        .authorize(Action::ManageProcedures { office: office.id })
+        .authorize(crate::authz::manage_procedures(office.id))
         .is_ok();
     let version = v.version.unwrap_or(if p.published_version > 0 {
         p.published_version
@@ -236,7 +236,7 @@ pub async fn create_procedure(
     ApiJson(new): ApiJson<NewProcedureDto>,
 ) -> Result<Response, ApiError> {
     let office = office_by_code(&app, &office).await?;
-    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
     let body = parse_body(new.body)?;
     let services = procedure::Services {
         store: crate::one_stop_store(&*app.store)?,
@@ -280,7 +280,7 @@ pub async fn save_draft(
     ApiJson(d): ApiJson<DraftDto>,
 ) -> Result<Json<VersionDto>, ApiError> {
     let office = office_by_code(&app, &office).await?;
-    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
     let p = procedure_of(&app, &office, &code).await?;
     let services = procedure::Services {
         store: crate::one_stop_store(&*app.store)?,
@@ -302,7 +302,7 @@ pub async fn publish(
     Path((office, code)): Path<(String, String)>,
 ) -> Result<Json<VersionDto>, ApiError> {
     let office = office_by_code(&app, &office).await?;
-    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
     let p = procedure_of(&app, &office, &code).await?;
     let services = procedure::Services {
         store: crate::one_stop_store(&*app.store)?,
@@ -323,7 +323,7 @@ pub async fn unpublish(
     Path((office, code)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let office = office_by_code(&app, &office).await?;
-    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
     let p = procedure_of(&app, &office, &code).await?;
     let services = procedure::Services {
         store: crate::one_stop_store(&*app.store)?,
@@ -432,9 +432,7 @@ async fn dossier_dto_in(
     let st = DState::parse(&d.state).unwrap_or(DState::Draft);
     let mut allowed = Vec::new();
     if ctx
-        .authorize(Action::WorkInOffice {
-            office: d.office_id,
-        })
+        .authorize(crate::authz::work_in_office(d.office_id))
         .is_ok()
     {
         allowed.extend(
@@ -444,9 +442,7 @@ async fn dossier_dto_in(
         );
     }
     if ctx
-        .authorize(Action::ActAsApplicant {
-            applicant: d.applicant_id,
-        })
+        .authorize(crate::authz::act_as_applicant(d.applicant_id))
         .is_ok()
     {
         allowed.extend(
@@ -514,7 +510,7 @@ pub async fn file_dossier(
     headers: HeaderMap,
     ApiJson(req): ApiJson<FileDossierDto>,
 ) -> Result<Response, ApiError> {
-    ctx.authorize(Action::FileDossier)?;
+    ctx.authorize(crate::authz::file_dossier())?;
     let user = ctx
         .user
         .clone()
@@ -633,7 +629,7 @@ pub async fn list_dossiers(
         }
     } else {
         let office = office_by_code(&app, &p.office).await?;
-        ctx.authorize(Action::WorkInOffice { office: office.id })?;
+        ctx.authorize(crate::authz::work_in_office(office.id))?;
         let cal = guichet_identity::calendar::office_calendar(
             crate::one_stop_store(&*app.store)?,
             &office,
@@ -723,10 +719,7 @@ async fn load(app: &App, ctx: &Ctx, id: &str) -> Result<DossierRecord, ApiError>
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such dossier"))?;
     // Someone else's dossier is "not found", not "forbidden": its existence is not disclosed.
     if ctx
-        .authorize(Action::ViewDossier {
-            office: d.office_id,
-            applicant: d.applicant_id,
-        })
+        .authorize(crate::authz::view_dossier(d.office_id, d.applicant_id))
         .is_err()
     {
         ctx.authorize(Action::ViewOwnAccount)?;
@@ -776,9 +769,7 @@ pub async fn save_answers(
     ApiJson(a): ApiJson<AnswersDto>,
 ) -> Result<Json<DraftSavedDto>, ApiError> {
     let d = load(&app, &ctx, &id).await?;
-    ctx.authorize(Action::ActAsApplicant {
-        applicant: d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?;
     let user = ctx
         .user
         .clone()
@@ -819,9 +810,7 @@ pub async fn submit(
     ApiJson(r): ApiJson<RevDto>,
 ) -> Result<Json<DossierDto>, ApiError> {
     let d = load(&app, &ctx, &id).await?;
-    ctx.authorize(Action::ActAsApplicant {
-        applicant: d.applicant_id,
-    })?;
+    ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?;
     let user = ctx
         .user
         .clone()
@@ -872,12 +861,8 @@ pub async fn take_step(
         ));
     }
     match step.party() {
-        Party::Agent => ctx.authorize(Action::WorkInOffice {
-            office: d.office_id,
-        })?,
-        Party::Applicant => ctx.authorize(Action::ActAsApplicant {
-            applicant: d.applicant_id,
-        })?,
+        Party::Agent => ctx.authorize(crate::authz::work_in_office(d.office_id))?,
+        Party::Applicant => ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?,
     }
     let user = ctx
         .user
@@ -920,9 +905,7 @@ pub async fn list_messages(
 ) -> Result<Json<Vec<MessageDto>>, ApiError> {
     let d = load(&app, &ctx, &id).await?;
     let agent = ctx
-        .authorize(Action::WorkInOffice {
-            office: d.office_id,
-        })
+        .authorize(crate::authz::work_in_office(d.office_id))
         .is_ok();
     Ok(Json(
         crate::one_stop_store(&*app.store)?
@@ -966,14 +949,10 @@ pub async fn post_message(
         .clone()
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in"))?;
     let agent = ctx
-        .authorize(Action::WorkInOffice {
-            office: d.office_id,
-        })
+        .authorize(crate::authz::work_in_office(d.office_id))
         .is_ok();
     if !agent {
-        ctx.authorize(Action::ActAsApplicant {
-            applicant: d.applicant_id,
-        })?;
+        ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?;
     }
     let stored = desk(&app)?
         .message(&Actor::user(&user), !agent, &d, &m.body, m.internal, None)
@@ -1066,7 +1045,7 @@ pub async fn create_webhook(
     ApiJson(w): ApiJson<NewWebhookDto>,
 ) -> Result<Response, ApiError> {
     let office = office_by_code(&app, &office).await?;
-    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
     let url = w.url.trim();
     let loopback = url.starts_with("http://127.0.0.1")
         || url.starts_with("http://localhost")
@@ -1198,6 +1177,7 @@ pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],

@@ -11,7 +11,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use guichet_core::authz::Action;
 use guichet_store::Office;
 
 use guichet_web::App;
@@ -45,7 +44,7 @@ async fn office_for_admin(app: &App, ctx: &Ctx, code: &str) -> Result<Office, Pa
         .office_by_code(code)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(Action::ManageProcedures { office: office.id })?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
     Ok(office)
 }
 
@@ -579,6 +578,7 @@ guichet_web::route_table! {
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],

@@ -8,7 +8,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use guichet_core::authz::Action;
 use guichet_store::Office;
 use time::Date;
 
@@ -239,11 +238,13 @@ async fn page(
     let offices = if public {
         Vec::new()
     } else {
-        guichet_identity::lookup::offices_where(app, ctx, |office| Action::WorkInOffice { office })
-            .await?
-            .into_iter()
-            .map(|o| (o.code, o.name))
-            .collect()
+        guichet_identity::lookup::offices_where(app, ctx, |office| {
+            crate::authz::work_in_office(office)
+        })
+        .await?
+        .into_iter()
+        .map(|o| (o.code, o.name))
+        .collect()
     };
     let page = StatsPage {
         chrome: Chrome::new(ctx),
@@ -293,7 +294,7 @@ pub async fn office_stats(
     Query(p): Query<StatsParams>,
 ) -> Result<Response, PageError> {
     let (office, _) = guichet_identity::lookup::office_for(&app, &ctx, &p.office, |office| {
-        Action::WorkInOffice { office }
+        crate::authz::work_in_office(office)
     })
     .await?;
     page(&app, &ctx, office, p, false).await
@@ -385,6 +386,7 @@ pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
+    office_links: &[],
     messages: &[],
     access: &[],
     probe_ids: &[],
