@@ -1,6 +1,6 @@
 //! Realistic demo data: offices in Hà Nội and a French préfecture, their agents and
-//! administrators, an auditor, citizens, published procedures (`demo_catalogue`) and a few
-//! dossiers in different states. Loaded once; loading again changes nothing.
+//! administrators, an auditor and citizens; then each slice's demo (`slices::DEMOS`: the
+//! one-stop procedures and dossiers, records, HR, cooperation). Loaded once; loading again changes nothing.
 
 use guichet_core::authz::{Grant, Role};
 use guichet_identity::NewAccount;
@@ -131,32 +131,18 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
         users.insert(login.username, user);
     }
     let offices = rt.identity.list_offices().await?;
-    crate::demo_catalogue::load_procedures(&*rt.identity, &*rt.clock, &*rt.entropy, &offices)
-        .await?;
-    if let (Some(citizen), Some(agent), Some(office)) = (
-        users.get("thu.pham"),
-        users.get("lan.nguyen"),
-        offices.iter().find(|o| o.code == "HN-HOANKIEM"),
-    ) {
-        crate::demo_catalogue::load_dossiers(rt, citizen, agent, office).await?;
-    }
-    let office = |code: &str| offices.iter().find(|o| o.code == code);
-    if let (Some(vn), Some(fr), Some(vn_agent), Some(vn_admin), Some(fr_agent)) = (
-        office("HN-HOANKIEM"),
-        office("FR-PREF-33"),
-        users.get("lan.nguyen"),
-        users.get("minh.tran"),
-        users.get("claire.martin"),
-    ) {
-        crate::demo_records::load(rt, vn, vn_agent, vn_admin, fr, fr_agent).await?;
-    }
-    let offices = rt.identity.list_offices().await?;
+    let units = rt.units().await?;
     let context = guichet_web::slice::DemoContext {
         store: &*rt.store,
+        shared_store: &rt.store,
         clock: &*rt.clock,
         entropy: &*rt.entropy,
         offices: &offices,
         users: &users,
+        files: &rt.files()?,
+        data_dir: &rt.config.data_dir,
+        state: rt.command_state().await?,
+        units: &units,
     };
     for demo in crate::slices::DEMOS {
         demo(&context)

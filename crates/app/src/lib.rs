@@ -5,20 +5,14 @@
 pub mod slices;
 pub use slices::WEB_SLICES;
 
-pub mod archive_cmd;
 pub mod bench;
 pub mod bench_documents;
 pub mod bench_hr;
 pub mod bench_one_stop;
 pub mod bench_records;
-pub mod calendar_cmd;
 pub mod config;
 pub mod demo;
-pub mod demo_catalogue;
-pub mod demo_records;
-pub mod documents_cmd;
 pub mod idcheck;
-pub mod units_cmd;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -42,8 +36,13 @@ pub struct Runtime {
     pub trusted: TrustedKeys,
     pub clock: Arc<dyn Clock>,
     pub entropy: Arc<dyn Entropy>,
+    files: guichet_common::files::Files,
     units: tokio::sync::OnceCell<Arc<guichet_units::Registry>>,
-    search: tokio::sync::OnceCell<Option<Arc<guichet_records_formats::search::SearchIndex>>>,
+    /// The slices' state for commands and the demo, built on first use.
+    command_state: tokio::sync::OnceCell<axum::http::Extensions>,
+    /// The record search index, one per process (its writer lock is exclusive): the demo's
+    /// loading and the server it then starts share it.
+    search: Arc<guichet_records::SearchSlot>,
 }
 
 impl Runtime {
@@ -89,6 +88,8 @@ impl Runtime {
             guichet_local_admin::load::sync_shipped(&*store, &*clock).await?;
         }
         let identity = guichet_identity::identity_store_arc(store.clone())?;
+        let files = files_of(&config)?;
+        let search_dir = config.search_dir();
         Ok(Runtime {
             config,
             store,
@@ -97,8 +98,10 @@ impl Runtime {
             trusted,
             clock,
             entropy,
+            files,
             units: tokio::sync::OnceCell::new(),
-            search: tokio::sync::OnceCell::new(),
+            command_state: tokio::sync::OnceCell::new(),
+            search: Arc::new(guichet_records::SearchSlot::at(search_dir)),
         })
     }
 
@@ -117,31 +120,23 @@ impl Runtime {
 
     /// The file store: a directory in the data directory.
     pub fn files(&self) -> anyhow::Result<guichet_common::files::Files> {
-        let scanner = if self.config.virus_scan_command.is_empty() {
-            guichet_one_stop::files::Scanner::Builtin
-        } else {
-            guichet_one_stop::files::Scanner::Command(self.config.virus_scan_command.clone())
-        };
-        Ok(guichet_common::files::Files::local(
-            &self.config.files_dir(),
-            scanner,
-            self.config.upload_limit_bytes as u64,
-        )?)
+        Ok(self.files.clone())
     }
 
-    /// What the slice crates own besides the store, for the web application.
-    pub async fn slice_state(
-        &self,
-        issuer: guichet_one_stop::documents::Issuer,
-    ) -> anyhow::Result<axum::http::Extensions> {
+    /// What the slice crates own besides the store (their settings and handles), by type:
+    /// for the web application, the commands and the demo.
+    pub async fn slice_state(&self) -> anyhow::Result<axum::http::Extensions> {
+        let accounts = self.accounts();
+        let openid = self.openid(accounts.clone())?;
         let mut state = axum::http::Extensions::new();
+        state.insert(guichet_identity::IdentityState { accounts, openid });
         state.insert(guichet_one_stop::OneStopState {
-            issuer,
+            issuer: self.issuer()?,
             versions: Arc::default(),
         });
         state.insert(guichet_records::RecordsState {
             archive: self.archive()?,
-            search: self.search().await,
+            search: self.search.clone(),
             agency: guichet_records_formats::package::Agency {
                 identifier: self.config.archival_agency.clone(),
                 name: self.config.archival_agency_name.clone(),
@@ -157,60 +152,35 @@ impl Runtime {
         )?)
     }
 
-    /// The record search index, opened on first use and rebuilt from the database when it
-    /// was missing. `None` when another process holds it (a running server): searches and
-    /// indexing are then skipped; `guichet archive reindex` rebuilds it later.
-    pub async fn search(&self) -> Option<Arc<guichet_records_formats::search::SearchIndex>> {
-        self.search
-            .get_or_init(|| async {
-                let dir = self.config.search_dir();
-                let opened = tokio::task::spawn_blocking(move || {
-                    guichet_records_formats::search::SearchIndex::open(&dir)
-                })
-                .await;
-                match opened {
-                    Ok(Ok((index, created))) => {
-                        let index = Arc::new(index);
-                        if created
-                            && let Ok(store) = guichet_records::records_store(&*self.store)
-                            && store.count_records(None).await.unwrap_or(0) > 0
-                            && let (Ok(files), Ok(archive)) = (self.files(), self.archive())
-                        {
-                            let records = guichet_records::service::Records {
-                                store,
-                                clock: &*self.clock,
-                                entropy: &*self.entropy,
-                                archive: &archive,
-                                files: &files,
-                                index: Some(&index),
-                            };
-                            if let Err(e) = records.reindex(&|_, _| {}).await {
-                                tracing::warn!(error = %e, "could not rebuild the record search index");
-                            }
-                        }
-                        Some(index)
-                    }
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "record search index unavailable");
-                        None
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "record search index unavailable");
-                        None
-                    }
-                }
-            })
-            .await
-            .clone()
-    }
-
     /// What a slice's command runs with: this instance's store, time and randomness.
-    pub fn command_context(&self) -> guichet_web::slice::CommandContext<'_> {
-        guichet_web::slice::CommandContext {
+    pub async fn command_context(&self) -> anyhow::Result<guichet_web::slice::CommandContext<'_>> {
+        Ok(guichet_web::slice::CommandContext {
             store: &*self.store,
+            shared_store: &self.store,
             clock: &*self.clock,
             entropy: &*self.entropy,
-        }
+            files: &self.files,
+            data_dir: &self.config.data_dir,
+            state: self.command_state().await?,
+        })
+    }
+
+    /// The record search index of this process, opened (and rebuilt if it was missing) on
+    /// first use; `None` when another process holds it.
+    pub async fn search(&self) -> Option<Arc<guichet_records_formats::search::SearchIndex>> {
+        let archive = self.archive().ok()?;
+        let store = guichet_records::records_store(&*self.store).ok()?;
+        self.search
+            .open(store, &*self.clock, &*self.entropy, &archive, &self.files)
+            .await;
+        self.search.shared()
+    }
+
+    /// The slices' state for commands and the demo (built once).
+    pub async fn command_state(&self) -> anyhow::Result<&axum::http::Extensions> {
+        self.command_state
+            .get_or_try_init(|| self.slice_state())
+            .await
     }
 
     /// The document issuer: fonts loaded once, office keys derived from the ledger key.
@@ -275,16 +245,32 @@ impl Runtime {
             request_timeout: std::time::Duration::from_secs(self.config.request_timeout_secs),
             header_timeout: std::time::Duration::from_secs(self.config.header_timeout_secs.max(1)),
         };
-        let accounts = self.accounts();
-        let openid = self.openid(accounts.clone())?;
-        let issuer = self.issuer()?;
-        let form_action_origins = openid.origins();
-        let renderer = issuer.renderer.clone();
-        let mut slice_state = self.slice_state(issuer).await?;
-        slice_state.insert(guichet_identity::IdentityState {
-            accounts: accounts.clone(),
-            openid,
-        });
+        let slice_state = self.slice_state().await?;
+        let identity = slice_state
+            .get::<guichet_identity::IdentityState>()
+            .context("the identity slice's state")?;
+        let accounts = identity.accounts.clone();
+        let form_action_origins = identity.openid.origins();
+        let renderer = slice_state
+            .get::<guichet_one_stop::OneStopState>()
+            .context("the one-stop slice's state")?
+            .issuer
+            .renderer
+            .clone();
+        // The server holds the record search index from the start (commands run beside it
+        // then find it taken and skip indexing).
+        if let Some(records) = slice_state.get::<guichet_records::RecordsState>() {
+            records
+                .search
+                .open(
+                    guichet_records::records_store(&*self.store)?,
+                    &*self.clock,
+                    &*self.entropy,
+                    &records.archive,
+                    &self.files,
+                )
+                .await;
+        }
         Ok(AppState::new(
             guichet_web::Services {
                 store: self.store.clone(),
@@ -543,4 +529,18 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     println!("guichet is shutting down");
+}
+
+/// The file store of `config`: a directory in the data directory.
+fn files_of(config: &Config) -> anyhow::Result<guichet_common::files::Files> {
+    let scanner = if config.virus_scan_command.is_empty() {
+        guichet_one_stop::files::Scanner::Builtin
+    } else {
+        guichet_one_stop::files::Scanner::Command(config.virus_scan_command.clone())
+    };
+    Ok(guichet_common::files::Files::local(
+        &config.files_dir(),
+        scanner,
+        config.upload_limit_bytes as u64,
+    )?)
 }

@@ -38,12 +38,27 @@ pub static MIGRATION_SETS: &[&MigrationSet] = &[
 
 /// The slice crates' subcommands of `guichet` (`guichet <name> …`).
 pub static COMMANDS: &[&SliceCommand] = &[
+    &guichet_identity::cli::USER,
+    &guichet_identity::cli::OFFICE,
+    &guichet_identity::cli::CALENDAR,
+    &guichet_local_admin::cli::UNITS,
+    &guichet_one_stop::cli::DOC,
+    &guichet_one_stop::cli::EXPORT,
+    &guichet_records::cli::ARCHIVE,
+    &guichet_records::cli::BAG,
     &guichet_hr::cli::COMMAND,
+    &guichet_hr::cli::PAY,
     &guichet_cooperation::cli::COMMAND,
 ];
 
-/// The slice crates' demo loaders, run in this order after the built-in demo data.
-pub static DEMOS: &[DemoFn] = &[guichet_hr::DEMO, guichet_cooperation::DEMO];
+/// The slice crates' demo loaders, run in this order after the demo's offices and accounts
+/// (records captures the one-stop dossiers' documents, so it comes after one-stop).
+pub static DEMOS: &[DemoFn] = &[
+    guichet_one_stop::DEMO,
+    guichet_records::DEMO,
+    guichet_hr::DEMO,
+    guichet_cooperation::DEMO,
+];
 
 /// What `guichet slices` prints: each module's routes and accessibility pages, and the
 /// migration sets of the slice crates.

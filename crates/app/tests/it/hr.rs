@@ -1239,6 +1239,6 @@ async fn hr_command(
 ) -> Result<String, guichet_web::slice::SliceError> {
     let command = &guichet_hr::cli::COMMAND;
     let matches = (command.command)().try_get_matches_from(args)?;
-    let context = app.rt.command_context();
-    (command.run)(&context, &matches).await
+    let context = app.rt.command_context().await?;
+    Ok((command.run)(&context, &matches).await?.text)
 }

@@ -381,7 +381,7 @@ async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
         return;
     };
     let citizen = app.client_as("thu.pham").await;
-    let answers = guichet::demo_catalogue::birth_extract_answers(Value::Null);
+    let answers = guichet_one_stop::demo::birth_extract_answers(Value::Null);
     let mut answers = answers.as_object().unwrap().clone();
     answers.remove("id_scan");
     // A required file is missing: 422 with the field's error, nothing stored.
@@ -410,7 +410,7 @@ async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
     );
 
     // A procedure without files, filed 20 times at once: codes are unique and consecutive.
-    let mut vehicle = guichet::demo_catalogue::vehicle_registration();
+    let mut vehicle = guichet_one_stop::demo::vehicle_registration();
     vehicle
         .form
         .fields

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Arg, ArgMatches, Command, value_parser};
 use futures_util::future::BoxFuture;
-use guichet_web::slice::{CommandContext, SliceCommand, SliceError};
+use guichet_web::slice::{CommandContext, Output, SliceCommand, SliceError, never_offline};
 
 use crate::export::{self, text_in};
 use crate::service::{AgreementFile, Cooperation};
@@ -14,6 +14,7 @@ use crate::store::CooperationStore;
 pub static COMMAND: SliceCommand = SliceCommand {
     name: "cooperation",
     command,
+    offline: never_offline,
     run,
 };
 
@@ -84,7 +85,7 @@ async fn files(
 fn run<'a>(
     ctx: &'a CommandContext<'a>,
     args: &'a ArgMatches,
-) -> BoxFuture<'a, Result<String, SliceError>> {
+) -> BoxFuture<'a, Result<Output, SliceError>> {
     Box::pin(async move {
         let store: &dyn CooperationStore =
             guichet_store_sql::slice_store!(ctx.store, dyn CooperationStore)
@@ -96,7 +97,7 @@ fn run<'a>(
             clock: ctx.clock,
             entropy: ctx.entropy,
         };
-        match args.subcommand() {
+        let text: Result<String, SliceError> = match args.subcommand() {
             Some(("list", _)) => {
                 let mut text = String::new();
                 for f in files(&coop, None).await? {
@@ -153,7 +154,8 @@ fn run<'a>(
                 ))
             }
             _ => Err("unknown cooperation command".into()),
-        }
+        };
+        text.map(Output::from)
     })
 }
 

@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use guichet_common::Actor;
 use guichet_pay::Parameters;
 use guichet_store::Office;
-use guichet_web::slice::{CommandContext, SliceCommand, SliceError};
+use guichet_web::slice::{CommandContext, Output, SliceCommand, SliceError, never_offline};
 
 use crate::service::Hr;
 
@@ -16,8 +16,68 @@ use crate::service::Hr;
 pub static COMMAND: SliceCommand = SliceCommand {
     name: "hr",
     command,
+    offline: never_offline,
     run,
 };
+
+/// `guichet pay compute`, composed by the app; with `--builtin` it needs no database.
+pub static PAY: SliceCommand = SliceCommand {
+    name: "pay",
+    command: pay_command,
+    offline: pay_offline,
+    run: run_pay,
+};
+
+#[derive(Subcommand)]
+enum PayCommand {
+    /// Compute one person-month described in a JSON file (`-` reads stdin) and print the
+    /// breakdown as JSON: gross, each allowance and deduction with its legal source, net.
+    /// The input format is in docs/hr.md.
+    Compute {
+        /// vn or fr.
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        input: PathBuf,
+        /// Use only the legal parameters built into this release, without opening the
+        /// database (values entered by administrators are then left out).
+        #[arg(long)]
+        builtin: bool,
+    },
+}
+
+fn pay_command() -> Command {
+    PayCommand::augment_subcommands(
+        Command::new("pay")
+            .about("Civil-service pay of one person-month (Vietnamese or French rules)")
+            .subcommand_required(true),
+    )
+}
+
+fn pay_offline(args: &ArgMatches) -> Option<Result<Output, SliceError>> {
+    match PayCommand::from_arg_matches(args) {
+        Ok(PayCommand::Compute {
+            country,
+            input,
+            builtin: true,
+        }) => Some(
+            compute_text(&country, &input, &Parameters::builtin()).map(|t| Output::from(t + "\n")),
+        ),
+        Ok(_) => None,
+        Err(e) => Some(Err(e.into())),
+    }
+}
+
+fn run_pay<'a>(
+    ctx: &'a CommandContext<'a>,
+    args: &'a ArgMatches,
+) -> BoxFuture<'a, Result<Output, SliceError>> {
+    Box::pin(async move {
+        let PayCommand::Compute { country, input, .. } = PayCommand::from_arg_matches(args)?;
+        let params = parameters(ctx).await?;
+        compute_text(&country, &input, &params).map(|t| Output::from(t + "\n"))
+    })
+}
 
 #[derive(Subcommand)]
 enum HrCommand {
@@ -84,9 +144,9 @@ async fn office(ctx: &CommandContext<'_>, code: &str) -> Result<Office, SliceErr
 fn run<'a>(
     ctx: &'a CommandContext<'a>,
     args: &'a ArgMatches,
-) -> BoxFuture<'a, Result<String, SliceError>> {
+) -> BoxFuture<'a, Result<Output, SliceError>> {
     Box::pin(async move {
-        match HrCommand::from_arg_matches(args)? {
+        let text = match HrCommand::from_arg_matches(args)? {
             HrCommand::Import { office: code, file } => import(ctx, &code, &file).await,
             HrCommand::Export { office, on, out } => {
                 export(ctx, &office, on.as_deref(), &out).await
@@ -97,7 +157,8 @@ fn run<'a>(
                 month,
                 lock,
             } => payroll(ctx, &office, &month, lock).await,
-        }
+        }?;
+        Ok(text.into())
     })
 }
 

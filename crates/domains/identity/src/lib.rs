@@ -10,6 +10,7 @@
 
 pub mod authz;
 pub mod calendar;
+pub mod cli;
 pub mod contract;
 mod contract_identity;
 mod limiter;

@@ -13,6 +13,7 @@
 //! entry; nothing else writes the unit tables.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod cli;
 pub mod load;
 mod sql;
 pub mod store;

@@ -15,7 +15,9 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod authz;
+pub mod cli;
 pub mod contract;
+pub mod demo;
 pub mod documents;
 pub mod dossier;
 pub mod exports;
@@ -30,6 +32,7 @@ pub mod stats;
 pub mod store;
 pub mod web;
 
+pub use demo::DEMO;
 pub use sql::dossiers_page_generic_sqlite;
 pub use store::{OneStopStore, TABLES};
 

@@ -16,6 +16,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod authz;
+pub mod cli;
+pub mod demo;
 pub mod service;
 mod sql;
 pub mod store;
@@ -23,6 +25,9 @@ pub mod web;
 
 use std::sync::Arc;
 
+use guichet_records_formats::search::SearchIndex;
+
+pub use demo::DEMO;
 pub use service::Records;
 pub use store::{RecordsStore, TABLES};
 pub use web::SLICE;
@@ -35,10 +40,90 @@ guichet_store_sql::slice_migrations!(pub static MIGRATIONS = "records", TABLES);
 pub struct RecordsState {
     /// The copies of records' content.
     pub archive: service::ArchiveStorage,
-    /// The record search index (`None`: unavailable; searches find nothing).
-    pub search: Option<Arc<guichet_records_formats::search::SearchIndex>>,
+    /// The record search index, opened on first use.
+    pub search: Arc<SearchSlot>,
     /// The archives service packages are made for.
     pub agency: guichet_records_formats::package::Agency,
+}
+
+/// The record search index of a data directory, opened on first use: a command that needs no
+/// search never opens it, and a command run beside a server (which holds the index's lock)
+/// finds it unavailable and skips indexing (`guichet archive reindex` rebuilds it later).
+pub struct SearchSlot {
+    dir: Option<std::path::PathBuf>,
+    index: tokio::sync::OnceCell<Option<Arc<SearchIndex>>>,
+}
+
+impl SearchSlot {
+    /// The index kept in `dir`.
+    pub fn at(dir: std::path::PathBuf) -> SearchSlot {
+        SearchSlot {
+            dir: Some(dir),
+            index: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// No index: searches find nothing.
+    pub fn none() -> SearchSlot {
+        SearchSlot {
+            dir: None,
+            index: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The index if it has been opened.
+    pub fn ready(&self) -> Option<&SearchIndex> {
+        self.index.get().and_then(|i| i.as_deref())
+    }
+
+    /// The index if it has been opened, shared.
+    pub fn shared(&self) -> Option<Arc<SearchIndex>> {
+        self.index.get().and_then(Clone::clone)
+    }
+
+    /// Opens the index (once), rebuilding it from the database when it was just created
+    /// while records exist; `None` when it cannot be opened (another process holds it).
+    pub async fn open(
+        &self,
+        store: &dyn RecordsStore,
+        clock: &dyn guichet_core::Clock,
+        entropy: &dyn guichet_core::Entropy,
+        archive: &service::ArchiveStorage,
+        files: &guichet_common::files::Files,
+    ) -> Option<&SearchIndex> {
+        let dir = self.dir.clone()?;
+        self.index
+            .get_or_init(|| async {
+                let opened = tokio::task::spawn_blocking(move || SearchIndex::open(&dir)).await;
+                let (index, created) = match opened {
+                    Ok(Ok(opened)) => opened,
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "record search index unavailable");
+                        return None;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "record search index unavailable");
+                        return None;
+                    }
+                };
+                if created && store.count_records(None).await.unwrap_or(0) > 0 {
+                    let records = Records {
+                        store,
+                        clock,
+                        entropy,
+                        archive,
+                        files,
+                        index: Some(&index),
+                    };
+                    if let Err(e) = records.reindex(&|_, _| {}).await {
+                        tracing::warn!(error = %e, "could not rebuild the record search index");
+                    }
+                }
+                Some(Arc::new(index))
+            })
+            .await
+            .as_deref()
+    }
 }
 
 /// The slice's trait in a store of the application: `Err` for a store of another kind (one

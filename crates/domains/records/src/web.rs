@@ -41,7 +41,7 @@ pub fn service(app: &App) -> Result<crate::service::Records<'_>, PageError> {
         entropy: &*app.entropy,
         archive: &state.archive,
         files: &app.files,
-        index: state.search.as_deref(),
+        index: state.search.ready(),
     })
 }
 

@@ -1,8 +1,121 @@
-//! The `guichet units …` commands' output (loading the datasets and building the registry
-//! are the local-administration slice's `load`).
+//! `guichet units …`: address conversion, counts, one unit's history, search (the registry
+//! is built from the slice's store by `load::registry`).
 
+use clap::{ArgMatches, Command, FromArgMatches, Subcommand};
+use futures_util::future::BoxFuture;
 use guichet_units::address::{AddressError, Conversion, Outcome};
 use guichet_units::{Level, Registry, Stats, format_date};
+use guichet_web::slice::{CommandContext, Output, SliceCommand, SliceError, never_offline};
+
+/// `guichet units …`, composed by the app.
+pub static UNITS: SliceCommand = SliceCommand {
+    name: "units",
+    command,
+    offline: never_offline,
+    run,
+};
+
+#[derive(Subcommand)]
+enum UnitsCommand {
+    /// Convert a Vietnamese address written before 1 July 2025 ("Phường X, Quận Y, Thành phố
+    /// Z") to today's commune and province; exit 3 when it cannot say for sure.
+    Convert {
+        address: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Count the units in force on a date, by level and type.
+    Stats {
+        /// vn or fr.
+        #[arg(long)]
+        country: String,
+        /// YYYY-MM-DD (default: today).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Show a unit (e.g. VN-P-01, VN-C-00004, FR-C-33063): versions, parents, lineage.
+    Show {
+        unit: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Search units by name or code; accents and case do not matter.
+    Search {
+        query: String,
+        #[arg(long)]
+        country: Option<String>,
+        /// YYYY-MM-DD (default: today; "all" for every date).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+fn command() -> Command {
+    UnitsCommand::augment_subcommands(
+        Command::new("units")
+            .about("Administrative units: convert old addresses, counts, history, search")
+            .subcommand_required(true),
+    )
+}
+
+fn date_arg(at: Option<&str>, today: time::Date) -> Result<time::Date, SliceError> {
+    match at {
+        None => Ok(today),
+        Some(s) => guichet_units::parse_date(s)
+            .ok_or_else(|| format!("--at {s:?} is not a date (YYYY-MM-DD)").into()),
+    }
+}
+
+fn country_arg(s: &str) -> Result<guichet_core::Country, SliceError> {
+    guichet_core::Country::parse(s).ok_or_else(|| format!("--country {s:?}: use vn or fr").into())
+}
+
+fn run<'a>(
+    ctx: &'a CommandContext<'a>,
+    args: &'a ArgMatches,
+) -> BoxFuture<'a, Result<Output, SliceError>> {
+    Box::pin(async move {
+        let command = UnitsCommand::from_arg_matches(args)?;
+        let reg = crate::load::registry(ctx.store).await?;
+        let today = ctx.clock.now().date();
+        Ok(match command {
+            UnitsCommand::Convert { address, json } => {
+                let result = guichet_units::address::convert(&reg, &address, today);
+                let text = if json {
+                    let value = match &result {
+                        Ok(c) => serde_json::to_value(c)?,
+                        Err(e) => serde_json::to_value(e)?,
+                    };
+                    format!("{}\n", serde_json::to_string_pretty(&value)?)
+                } else {
+                    print_conversion(&result)
+                };
+                let certain = matches!(
+                    &result,
+                    Ok(c) if !matches!(c.outcome, Outcome::Divided { .. })
+                );
+                Output::with_status(text, if certain { 0 } else { 3 })
+            }
+            UnitsCommand::Stats { country, at } => {
+                let stats = reg.stats(country_arg(&country)?, date_arg(at.as_deref(), today)?)?;
+                print_stats(&stats).into()
+            }
+            UnitsCommand::Show { unit, at } => {
+                let unit = guichet_units::UnitRef::parse(&unit)?;
+                print_unit(&reg, &unit, date_arg(at.as_deref(), today)?)?.into()
+            }
+            UnitsCommand::Search { query, country, at } => {
+                let country = country.as_deref().map(country_arg).transpose()?;
+                let at = match at.as_deref() {
+                    Some("all") => None,
+                    other => Some(date_arg(other, today)?),
+                };
+                let m = reg.search(&query, country, at, None, 20)?;
+                print_search(&m).into()
+            }
+        })
+    })
+}
 
 /// `guichet units stats`: counts by level and kind.
 pub fn print_stats(stats: &Stats) -> String {
@@ -99,7 +212,7 @@ pub fn print_unit(
     reg: &Registry,
     unit: &guichet_units::UnitRef,
     at: time::Date,
-) -> anyhow::Result<String> {
+) -> Result<String, SliceError> {
     let mut out = String::new();
     for u in reg.versions(unit)? {
         let marker = if u.in_force(at) { "*" } else { " " };

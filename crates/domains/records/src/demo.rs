@@ -10,12 +10,32 @@
 //! France the tableaux de gestion) with the reference.
 
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use guichet_one_stop::dossier::Actor;
-use guichet_records::service::{PackageFormat, Records, Registration, Upload};
 use guichet_store::{Office, User};
+use guichet_web::slice::{DemoContext, SliceError};
 use time::Date;
 
-use crate::Runtime;
+use crate::RecordsState;
+use crate::service::{PackageFormat, Records, Registration, Upload};
+
+/// The slice's demo loader, composed by the app (after the one-stop demo, whose dossiers'
+/// documents it captures).
+pub const DEMO: guichet_web::slice::DemoFn = load_demo;
+
+fn load_demo<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceError>> {
+    Box::pin(async move {
+        load(
+            ctx,
+            ctx.office("HN-HOANKIEM")?,
+            ctx.user("lan.nguyen")?,
+            ctx.user("minh.tran")?,
+            ctx.office("FR-PREF-33")?,
+            ctx.user("claire.martin")?,
+        )
+        .await
+    })
+}
 
 fn text_upload(name: &str, body: &str) -> Upload {
     Upload {
@@ -61,28 +81,34 @@ fn registration(
 }
 
 /// Loads the demo records of `vn` (agent proposes, admin decides) and `fr`.
-pub async fn load(
-    rt: &Runtime,
+async fn load(
+    ctx: &DemoContext<'_>,
     vn: &Office,
     vn_agent: &User,
     vn_admin: &User,
     fr: &Office,
     fr_agent: &User,
-) -> anyhow::Result<()> {
-    let files = rt.files()?;
-    let archive = rt.archive()?;
-    let search = rt.search().await;
+) -> Result<(), SliceError> {
+    let state = ctx
+        .state
+        .get::<RecordsState>()
+        .ok_or("the records slice's state is not installed")?;
+    let store = crate::records_store(ctx.store)?;
+    let index = state
+        .search
+        .open(store, ctx.clock, ctx.entropy, &state.archive, ctx.files)
+        .await;
     let r = Records {
-        store: guichet_records::records_store(&*rt.store)?,
-        clock: &*rt.clock,
-        entropy: &*rt.entropy,
-        archive: &archive,
-        files: &files,
-        index: search.as_deref(),
+        store,
+        clock: ctx.clock,
+        entropy: ctx.entropy,
+        archive: &state.archive,
+        files: ctx.files,
+        index,
     };
     let agent = Actor::user(vn_agent);
     let admin = Actor::user(vn_admin);
-    let today = guichet_one_stop::dossier::local_time(vn.country, rt.clock.now()).date();
+    let today = guichet_one_stop::dossier::local_time(vn.country, ctx.clock.now()).date();
     let y = |years: i32| {
         Date::from_calendar_date(today.year() - years, today.month(), today.day().min(28))
             .unwrap_or(today)
@@ -345,8 +371,7 @@ pub async fn load(
     // A disposition run: proposed by the records officer, approved (the report destroyed
     // after review) and executed by the head of office; the held letter stays.
     let run = r.propose_disposition(vn, &agent, None).await?;
-    let items: Vec<guichet_records::service::DispositionItem> =
-        serde_json::from_value(run.items.clone())?;
+    let items: Vec<crate::service::DispositionItem> = serde_json::from_value(run.items.clone())?;
     let reviewed: Vec<guichet_core::RecordId> = items
         .iter()
         .filter(|i| i.action == "review")
@@ -406,7 +431,7 @@ pub async fn load(
         false,
     )
     .await?;
-    let ftoday = guichet_one_stop::dossier::local_time(fr.country, rt.clock.now()).date();
+    let ftoday = guichet_one_stop::dossier::local_time(fr.country, ctx.clock.now()).date();
     let mail = r
         .open_file(
             fr,
@@ -452,11 +477,8 @@ pub async fn load(
     .await?;
 
     // Archival packages a reader can open.
-    let out = rt.config.data_dir.join("archive-exports");
-    let agency = guichet_records_formats::package::Agency {
-        identifier: rt.config.archival_agency.clone(),
-        name: rt.config.archival_agency_name.clone(),
-    };
+    let out = ctx.data_dir.join("archive-exports");
+    let agency = state.agency.clone();
     let bag = out.join(format!("{}-bagit", vn.code));
     if !bag.exists() {
         r.export(vn, &admin, PackageFormat::Bagit, &[], agency.clone(), &bag)

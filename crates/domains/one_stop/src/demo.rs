@@ -3,16 +3,37 @@
 //! Gironde, and an information-only procedure. Legal references are given as the demo's
 //! authors read them; an office checks them before publishing its own.
 
+use futures_util::future::BoxFuture;
 use guichet_identity::IdentityStore;
-use guichet_one_stop::dossier::{Actor, Desk, StepInput};
-use guichet_one_stop::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
-use guichet_one_stop::procedure::{
+use guichet_store::{Office, User};
+use guichet_web::slice::{DemoContext, SliceError};
+use serde_json::json;
+
+use crate::dossier::{Actor, Desk, StepInput};
+use crate::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
+use crate::procedure::{
     DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, Services, TimeUnit,
 };
-use guichet_one_stop::state::Step;
-use guichet_one_stop::store::DossierRecord;
-use guichet_store::{Office, User};
-use serde_json::json;
+use crate::state::Step;
+use crate::store::DossierRecord;
+
+/// The slice's demo loader, composed by the app: the procedures, published, and the sample
+/// dossiers of Phạm Minh Thu at UBND phường Hoàn Kiếm, worked by Nguyễn Thị Lan.
+pub const DEMO: guichet_web::slice::DemoFn = load_demo;
+
+fn load_demo<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceError>> {
+    Box::pin(async move {
+        let identity = guichet_identity::identity_store(ctx.store)?;
+        load_procedures(identity, ctx.clock, ctx.entropy, ctx.offices).await?;
+        load_dossiers(
+            ctx,
+            ctx.user("thu.pham")?,
+            ctx.user("lan.nguyen")?,
+            ctx.office("HN-HOANKIEM")?,
+        )
+        .await
+    })
+}
 
 fn t(vi: &str, fr: &str, en: &str) -> Text {
     Text::new(vi, fr, en)
@@ -730,8 +751,8 @@ pub async fn load_procedures(
     clock: &dyn guichet_core::Clock,
     entropy: &dyn guichet_core::Entropy,
     offices: &[Office],
-) -> anyhow::Result<()> {
-    let store = guichet_one_stop::one_stop_store(store)?;
+) -> Result<(), SliceError> {
+    let store = crate::one_stop_store(store)?;
     let services = Services {
         store,
         clock,
@@ -741,7 +762,7 @@ pub async fn load_procedures(
         let office = offices
             .iter()
             .find(|o| o.code == office)
-            .ok_or_else(|| anyhow::anyhow!("no office {office}"))?;
+            .ok_or_else(|| format!("no office {office}"))?;
         let p = services.create("demo", office, code, topic, body).await?;
         services.publish("demo", office, &p).await?;
     }
@@ -767,49 +788,47 @@ pub fn birth_extract_answers(file: serde_json::Value) -> serde_json::Value {
 }
 
 /// A few dossiers in different states, so the agents' queue is not empty.
-pub async fn load_dossiers(
-    rt: &crate::Runtime,
+async fn load_dossiers(
+    ctx: &DemoContext<'_>,
     citizen: &User,
     agent: &User,
     office: &Office,
-) -> anyhow::Result<()> {
-    let (store, clock, entropy) = (
-        guichet_one_stop::one_stop_store(&*rt.store)?,
-        &*rt.clock,
-        &*rt.entropy,
-    );
-    let units = rt.units().await?;
-    let files = rt.files()?;
-    let units = &*units;
-    let files = &files;
-    let versions = guichet_one_stop::procedure::VersionCache::default();
-    let issuer = rt.issuer()?;
+) -> Result<(), SliceError> {
+    let (store, clock, entropy) = (crate::one_stop_store(ctx.store)?, ctx.clock, ctx.entropy);
+    let units = ctx.units;
+    let files = ctx.files;
+    let versions = crate::procedure::VersionCache::default();
+    let issuer = &ctx
+        .state
+        .get::<crate::OneStopState>()
+        .ok_or("the one-stop slice's state is not installed")?
+        .issuer;
     let desk = Desk {
         store,
         clock,
         entropy,
         units,
         versions: &versions,
-        issuer: Some(&issuer),
+        issuer: Some(issuer),
     };
     let p = store
         .procedure_by_code(office.id, "HT-TRICHLUC-KS")
         .await?
-        .ok_or_else(|| anyhow::anyhow!("demo procedure missing"))?;
+        .ok_or("demo procedure missing")?;
     let filing = desk.filing(&p).await?;
     let lang = guichet_core::Language::Vi;
     let agent_actor = Actor::user(agent);
     for step in 0..8 {
         let types = ["pdf".to_owned()];
-        let rules = guichet_one_stop::files::FileRules {
+        let rules = crate::files::FileRules {
             types: &types,
             max_bytes: 5 * 1024 * 1024,
         };
         let content = bytes::Bytes::from_static(b"%PDF-1.4\n% demo scan of an identity card\n");
         let actor = format!("user:{}", citizen.id);
-        let record = guichet_one_stop::upload(
+        let record = crate::upload(
             files,
-            guichet_one_stop::one_stop_store(store)?,
+            crate::one_stop_store(store)?,
             clock,
             entropy,
             &actor,
