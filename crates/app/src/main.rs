@@ -287,7 +287,10 @@ fn parse_slice_command(
     let Some(slice) = guichet::slices::COMMANDS.iter().find(|c| c.name == name) else {
         bail!("unknown command {name:?}; see guichet --help");
     };
-    let parsed = match (slice.command)().try_get_matches_from(args) {
+    let parsed = match (slice.command)()
+        .bin_name(format!("guichet {name}"))
+        .try_get_matches_from(args)
+    {
         Ok(parsed) => parsed,
         Err(e) => e.exit(),
     };
@@ -300,7 +303,15 @@ fn print_output(
     output: Result<guichet_web::slice::Output, guichet_web::slice::SliceError>,
 ) -> anyhow::Result<ExitCode> {
     let output = output.map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
-    print!("{}", output.text);
+    let mut stdout = std::io::stdout().lock();
+    let written = std::io::Write::write_all(&mut stdout, output.text.as_bytes())
+        .and_then(|()| std::io::Write::flush(&mut stdout));
+    match written {
+        // A reader that stopped early (`| head`) wants no more: end quietly, as Unix tools do.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(anyhow::anyhow!("{name}: cannot write the output: {e}")),
+        Ok(()) => {}
+    }
     Ok(ExitCode::from(output.status))
 }
 

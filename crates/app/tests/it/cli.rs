@@ -589,3 +589,29 @@ fn slice_commands_are_composed_into_the_binary() {
     assert!(!out.status.success());
     assert!(text(&out).contains("unknown command"), "{}", text(&out));
 }
+
+/// `guichet pay compute … | head`: a reader that stops early closes the pipe; the command
+/// ends quietly instead of panicking (exit 101 and a backtrace note).
+#[test]
+fn a_closed_output_pipe_ends_a_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pure/pay/tests/fixtures");
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("vn/08.json")).unwrap())
+            .unwrap();
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, fixture["input"].to_string()).unwrap();
+    // The reading end is closed before the command writes: every write fails with EPIPE.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_guichet"))
+        .args(["pay", "compute", "--builtin", "--country", "vn", "--input"])
+        .arg(&input)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -13,6 +13,7 @@ pub mod calendar;
 pub mod cli;
 pub mod contract;
 mod contract_identity;
+pub mod demo;
 mod limiter;
 pub mod lookup;
 pub mod offices;
