@@ -158,7 +158,16 @@ impl Config {
             }
             None => {}
         }
-        figment = figment.merge(Env::prefixed("GUICHET_").ignore(&["config"]).split("__"));
+        // GUICHET_CONFIG names the file; GUICHET_TEST_* and GUICHET_SKIP_* belong to the
+        // project's scripts and tests (e.g. GUICHET_TEST_POSTGRES_URL), not to an instance.
+        figment = figment.merge(
+            Env::prefixed("GUICHET_")
+                .filter(|key| {
+                    let key = key.as_str().to_ascii_lowercase();
+                    key != "config" && !key.starts_with("test_") && !key.starts_with("skip_")
+                })
+                .split("__"),
+        );
         let mut config: Config = figment.extract().context("invalid configuration")?;
         if let Some(d) = &overrides.data_dir {
             config.data_dir = d.clone();
@@ -249,6 +258,12 @@ mod tests {
                 "listen = \"0.0.0.0:9000\"\ndefault_language = \"fr\"",
             )?;
             jail.set_env("GUICHET_DATABASE_URL", "postgres://postgres@127.0.0.1/x");
+            // The scripts' own variables are not configuration.
+            jail.set_env(
+                "GUICHET_TEST_POSTGRES_URL",
+                "postgres://guichet_test:x@db/postgres",
+            );
+            jail.set_env("GUICHET_SKIP_POSTGRES", "1");
             let c = Config::load(&Overrides::default()).map_err(|e| e.to_string())?;
             assert_eq!(c.listen, "0.0.0.0:9000");
             assert_eq!(c.database_url(), "postgres://postgres@127.0.0.1/x");

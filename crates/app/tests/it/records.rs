@@ -750,6 +750,21 @@ async fn a_hold_placed_after_approval_still_blocks_destruction(db: Db) {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("another person"), "{err}");
+    // Four eyes hold for actors without an account too (the command line, a script): such an
+    // actor decides nothing, not even a run another nameless actor proposed.
+    let script = guichet_one_stop::dossier::Actor::named("cli");
+    let err = r
+        .decide_disposition(&o, &script, own.id, true, &[], "")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("person with an account"), "{err}");
+    let err = r
+        .decide_disposition(&o, &me, own.id, false, &[], "no")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("another person"), "{err}");
+    let run_row = r.store.disposition(own.id).await.unwrap().unwrap();
+    assert_eq!(run_row.state, "proposed", "nothing was decided");
 }
 
 async fn packages_round_trip_into_another_instance(db: Db) {

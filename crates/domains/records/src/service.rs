@@ -1454,8 +1454,16 @@ impl Records<'_> {
         if !approve && note.trim().is_empty() {
             return Err(invalid("disposition-note", "say why the run is rejected"));
         }
-        if actor.id.is_some() && actor.id == d.created_by {
-            // Four eyes: who proposed does not approve.
+        // Four eyes: a run is decided by a person with an account (an actor without one —
+        // the command line, a script — could be the same hands that proposed it), and never
+        // by who proposed it.
+        let Some(decider) = actor.id else {
+            return Err(invalid(
+                "disposition-decider",
+                "a disposition run is decided by a person with an account",
+            ));
+        };
+        if d.created_by == Some(decider) {
             return Err(invalid(
                 "disposition-four-eyes",
                 "another person must decide on a run you proposed",

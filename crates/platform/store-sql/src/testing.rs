@@ -8,11 +8,31 @@ use guichet_store::{PlatformStore, Result};
 
 use crate::PostgresStore;
 
-/// The server scratch databases are created on: `GUICHET_TEST_POSTGRES_URL`, else the local
-/// trust-auth server.
+/// The server scratch databases are created on, chosen as `scripts/postgres-env` chooses it:
+/// `GUICHET_TEST_POSTGRES_URL`; else the URL in `GUICHET_TEST_POSTGRES_URL_FILE` (default
+/// `~/.config/guichet/test-postgres-url`, written by `scripts/setup` for a server that asks for
+/// a password); else the local trust-auth server on `PGPORT` (default 5432).
 pub fn postgres_admin_url() -> String {
-    std::env::var("GUICHET_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    if let Ok(url) = std::env::var("GUICHET_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        return url;
+    }
+    let file = std::env::var_os("GUICHET_TEST_POSTGRES_URL_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| std::path::Path::new(&home).join(".config/guichet/test-postgres-url"))
+        });
+    if let Some(url) = file
+        .and_then(|f| std::fs::read_to_string(f).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+    {
+        return url;
+    }
+    let port = std::env::var("PGPORT").unwrap_or_else(|_| "5432".to_owned());
+    format!("postgres://postgres@127.0.0.1:{port}/postgres")
 }
 
 /// Creates an empty database named `{prefix}_{uuid}` and returns its URL.

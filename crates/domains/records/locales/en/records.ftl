@@ -161,6 +161,7 @@ svc-nothing-due = No record is due.
 svc-disposition-state = This run is not at that stage.
 svc-disposition-note = Say why the run is rejected.
 svc-disposition-four-eyes = Another person must decide on a run you proposed.
+svc-disposition-decider = A disposition run is decided by a person signed in with their own account.
 svc-package = The archival package is not valid.
 svc-package-office = No office matches the package.
 svc-archive-copies = The archive copies are not configured correctly.

@@ -161,6 +161,7 @@ svc-nothing-due = Aucun document n'est échu.
 svc-disposition-state = Cette campagne n'en est pas à cette étape.
 svc-disposition-note = Indiquez pourquoi la campagne est refusée.
 svc-disposition-four-eyes = Une autre personne doit statuer sur une campagne que vous avez proposée.
+svc-disposition-decider = Une campagne d’élimination est décidée par une personne connectée avec son propre compte.
 svc-package = Le paquet d'archives n'est pas valide.
 svc-package-office = Aucun service ne correspond au paquet.
 svc-archive-copies = Les copies d'archives sont mal configurées.

@@ -161,6 +161,7 @@ svc-nothing-due = Không có văn bản nào hết hạn.
 svc-disposition-state = Đợt xử lý không ở bước này.
 svc-disposition-note = Cần nêu lý do không duyệt.
 svc-disposition-four-eyes = Người khác phải duyệt đợt xử lý do bạn lập.
+svc-disposition-decider = Đợt xử lý tài liệu phải do một người đăng nhập bằng tài khoản của mình quyết định.
 svc-package = Gói lưu trữ không hợp lệ.
 svc-package-office = Không có cơ quan nào khớp với gói.
 svc-archive-copies = Cấu hình các bản lưu chưa đúng.
