@@ -498,6 +498,55 @@ async fn api_filing_is_validated_idempotent_and_numbered_without_gaps(db: Db) {
     assert_eq!(first["id"], again["id"]);
     assert!(again.get("secret").is_none(), "the secret is given once");
 
+    // The applicant's e-mails are in the language they filed in, not the office's: filed in
+    // English, then in French, at the préfecture; each receipt's e-mail follows its filing.
+    let agent = app.client_as("claire.martin").await;
+    for (lang, want) in [
+        ("en", guichet_core::Language::En),
+        ("fr", guichet_core::Language::Fr),
+    ] {
+        let r = marie
+            .post(app.url("/api/v1/dossiers"))
+            .header("accept-language", lang)
+            .json(&json!({"office": "FR-PREF-33", "procedure": "TEST-NOFILE", "answers": vehicle_answers}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let filed: Value = r.json().await.unwrap();
+        let r = agent
+            .post(app.url(&format!(
+                "/api/v1/dossiers/{}/actions",
+                filed["id"].as_str().unwrap()
+            )))
+            .json(&json!({"step": "receive", "rev": filed["rev"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let code = filed["code"].as_str().unwrap();
+        let (subject, _) = guichet_one_stop::outbox::state_mail(
+            want,
+            code,
+            guichet_one_stop::state::State::Received,
+            "",
+        );
+        let subjects: Vec<String> = guichet_store_sql::outbox_store(&*app.rt.store)
+            .unwrap()
+            .pending_outbox(1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.topic == "email")
+            .filter_map(|o| o.payload["subject"].as_str().map(str::to_owned))
+            .filter(|s| s.contains(code))
+            .collect();
+        assert!(
+            subjects.contains(&subject),
+            "filed in {lang}: {subject:?} among {subjects:?}"
+        );
+    }
+
     // A stale form version is refused.
     let r = marie
         .post(app.url("/api/v1/dossiers"))

@@ -69,6 +69,7 @@ pub fn dossier_record(
         decided_on: None,
         assigned_to: None,
         idempotency_key: None,
+        lang: "fr".into(),
     }
 }
 

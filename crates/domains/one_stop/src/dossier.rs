@@ -342,6 +342,7 @@ impl Desk<'_> {
             decided_on: None,
             assigned_to: None,
             idempotency_key: None,
+            lang: String::new(),
         }
     }
 
@@ -523,7 +524,8 @@ impl Desk<'_> {
         let mut next = d.clone();
         next.answers = Value::Object(answers);
         next.rev = expected_rev + 1;
-        let (w, secret, audit) = self.submission(&filing, applicant, next, Some(expected_rev));
+        let (w, secret, audit) =
+            self.submission(&filing, applicant, next, Some(expected_rev), lang);
         let stored = self.store.write_dossier(w, &audit).await?;
         Ok((stored, secret))
     }
@@ -534,8 +536,11 @@ impl Desk<'_> {
         applicant: &User,
         mut d: DossierRecord,
         expected_rev: Option<i64>,
+        lang: Language,
     ) -> (DossierWrite, String, Audit) {
         let now = self.clock.now();
+        // The applicant's e-mails follow the language they filed in.
+        d.lang = lang.code().to_owned();
         let local = local_time(filing.office.country, now);
         let secret = new_secret(self.entropy);
         d.state = State::Submitted.code().into();
@@ -609,7 +614,7 @@ impl Desk<'_> {
         let mut d = self.new_dossier(filing, applicant, checked);
         d.idempotency_key = key.clone();
         let files = file_ids(&d.answers);
-        let (mut w, secret, audit) = self.submission(filing, applicant, d, None);
+        let (mut w, secret, audit) = self.submission(filing, applicant, d, None, lang);
         w.attach_files = files;
         match self.store.write_dossier(w, &audit).await {
             Ok(stored) => Ok((stored, Some(secret))),
@@ -865,7 +870,7 @@ impl Desk<'_> {
         w.event = Some(history);
         w.documents = documents;
         if let Some(email) = &d.applicant_email {
-            let lang = office_language(&office);
+            let lang = mail_language(&office, d);
             let code = d.code.clone().unwrap_or_default();
             let subject = format!(
                 "{code}: {}",
@@ -909,7 +914,7 @@ impl Desk<'_> {
         let code = d.code.clone().unwrap_or_default();
         if let Some(email) = &d.applicant_email {
             let (subject, body) =
-                crate::outbox::state_mail(office_language(office), &code, to, reason);
+                crate::outbox::state_mail(mail_language(office, d), &code, to, reason);
             out.push(self.mail(email, subject, body));
         }
         for hook in self.store.webhooks(office.id).await? {
@@ -996,7 +1001,7 @@ impl Desk<'_> {
             && let Some(email) = &d.applicant_email
         {
             let (subject, text) = crate::outbox::message_mail(
-                office_language(&office),
+                mail_language(&office, d),
                 d.code.as_deref().unwrap_or_default(),
             );
             w.outbox.push(self.mail(email, subject, text));
@@ -1043,8 +1048,18 @@ impl Desk<'_> {
     }
 }
 
-/// E-mails to applicants are written in the office's language (accounts carry no language yet).
-/// The office's official language (documents, notifications).
+/// The language of the e-mails to a dossier's applicant: the one they filed in, else (dossiers
+/// filed before it was recorded) the office's.
+pub fn mail_language(office: &Office, d: &DossierRecord) -> Language {
+    match d.lang.as_str() {
+        "vi" => Language::Vi,
+        "fr" => Language::Fr,
+        "en" => Language::En,
+        _ => office_language(office),
+    }
+}
+
+/// The office's official language (issued documents are in it).
 pub fn office_language(office: &Office) -> Language {
     match office.country {
         Country::Vn => Language::Vi,
@@ -1188,6 +1203,7 @@ mod tests {
             decided_on: None,
             assigned_to: None,
             idempotency_key: None,
+            lang: String::new(),
         }
     }
 

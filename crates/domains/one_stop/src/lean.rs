@@ -112,6 +112,7 @@ pub(crate) fn read_dossiers_blocking(
             decided_on: day(18)?,
             assigned_to: uuid(19)?.map(guichet_core::UserId),
             idempotency_key: row.get(20).map_err(db)?,
+            lang: row.get(21).map_err(db)?,
         });
     }
     Ok(out)

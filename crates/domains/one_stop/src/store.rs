@@ -63,6 +63,9 @@ pub struct DossierRecord {
     pub decided_on: Option<Date>,
     pub assigned_to: Option<UserId>,
     pub idempotency_key: Option<String>,
+    /// The language it was filed in (`vi`, `fr`, `en`), which the applicant's e-mails use;
+    /// empty for dossiers filed before it was recorded.
+    pub lang: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
