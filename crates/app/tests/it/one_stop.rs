@@ -1254,6 +1254,53 @@ async fn office_admin_builds_and_publishes_a_form_without_javascript(db: Db) {
     .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("not an earlier field"));
+    // The editor's own refusals speak the editor's language too (they were English only).
+    let french = app.client_as("julien.bernard").await;
+    french.get(app.url("/lang/fr")).send().await.unwrap();
+    let html = french
+        .get(app.url(&editor))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let fr_csrf = crate::support::csrf_of(&html);
+    for (form, want) in [
+        (
+            vec![
+                ("action", "add_field"),
+                ("key", "x"),
+                ("kind", "bogus"),
+                ("label_fr", "X"),
+            ],
+            "Type de champ inconnu : « bogus ».",
+        ),
+        (
+            vec![("action", "meta"), ("documents", "photocopie | 1 | Pièce")],
+            "Ligne 1 : commencez par original, copy ou certified_copy.",
+        ),
+        (
+            vec![("action", "meta"), ("documents", "copy | deux | Pièce")],
+            "Ligne 1 : le nombre d’exemplaires est un nombre.",
+        ),
+    ] {
+        let mut fields = vec![("csrf", fr_csrf.as_str())];
+        fields.extend(form);
+        let r = french
+            .post(app.url(&editor))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let body = r.text().await.unwrap();
+        assert!(
+            body.contains(want),
+            "{want} in {}",
+            &body[..body.len().min(200)]
+        );
+    }
     let (_, html) = page(&admin, &app, &editor).await;
     let r = admin
         .post(app.url(&editor))

@@ -335,3 +335,6 @@ export-state-failed = Failed
 svc-export-column = Unknown column.
 svc-export-too-big = Too many rows for XLSX: choose CSV or ODS.
 
+editor-unknown-kind = Unknown field type “{ $kind }”.
+editor-document-form = Line { $line }: start with original, copy or certified_copy.
+editor-document-count = Line { $line }: the number of copies is a number.

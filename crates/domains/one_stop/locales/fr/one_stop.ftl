@@ -335,3 +335,6 @@ export-state-failed = Échec
 svc-export-column = Colonne inconnue.
 svc-export-too-big = Trop de lignes pour XLSX : choisissez CSV ou ODS.
 
+editor-unknown-kind = Type de champ inconnu : « { $kind } ».
+editor-document-form = Ligne { $line } : commencez par original, copy ou certified_copy.
+editor-document-count = Ligne { $line } : le nombre d’exemplaires est un nombre.

@@ -335,3 +335,6 @@ export-state-failed = Lỗi
 svc-export-column = Cột không tồn tại.
 svc-export-too-big = Quá nhiều dòng cho XLSX: hãy chọn CSV hoặc ODS.
 
+editor-unknown-kind = Loại trường không hợp lệ: “{ $kind }”.
+editor-document-form = Dòng { $line }: bắt đầu bằng original, copy hoặc certified_copy.
+editor-document-count = Dòng { $line }: số bản phải là một số.

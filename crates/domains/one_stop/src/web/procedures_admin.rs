@@ -342,7 +342,7 @@ fn parse_options(text: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn parse_documents(text: &str) -> Result<Vec<RequiredDocument>, String> {
+fn parse_documents(tr: &Tr, text: &str) -> Result<Vec<RequiredDocument>, String> {
     let mut out = Vec::new();
     for (i, line) in text
         .lines()
@@ -356,16 +356,13 @@ fn parse_documents(text: &str) -> Result<Vec<RequiredDocument>, String> {
             Some("copy") => DocumentForm::Copy,
             Some("certified_copy") => DocumentForm::CertifiedCopy,
             _ => {
-                return Err(format!(
-                    "line {}: start with original, copy or certified_copy",
-                    i + 1
-                ));
+                return Err(tr.t1("editor-document-form", "line", i + 1));
             }
         };
         let count = parts
             .get(1)
             .and_then(|c| c.parse().ok())
-            .ok_or_else(|| format!("line {}: the count is a number", i + 1))?;
+            .ok_or_else(|| tr.t1("editor-document-count", "line", i + 1))?;
         let get = |i: usize| parts.get(i).copied().unwrap_or_default();
         out.push(RequiredDocument {
             name: Text::new(get(2), get(3), get(4)),
@@ -376,7 +373,7 @@ fn parse_documents(text: &str) -> Result<Vec<RequiredDocument>, String> {
     Ok(out)
 }
 
-fn new_field(form: &FormData) -> Result<Field, String> {
+fn new_field(tr: &Tr, form: &FormData) -> Result<Field, String> {
     let num = |k: &str| form.text(k).trim().replace(',', ".").parse::<f64>().ok();
     let kind = match form.text("kind").as_str() {
         "short_text" => FieldKind::ShortText { max_len: None },
@@ -432,7 +429,7 @@ fn new_field(form: &FormData) -> Result<Field, String> {
             min: 0,
             max: num("max").map(|m| m as u32).unwrap_or(10),
         },
-        other => return Err(format!("unknown field type {other:?}")),
+        other => return Err(tr.t1("editor-unknown-kind", "kind", other)),
     };
     let show_if = Some(form.text("show_if").trim().to_owned())
         .filter(|s| !s.is_empty())
@@ -520,12 +517,12 @@ pub async fn save(
             } else {
                 TimeUnit::WorkingDays
             };
-            match parse_documents(&form.text("documents")) {
+            match parse_documents(&tr, &form.text("documents")) {
                 Ok(d) => body.documents = d,
                 Err(e) => return fail(e).await,
             }
         }
-        "add_field" => match new_field(&form) {
+        "add_field" => match new_field(&tr, &form) {
             Ok(f) => {
                 // Into a block when one is named, else at the end.
                 let parent = form.text("parent");
