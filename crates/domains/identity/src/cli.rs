@@ -9,7 +9,9 @@ use guichet_core::authz::{Grant, Role};
 use guichet_rules::calendar::OfficeCalendar;
 use guichet_rules::holidays::{Country, Region, holidays};
 use guichet_rules::lunar::{LunarDate, to_lunar, to_solar};
-use guichet_web::slice::{CommandContext, Output, SliceCommand, SliceError, never_offline};
+use guichet_web::slice::{
+    CommandContext, Output, SliceCommand, SliceError, never_offline, never_online,
+};
 use time::Date;
 use time::macros::format_description;
 
@@ -36,7 +38,7 @@ pub static CALENDAR: SliceCommand = SliceCommand {
     name: "calendar",
     command: calendar_command,
     offline: run_calendar,
-    run: |_, _| Box::pin(async { Err("guichet calendar runs without a database".into()) }),
+    run: never_online,
 };
 
 #[derive(Subcommand)]

@@ -1051,12 +1051,7 @@ impl Desk<'_> {
 /// The language of the e-mails to a dossier's applicant: the one they filed in, else (dossiers
 /// filed before it was recorded) the office's.
 pub fn mail_language(office: &Office, d: &DossierRecord) -> Language {
-    match d.lang.as_str() {
-        "vi" => Language::Vi,
-        "fr" => Language::Fr,
-        "en" => Language::En,
-        _ => office_language(office),
-    }
+    d.lang.parse().unwrap_or_else(|_| office_language(office))
 }
 
 /// The office's official language (issued documents are in it).

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use clap::{ArgMatches, Command, FromArgMatches, Subcommand};
 use futures_util::future::BoxFuture;
 use guichet_common::Actor;
-use guichet_web::slice::{CommandContext, Output, SliceCommand, SliceError, never_offline};
+use guichet_web::slice::{
+    CommandContext, Output, SliceCommand, SliceError, never_offline, never_online,
+};
 
 use crate::RecordsState;
 use crate::service::{PackageFormat, Records};
@@ -25,7 +27,7 @@ pub static BAG: SliceCommand = SliceCommand {
     name: "bag",
     command: bag_command,
     offline: run_bag,
-    run: |_, _| Box::pin(async { Err("guichet bag runs without a database".into()) }),
+    run: never_online,
 };
 
 #[derive(Subcommand)]

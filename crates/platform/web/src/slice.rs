@@ -112,6 +112,14 @@ pub struct SliceCommand {
     ) -> futures_util::future::BoxFuture<'a, Result<Output, SliceError>>,
 }
 
+/// The `run` of a [`SliceCommand`] whose `offline` part answers every argument (never called).
+pub fn never_online<'a>(
+    _: &'a CommandContext<'a>,
+    _: &'a clap::ArgMatches,
+) -> futures_util::future::BoxFuture<'a, Result<Output, SliceError>> {
+    Box::pin(async { Err("this command runs without a database".into()) })
+}
+
 /// For a [`SliceCommand`] all of whose arguments need the database.
 pub fn never_offline(_: &clap::ArgMatches) -> Option<Result<Output, SliceError>> {
     None
