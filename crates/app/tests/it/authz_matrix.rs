@@ -125,6 +125,13 @@ const RULES: &[(&str, &str, &str, &str, &str)] = &[
         "code=&name=&country=vn",
     ),
     (
+        "post",
+        "/admin/clearances",
+        "-----+-+-",
+        "/admin/clearances",
+        "username=kiem.tran&office=HN-HOANKIEM&level=normal",
+    ),
+    (
         "get",
         "/admin/offices/{code}/calendar",
         "-----+-+-",

@@ -21,6 +21,7 @@ on_both_backends!(
     a_hold_placed_after_approval_still_blocks_destruction,
     packages_round_trip_into_another_instance,
     search_is_accent_insensitive_and_scoped,
+    secrecy_levels_are_read_only_with_a_clearance,
 );
 
 /// A tool of the archive test kit (scripts/setup), or `None` (skipped) outside CI.
@@ -89,7 +90,7 @@ struct Parts {
 
 async fn parts(app: &TestApp) -> Parts {
     Parts {
-        files: app.rt.files().unwrap(),
+        files: app.rt.files(),
         archive: app.rt.archive().unwrap(),
         search: app.rt.search().await,
     }
@@ -816,7 +817,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
         // Into a fresh instance that has the office and nothing else.
         let (other, _keep) = empty_instance(db).await;
         let q = Parts {
-            files: other.files().unwrap(),
+            files: other.files(),
             archive: other.archive().unwrap(),
             search: other.search().await,
         };
@@ -929,7 +930,7 @@ async fn packages_round_trip_into_another_instance(db: Db) {
     std::fs::write(&file, b"tampered").unwrap();
     let (other, _keep) = empty_instance(db).await;
     let q = Parts {
-        files: other.files().unwrap(),
+        files: other.files(),
         archive: other.archive().unwrap(),
         search: None,
     };
@@ -1009,4 +1010,176 @@ async fn search_is_accent_insensitive_and_scoped(db: Db) {
         !html.contains("số hóa hồ sơ"),
         "an agent of another office sees none of them"
     );
+}
+
+/// A role reads only unprotected records; above that, a clearance of the office at the
+/// record's level or higher is needed, on every path (page, content, register, search, API,
+/// export), and the ledger does not spell out a protected summary. Clearances are set by the
+/// head of the office, never by oneself, and ledgered.
+async fn secrecy_levels_are_read_only_with_a_clearance(db: Db) {
+    let Some(app) = crate::support::spawn_app(db).await else {
+        return;
+    };
+    let rows = all_records(&app, "HN-HOANKIEM").await;
+    let find = |level: &str| {
+        rows.iter()
+            .find(|r| r.confidentiality == level && r.register.as_deref() == Some("incoming"))
+            .unwrap_or_else(|| panic!("the demo's {level} letter"))
+            .clone()
+    };
+    let (mat, toi_mat) = (find("mat"), find("toi_mat"));
+    let normal = rows
+        .iter()
+        .find(|r| r.confidentiality == "normal" && r.state == "active" && r.register.is_some())
+        .unwrap()
+        .clone();
+    let status = |c: reqwest::Client, path: String| {
+        let app = &app;
+        async move { page(&c, app, &path).await }
+    };
+    let record = |r: &RecordRow| format!("/records/r/{}", r.id);
+
+    // lan.nguyen, agent cleared "mật": reads the mật letter, not the tối mật one.
+    let lan = app.client_as("lan.nguyen").await;
+    let (code, html) = status(lan.clone(), record(&mat)).await;
+    assert_eq!(code, 200);
+    assert!(html.contains(&mat.title));
+    assert_eq!(status(lan.clone(), record(&toi_mat)).await.0, 403);
+    assert_eq!(
+        status(lan.clone(), format!("{}/content", record(&toi_mat)))
+            .await
+            .0,
+        403
+    );
+    let (_, register) = status(
+        lan.clone(),
+        "/records?office=HN-HOANKIEM&register=incoming".into(),
+    )
+    .await;
+    assert!(register.contains(&mat.title));
+    assert!(
+        !register.contains(&toi_mat.title),
+        "the summary is withheld"
+    );
+    assert!(!register.contains(&toi_mat.issuer), "so is its sender");
+    assert!(register.contains("withheld"), "the line says why");
+    let (_, found) = status(
+        lan.clone(),
+        "/records?office=HN-HOANKIEM&q=phong+thu+dan+su".into(),
+    )
+    .await;
+    assert!(!found.contains(&toi_mat.title), "search does not reveal it");
+    assert_eq!(
+        status(lan.clone(), format!("/api/v1/records/{}", toi_mat.id))
+            .await
+            .0,
+        403
+    );
+    let (_, listed) = status(
+        lan.clone(),
+        "/api/v1/records?office=HN-HOANKIEM&register=incoming".into(),
+    )
+    .await;
+    assert!(listed.contains(&mat.id.to_string()));
+    assert!(!listed.contains(&toi_mat.id.to_string()));
+
+    // minh.tran, head of the office cleared "tối mật", reads both.
+    let minh = app.client_as("minh.tran").await;
+    let (code, html) = status(minh.clone(), record(&toi_mat)).await;
+    assert_eq!(code, 200);
+    assert!(html.contains(&toi_mat.title));
+    // The auditor and the system administrator read unprotected records only.
+    let kiem = app.client_as("kiem.tran").await;
+    assert_eq!(status(kiem.clone(), record(&normal)).await.0, 200);
+    assert_eq!(status(kiem.clone(), record(&mat)).await.0, 403);
+    let admin = app.client_as("admin").await;
+    assert_eq!(status(admin.clone(), record(&mat)).await.0, 403);
+    // A package carries content: the uncleared system administrator may not export the office.
+    let csrf = crate::support::csrf_of(
+        &page(&admin, &app, "/records/plan?office=HN-HOANKIEM")
+            .await
+            .1,
+    );
+    let r = admin
+        .post(app.url("/records/export"))
+        .multipart(
+            Form::new()
+                .text("csrf", csrf)
+                .text("office", "HN-HOANKIEM")
+                .text("format", "bagit"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // The ledger binds the protected summary by its hash and does not spell it out.
+    let entries = app.rt.store.recent_entries(2000, 0).await.unwrap();
+    let registered = |id: String| {
+        let e = entries
+            .iter()
+            .find(|e| e.action == "record.registered" && e.object_id == id)
+            .expect("registration entry");
+        serde_json::from_str::<serde_json::Value>(&e.payload).unwrap()
+    };
+    let p = registered(toi_mat.id.to_string());
+    assert!(p["title"].is_null(), "{p}");
+    assert_eq!(p["confidentiality"], "toi_mat");
+    assert_eq!(p["title_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        registered(normal.id.to_string())["title"],
+        normal.title.as_str()
+    );
+
+    // The head of the office clears the auditor for "mật"; then withdraws it.
+    let set = |c: reqwest::Client, who: &'static str, office: &'static str, level: &'static str| {
+        let app = &app;
+        async move {
+            let csrf = crate::support::csrf_of(&page(&c, app, "/admin").await.1);
+            c.post(app.url("/admin/clearances"))
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("username", who),
+                    ("office", office),
+                    ("level", level),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = set(minh.clone(), "kiem.tran", "HN-HOANKIEM", "mat").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status(kiem.clone(), record(&mat)).await.0, 200);
+    assert_eq!(status(kiem.clone(), record(&toi_mat)).await.0, 403);
+    let (_, admin_page) = page(&minh, &app, "/admin").await;
+    assert!(
+        admin_page.contains("Confidential (Mật"),
+        "the clearance is listed"
+    );
+    assert_eq!(app.recent_actions(1).await, ["user.clearance_set"]);
+    // Nobody clears themselves; nor another office's head for this office.
+    let r = set(minh.clone(), "minh.tran", "HN-HOANKIEM", "tuyet_mat").await;
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Nobody sets their own clearance")
+    );
+    let r = set(minh.clone(), "kiem.tran", "FR-PREF-33", "tuyet_mat").await;
+    assert_eq!(r.status(), 403);
+    let r = set(minh.clone(), "kiem.tran", "HN-HOANKIEM", "bi_mat").await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        app.recent_actions(1).await,
+        ["user.clearance_set"],
+        "refusals write nothing"
+    );
+    let r = set(minh.clone(), "kiem.tran", "HN-HOANKIEM", "normal").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status(kiem.clone(), record(&mat)).await.0, 403);
+    // An agent may not set clearances at all.
+    let r = set(lan.clone(), "kiem.tran", "HN-HOANKIEM", "mat").await;
+    assert_eq!(r.status(), 403);
 }

@@ -45,6 +45,7 @@ mod tests {
         Principal {
             user: UserId(Uuid::from_u128(1)),
             grants,
+            clearances: Vec::new(),
         }
     }
 

@@ -49,6 +49,21 @@ pub static MANAGE_USERS: SliceAction = SliceAction {
     ],
 };
 
+/// Clear a person to read what an office holds up to a secrecy level, or withdraw it (the
+/// office's head; the system administrator). Nobody clears themselves: the service refuses.
+pub static GRANT_CLEARANCE: SliceAction = SliceAction {
+    slice: "identity",
+    name: "identity.grant_clearance",
+    allow: &[
+        Allow::Role(Role::Sysadmin),
+        Allow::RoleInOffice(Role::OfficeAdmin),
+    ],
+};
+
+pub fn grant_clearance(office: OfficeId) -> Action {
+    GRANT_CLEARANCE.on(Some(office), None)
+}
+
 pub fn manage_offices() -> Action {
     MANAGE_OFFICES.on(None, None)
 }
@@ -101,6 +116,11 @@ mod tests {
             ),
             (
                 manage_users(None),
+                [false, false, false, false, true, false],
+            ),
+            (grant_clearance(A), [false, false, false, true, true, false]),
+            (
+                grant_clearance(B),
                 [false, false, false, false, true, false],
             ),
         ];

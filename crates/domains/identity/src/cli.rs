@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use clap::{ArgMatches, Command, FromArgMatches, Subcommand};
 use futures_util::future::BoxFuture;
-use guichet_core::authz::{Grant, Role};
+use guichet_core::authz::{Grant, Role, Secrecy};
 use guichet_rules::calendar::OfficeCalendar;
 use guichet_rules::holidays::{Country, Region, holidays};
 use guichet_rules::lunar::{LunarDate, to_lunar, to_solar};
@@ -57,6 +57,16 @@ enum UserCommand {
         office: Option<String>,
         #[arg(long)]
         email: Option<String>,
+    },
+    /// Clear an account to read what an office holds up to a secrecy level (mat, toi_mat,
+    /// tuyet_mat), or withdraw the clearance (normal).
+    Clearance {
+        username: String,
+        /// Office code.
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        level: String,
     },
 }
 
@@ -137,13 +147,20 @@ fn run_user<'a>(
     args: &'a ArgMatches,
 ) -> BoxFuture<'a, Result<Output>> {
     Box::pin(async move {
-        let UserCommand::Create {
-            username,
-            name,
-            role,
-            office,
-            email,
-        } = UserCommand::from_arg_matches(args)?;
+        let (username, name, role, office, email) = match UserCommand::from_arg_matches(args)? {
+            UserCommand::Create {
+                username,
+                name,
+                role,
+                office,
+                email,
+            } => (username, name, role, office, email),
+            UserCommand::Clearance {
+                username,
+                office,
+                level,
+            } => return run_clearance(ctx, &username, &office, &level).await,
+        };
         let role: Role = role
             .parse()
             .map_err(|e| format!("{e}: use citizen, agent, office_admin, sysadmin or auditor"))?;
@@ -173,6 +190,43 @@ fn run_user<'a>(
         let user = accounts.create("cli", account).await?;
         Ok(format!("created user {} ({})\n", user.username, user.id).into())
     })
+}
+
+async fn run_clearance(
+    ctx: &CommandContext<'_>,
+    username: &str,
+    office: &str,
+    level: &str,
+) -> Result<Output> {
+    let level: Secrecy = level
+        .parse()
+        .map_err(|e| format!("{e}: use normal, mat, toi_mat or tuyet_mat"))?;
+    let store = crate::identity_store(ctx.store)?;
+    let office = store
+        .office_by_code(office)
+        .await?
+        .ok_or_else(|| format!("no office has the code {office}"))?;
+    let user = store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| format!("no account is called {username}"))?;
+    crate::set_clearance(
+        store,
+        ctx.clock.now(),
+        "cli",
+        None,
+        user.id,
+        office.id,
+        level,
+    )
+    .await?;
+    Ok(format!(
+        "{} is cleared for {} at {}\n",
+        user.username,
+        level.code(),
+        office.code
+    )
+    .into())
 }
 
 fn run_office<'a>(

@@ -63,6 +63,7 @@ pub fn user(n: u128, username: &str, grants: Vec<Grant>) -> User {
         disabled: false,
         created_at: T0,
         grants,
+        clearances: Vec::new(),
     }
 }
 

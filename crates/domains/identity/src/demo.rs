@@ -11,6 +11,7 @@ use guichet_web::slice::SliceError;
 
 use crate::offices::{NewOffice, create_office};
 use crate::{Accounts, IdentityStore, NewAccount};
+use guichet_core::authz::Secrecy;
 
 /// The password of every demo account (printed by `guichet demo`; never use in production).
 pub const DEMO_PASSWORD: &str = "guichet-demo-2026";
@@ -95,6 +96,28 @@ pub const LOGINS: &[DemoLogin] = &[
     },
 ];
 
+/// Who is cleared to read protected documents of which office, and who cleared them: the
+/// heads of office by the system administrator, agents by their head of office. The auditor
+/// holds no clearance and sees protected records withheld.
+pub const CLEARANCES: &[(&str, &str, Secrecy, &str)] = &[
+    ("minh.tran", "HN-HOANKIEM", Secrecy::Secret, "admin"),
+    (
+        "lan.nguyen",
+        "HN-HOANKIEM",
+        Secrecy::Restricted,
+        "minh.tran",
+    ),
+    ("an.vu", "HN-SONOIVU", Secrecy::Secret, "admin"),
+    ("hoa.le", "HN-SONOIVU", Secrecy::Restricted, "an.vu"),
+    ("julien.bernard", "FR-PREF-33", Secrecy::Secret, "admin"),
+    (
+        "claire.martin",
+        "FR-PREF-33",
+        Secrecy::Restricted,
+        "julien.bernard",
+    ),
+];
+
 /// Creates the offices and accounts of the cast; returns the accounts by username.
 pub async fn load_cast(
     store: &dyn IdentityStore,
@@ -134,6 +157,28 @@ pub async fn load_cast(
             )
             .await?;
         users.insert(login.username, user);
+    }
+    for (username, office, level, by) in CLEARANCES {
+        let (Some(user), Some(by), Some(office)) =
+            (users.get(username), users.get(by), ids.get(office))
+        else {
+            return Err(format!("the demo's clearance of {username} names someone unknown").into());
+        };
+        crate::set_clearance(
+            store,
+            clock.now(),
+            by.username.as_str(),
+            Some(by.id),
+            user.id,
+            *office,
+            *level,
+        )
+        .await?;
+    }
+    for user in users.values_mut() {
+        if let Some(fresh) = store.user(user.id).await? {
+            *user = fresh;
+        }
     }
     Ok(users)
 }

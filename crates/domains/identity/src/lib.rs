@@ -226,6 +226,7 @@ impl Accounts {
             disabled: false,
             created_at: now,
             grants: new.grants,
+            clearances: Vec::new(),
         };
         let event = Event {
             stream: SYSTEM_STREAM.into(),
@@ -527,6 +528,51 @@ pub async fn add_grant(
     };
     store
         .add_grant(user, &grant, &Audit::one(at, event))
+        .await?;
+    Ok(())
+}
+
+/// Sets what `office` has cleared `user` to read (`Secrecy::Normal` withdraws it), ledgered
+/// as `user.clearance_set` with the level before and after. The caller has authorized
+/// `authz::grant_clearance(office)`; here the rule that nobody clears themselves (`by` is the
+/// acting account, `None` for the machine's operator at the command line).
+pub async fn set_clearance(
+    store: &dyn IdentityStore,
+    at: time::OffsetDateTime,
+    actor: &str,
+    by: Option<UserId>,
+    user: UserId,
+    office: guichet_core::OfficeId,
+    level: guichet_core::authz::Secrecy,
+) -> Result<()> {
+    if by == Some(user) {
+        return Err(invalid(
+            "error-clearance-self",
+            "nobody sets their own clearance",
+        ));
+    }
+    let before = store
+        .user(user)
+        .await?
+        .ok_or_else(|| guichet_store::StoreError::NotFound(format!("user {user}")))?
+        .clearances
+        .iter()
+        .find(|c| c.office == office)
+        .map_or(guichet_core::authz::Secrecy::Normal, |c| c.level);
+    let event = Event {
+        stream: SYSTEM_STREAM.into(),
+        actor: actor.to_owned(),
+        action: "user.clearance_set".into(),
+        object_type: "user".into(),
+        object_id: user.to_string(),
+        payload: serde_json::json!({
+            "office": office,
+            "from": before.code(),
+            "to": level.code(),
+        }),
+    };
+    store
+        .set_clearance(user, office, level, actor, &Audit::one(at, event))
         .await?;
     Ok(())
 }

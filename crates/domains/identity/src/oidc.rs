@@ -913,6 +913,7 @@ impl OpenId {
                     disabled: false,
                     created_at: now,
                     grants: vec![Grant::new(Role::Citizen, None)],
+                    clearances: Vec::new(),
                 };
                 let link = new_link(user_id, attributes);
                 let audit = Audit {

@@ -3,7 +3,7 @@
 
 macro_rules! identity_sql {
     ($Store:ty) => {
-        use guichet_core::authz::{Grant, Role};
+        use guichet_core::authz::{Clearance, Grant, Role, Secrecy};
         use guichet_core::{Country, OfficeId, SessionId, UserId};
         use guichet_ledger::Hash;
         use guichet_store::{Audit, Office, Session, User};
@@ -138,6 +138,26 @@ macro_rules! identity_sql {
                     grants.entry(g.try_get("user_id").map_err(map_err)?).or_default().push(Grant { role, office: office.map(OfficeId), object });
                 }
             }
+            let mut clearances: std::collections::HashMap<Uuid, Vec<Clearance>> = std::collections::HashMap::new();
+            for chunk in ids.chunks(500) {
+                let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT user_id, office_id, level FROM user_clearances WHERE user_id IN ({}) ORDER BY office_id",
+                    params.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                for c in q.fetch_all(store.reader()).await.map_err(map_err)? {
+                    let level: String = c.try_get("level").map_err(map_err)?;
+                    let level = level.parse::<Secrecy>().map_err(|e| StoreError::Database(e.to_string()))?;
+                    clearances
+                        .entry(c.try_get("user_id").map_err(map_err)?)
+                        .or_default()
+                        .push(Clearance { office: OfficeId(c.try_get("office_id").map_err(map_err)?), level });
+                }
+            }
             let mut users = Vec::with_capacity(rows.len());
             for (row, id) in rows.iter().zip(ids) {
                 users.push(User {
@@ -149,6 +169,7 @@ macro_rules! identity_sql {
                     disabled: row.try_get("disabled").map_err(map_err)?,
                     created_at: row.try_get("created_at").map_err(map_err)?,
                     grants: grants.remove(&id).unwrap_or_default(),
+                    clearances: clearances.remove(&id).unwrap_or_default(),
                 });
             }
             Ok(users)
@@ -359,6 +380,42 @@ macro_rules! identity_sql {
                         .execute(&mut *conn)
                         .await
                         .map_err(|e| conflict(e, "role grant"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn set_clearance(&self, user: UserId, office: OfficeId, level: Secrecy, granted_by: &str, audit: &Audit) -> Result<()> {
+                let (audit, entropy, granted_by) = (audit.clone(), self.entropy(), granted_by.to_owned());
+                write_tx!(self, conn, {
+                    for (table, id, what) in [("users", user.as_uuid(), "user"), ("offices", office.as_uuid(), "office")] {
+                        let found = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT 1 FROM {table} WHERE id = $1")))
+                            .bind(id)
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                        if found.is_none() {
+                            return Err(StoreError::NotFound(format!("{what} {id}")));
+                        }
+                    }
+                    sqlx::query("DELETE FROM user_clearances WHERE user_id = $1 AND office_id = $2")
+                        .bind(user.as_uuid())
+                        .bind(office.as_uuid())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if level != Secrecy::Normal {
+                        sqlx::query("INSERT INTO user_clearances (id, user_id, office_id, level, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind(entry_id(audit.at, &*entropy))
+                            .bind(user.as_uuid())
+                            .bind(office.as_uuid())
+                            .bind(level.code())
+                            .bind(&granted_by)
+                            .bind(audit.at)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
                     append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(())
                 })

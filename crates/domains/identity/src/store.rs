@@ -98,6 +98,16 @@ pub trait IdentityStore: PlatformStore {
     async fn list_users(&self, office: Option<OfficeId>) -> Result<Vec<User>>;
     /// Gives an existing user one more grant (`NotFound` for an unknown user).
     async fn add_grant(&self, user: UserId, grant: &Grant, audit: &Audit) -> Result<()>;
+    /// Sets what `office` has cleared `user` to read (`Secrecy::Normal` withdraws the
+    /// clearance); `NotFound` for an unknown user or office.
+    async fn set_clearance(
+        &self,
+        user: UserId,
+        office: OfficeId,
+        level: guichet_core::authz::Secrecy,
+        granted_by: &str,
+        audit: &Audit,
+    ) -> Result<()>;
 
     async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()>;
     /// The live session with this token hash (expired ones are not returned).
@@ -228,6 +238,18 @@ pub const TABLES: &[TableSpec] = &[
             ("role", Text),
             ("office_id", OptUuid),
             ("object_id", OptUuid),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "user_clearances",
+        columns: &[
+            ("id", Uuid),
+            ("user_id", Uuid),
+            ("office_id", Uuid),
+            ("level", Text),
+            ("granted_by", Text),
+            ("granted_at", Timestamp),
         ],
         order_by: "id",
     },

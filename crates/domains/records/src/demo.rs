@@ -269,6 +269,49 @@ async fn load(
     )
     .await?;
 
+    // Protected documents: a "Mật" letter the clerk is cleared to read, and a "Tối mật" one
+    // only the head of the office reads (the auditor, cleared for nothing, sees both withheld).
+    r.register(
+        vn,
+        &agent,
+        Registration {
+            confidentiality: "mat".into(),
+            ..registration(
+                "incoming",
+                "cong_van",
+                "31/CAP-PV01",
+                "V/v bảo đảm an ninh, trật tự tại trụ sở tiếp công dân dịp Tết",
+                today,
+                "Công an phường Hoàn Kiếm",
+                "Phạm Văn Đức",
+                "UBND phường Hoàn Kiếm",
+                "khan",
+                None,
+            )
+        },
+    )
+    .await?;
+    r.register(
+        vn,
+        &admin,
+        Registration {
+            confidentiality: "toi_mat".into(),
+            ..registration(
+                "incoming",
+                "cong_van",
+                "07/UBND-TM",
+                "V/v phương án phòng thủ dân sự khu vực trung tâm",
+                today,
+                "UBND Thành phố Hà Nội",
+                "Nguyễn Văn Phong",
+                "UBND phường Hoàn Kiếm",
+                "thuong_khan",
+                None,
+            )
+        },
+    )
+    .await?;
+
     // An old file of letters: closed long ago, due now; one of its letters is under a hold.
     let old = r
         .open_file(vn, &agent, letters.id, "Công văn trao đổi năm 2015", None)

@@ -741,7 +741,11 @@ impl Records<'_> {
                     "doc_type": main.doc_type,
                     "symbol": main.symbol,
                     "original_ref": main.original_ref,
-                    "title": main.title,
+                    // The ledger is read by auditors who may hold no clearance: a protected
+                    // record's summary is bound by its hash, not written out.
+                    "title": (main.confidentiality == "normal").then(|| main.title.clone()),
+                    "title_sha256": hex::encode(Sha256::digest(main.title.as_bytes())),
+                    "confidentiality": main.confidentiality,
                     "sha256": rows[0].sha256,
                     "attachments": rows.len() - 1,
                 }),
@@ -1631,7 +1635,7 @@ impl Records<'_> {
             text.push_str(&format!(
                 "- {} | {} | {} | sha256 {}\n",
                 r.id,
-                record_label(r),
+                certificate_label(r),
                 r.doc_date,
                 r.sha256.as_deref().unwrap_or("-")
             ));
@@ -2380,6 +2384,20 @@ impl Records<'_> {
 }
 
 /// How a record is named in lists: number and symbol, or its title.
+/// A record as the destruction certificate lists it: a protected record by its number and
+/// level only, since the certificate is an ordinary record every agent of the office reads.
+fn certificate_label(r: &RecordRow) -> String {
+    if r.confidentiality == "normal" {
+        record_label(r)
+    } else {
+        let number = r
+            .number
+            .map(|n| meta::number_and_symbol(n, &r.symbol))
+            .unwrap_or_default();
+        format!("{number} [{}]", r.confidentiality)
+    }
+}
+
 pub fn record_label(r: &RecordRow) -> String {
     match (r.number, r.register.as_deref()) {
         (Some(n), Some("incoming")) if !r.original_ref.is_empty() => {

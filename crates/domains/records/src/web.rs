@@ -95,7 +95,43 @@ fn type_label(tr: &Tr, code: &str) -> String {
         .to_owned()
 }
 
-fn row(tr: &Tr, r: &RecordRow) -> Row {
+/// Whether the person may read this record (its office's records and its secrecy level).
+fn cleared(ctx: &Ctx, r: &RecordRow) -> bool {
+    ctx.authorize(crate::authz::read_record(r.office_id, &r.confidentiality))
+        .is_ok()
+}
+
+/// A record's label, or in its place a mark of its secrecy level for someone not cleared.
+fn label_for(ctx: &Ctx, tr: &Tr, r: &RecordRow) -> String {
+    if cleared(ctx, r) {
+        record_label(r)
+    } else {
+        protected_label(tr, r)
+    }
+}
+
+fn protected_label(tr: &Tr, r: &RecordRow) -> String {
+    tr.t1(
+        "records-protected",
+        "level",
+        level(tr, meta::confidentiality(&r.confidentiality)),
+    )
+}
+
+/// A register line; for someone not cleared for the record's level, the number, date, type
+/// and level stay (the register's sequence is no secret) and what it is about is withheld.
+fn row(ctx: &Ctx, tr: &Tr, r: &RecordRow) -> Row {
+    let mut row = full_row(tr, r);
+    if !cleared(ctx, r) {
+        row.label = protected_label(tr, r);
+        row.issuer = String::new();
+        row.recipients = String::new();
+        row.file = String::new();
+    }
+    row
+}
+
+fn full_row(tr: &Tr, r: &RecordRow) -> Row {
     Row {
         id: r.id.to_string(),
         label: record_label(r),
@@ -182,7 +218,7 @@ async fn records_page(
         })
         .await?
         .iter()
-        .map(|r| row(&tr, r))
+        .map(|r| row(ctx, &tr, r))
         .collect();
     let results = if p.q.trim().is_empty() {
         None
@@ -191,7 +227,15 @@ async fn records_page(
             .search(Some(&[office.id]), &p.q, 50)
             .await
             .map_err(|e| page_error(&tr, e))?;
-        Some(found.iter().map(|r| row(&tr, r)).collect())
+        // A search hit on what one may not read is dropped, not masked: the words of the
+        // query would otherwise probe the protected text.
+        Some(
+            found
+                .iter()
+                .filter(|r| cleared(ctx, r))
+                .map(|r| row(ctx, &tr, r))
+                .collect(),
+        )
     };
     let can_manage = ctx
         .authorize(crate::authz::manage_records(office.id))
@@ -314,6 +358,13 @@ pub async fn register(
             .map(|u| upload(u, None))
             .collect(),
     };
+    // Registering a protected document means handling it: the clerk needs the clearance.
+    if meta::confidentiality(&input.confidentiality).is_some() {
+        ctx.authorize(
+            crate::authz::manage_records(office.id)
+                .at_secrecy(crate::authz::secrecy_of(&input.confidentiality)),
+        )?;
+    }
     match service(&app)?
         .register(&office, &ctx.service_actor(), input)
         .await
@@ -381,7 +432,7 @@ async fn record_of(app: &App, ctx: &Ctx, id: &str) -> Result<(RecordRow, Office)
         .record_row(id)
         .await?
         .ok_or_else(PageError::not_found)?;
-    ctx.authorize(crate::authz::view_records(r.office_id))?;
+    ctx.authorize(crate::authz::read_record(r.office_id, &r.confidentiality))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(r.office_id)
         .await?
@@ -449,13 +500,13 @@ pub async fn record(
         .await?
         .iter()
         .filter(|a| a.parent_id == Some(r.id))
-        .map(|a| row(&tr, a))
+        .map(|a| row(&ctx, &tr, a))
         .collect();
     let parent = match r.parent_id {
         Some(p) => crate::records_store(&*app.store)?
             .record_row(p)
             .await?
-            .map(|p| row(&tr, &p)),
+            .map(|p| row(&ctx, &tr, &p)),
         None => None,
     };
     let file = match r.file_id {
@@ -483,7 +534,7 @@ pub async fn record(
     let page = RecordPage {
         chrome: Chrome::new(&ctx),
         office: office.code.clone(),
-        r: row(&tr, &r),
+        r: row(&ctx, &tr, &r),
         title: r.title.clone(),
         register: r
             .register
@@ -848,6 +899,22 @@ pub async fn export(
         .filter(|(k, _)| k == "file")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
+    // A package carries the records' content: whoever exports must be cleared for each.
+    let (_, rows) = service(&app)?
+        .package(&office, &files, state(&app)?.agency.clone())
+        .await
+        .map_err(|e| page_error(&tr, e))?;
+    if let Some(r) = rows.iter().find(|r| !cleared(&ctx, r)) {
+        return Err(PageError {
+            status: StatusCode::FORBIDDEN,
+            key: "error-403",
+            detail: Some(tr.t1(
+                "records-export-protected",
+                "level",
+                level(&tr, meta::confidentiality(&r.confidentiality)),
+            )),
+        });
+    }
     let work = tempfile::tempdir().map_err(|e| PageError::internal(&e))?;
     let out = work.path().join("package");
     let (dir, _) = service(&app)?
@@ -957,8 +1024,8 @@ async fn disposition_page(
     let (mut due, mut soon) = (Vec::new(), Vec::new());
     for r in &scheduled {
         match retention::due_state(r.due_on, today) {
-            DueState::Due => due.push(row(&tr, r)),
-            DueState::Warning => soon.push(row(&tr, r)),
+            DueState::Due => due.push(row(ctx, &tr, r)),
+            DueState::Warning => soon.push(row(ctx, &tr, r)),
             _ => {}
         }
     }
@@ -969,7 +1036,7 @@ async fn disposition_page(
             (Some(r), _) => crate::records_store(&*app.store)?
                 .record_row(r)
                 .await?
-                .map(|r| record_label(&r)),
+                .map(|r| label_for(ctx, &tr, &r)),
             (_, Some(f)) => crate::records_store(&*app.store)?
                 .archive_file(f)
                 .await?
@@ -1089,6 +1156,20 @@ async fn run_page(
         .ok_or_else(PageError::not_found)?;
     let items: Vec<DispositionItem> =
         serde_json::from_value(d.items.clone()).map_err(|e| PageError::internal(&e))?;
+    // The approver sees which protected records a run holds only by their level, unless
+    // cleared for it (the run's own label was written when it was proposed).
+    let ids: Vec<RecordId> = items.iter().map(|i| i.record).collect();
+    let withheld: std::collections::HashMap<RecordId, String> = crate::records_store(&*app.store)?
+        .records(&RecordQuery {
+            ids: ids.clone(),
+            limit: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            ..RecordQuery::default()
+        })
+        .await?
+        .iter()
+        .filter(|r| !cleared(ctx, r))
+        .map(|r| (r.id, protected_label(&tr, r)))
+        .collect();
     Ok(RunPage {
         chrome: Chrome::new(ctx),
         office: office.code.clone(),
@@ -1101,7 +1182,10 @@ async fn run_page(
             .iter()
             .map(|i| ItemRow {
                 record: i.record.to_string(),
-                label: i.label.clone(),
+                label: withheld
+                    .get(&i.record)
+                    .cloned()
+                    .unwrap_or_else(|| i.label.clone()),
                 action: tr.t(&format!("records-action-{}", i.action)),
                 review: i.action == "review",
                 held: i.held,
@@ -1407,8 +1491,12 @@ pub async fn api_records(
                 .await?
         }
     };
+    // Only what the caller is cleared for: a protected record is left out, not masked.
     Ok(axum::Json(
-        rows.iter().map(|r| record_dto(&office.code, r)).collect(),
+        rows.iter()
+            .filter(|r| cleared(&ctx, r))
+            .map(|r| record_dto(&office.code, r))
+            .collect(),
     ))
 }
 
@@ -1434,7 +1522,7 @@ pub async fn api_record(
         .record_row(id)
         .await?
         .ok_or_else(not_found)?;
-    ctx.authorize(crate::authz::view_records(r.office_id))?;
+    ctx.authorize(crate::authz::read_record(r.office_id, &r.confidentiality))?;
     let office = guichet_identity::identity_store(&*app.store)?
         .office(r.office_id)
         .await?

@@ -92,11 +92,92 @@ impl Grant {
     }
 }
 
+/// Levels of state secrecy a document can carry (Vietnam's Law on Protection of State Secrets
+/// 2018: mật, tối mật, tuyệt mật; France's IGI 1300 after the 2021 reform: diffusion restreinte,
+/// secret, très secret), ordered from the lowest. The codes are the records' stored codes.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Secrecy {
+    /// Not protected: whoever may do the action may read it.
+    #[default]
+    #[serde(rename = "normal")]
+    Normal,
+    /// Mật / diffusion restreinte.
+    #[serde(rename = "mat")]
+    Restricted,
+    /// Tối mật / secret.
+    #[serde(rename = "toi_mat")]
+    Secret,
+    /// Tuyệt mật / très secret.
+    #[serde(rename = "tuyet_mat")]
+    TopSecret,
+}
+
+impl Secrecy {
+    pub const ALL: [Secrecy; 4] = [
+        Secrecy::Normal,
+        Secrecy::Restricted,
+        Secrecy::Secret,
+        Secrecy::TopSecret,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Secrecy::Normal => "normal",
+            Secrecy::Restricted => "mat",
+            Secrecy::Secret => "toi_mat",
+            Secrecy::TopSecret => "tuyet_mat",
+        }
+    }
+}
+
+impl fmt::Display for Secrecy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown secrecy level {0:?}")]
+pub struct UnknownSecrecy(pub String);
+
+impl FromStr for Secrecy {
+    type Err = UnknownSecrecy;
+    fn from_str(s: &str) -> Result<Self, UnknownSecrecy> {
+        Secrecy::ALL
+            .into_iter()
+            .find(|l| l.code() == s)
+            .ok_or_else(|| UnknownSecrecy(s.to_owned()))
+    }
+}
+
+/// A person's clearance to read what one office holds up to a secrecy level, granted by that
+/// office's head (a role alone reads only what is not protected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Clearance {
+    pub office: OfficeId,
+    pub level: Secrecy,
+}
+
 /// The logged-in user as the authorization function sees them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub user: UserId,
     pub grants: Vec<Grant>,
+    pub clearances: Vec<Clearance>,
 }
 
 impl Principal {
@@ -117,6 +198,16 @@ impl Principal {
         self.grants
             .iter()
             .any(|g| g.role == role && g.object == Some(object))
+    }
+
+    /// May read what `office` holds at `level` (anything unprotected needs no clearance).
+    pub fn cleared_for(&self, office: Option<OfficeId>, level: Secrecy) -> bool {
+        level == Secrecy::Normal
+            || office.is_some_and(|o| {
+                self.clearances
+                    .iter()
+                    .any(|c| c.office == o && c.level >= level)
+            })
     }
 }
 
@@ -158,6 +249,7 @@ impl SliceAction {
             office,
             object,
             subject: None,
+            secrecy: Secrecy::Normal,
         }
     }
 
@@ -168,6 +260,7 @@ impl SliceAction {
             office,
             object: None,
             subject,
+            secrecy: Secrecy::Normal,
         }
     }
 }
@@ -184,13 +277,39 @@ pub enum Action {
     ViewLedger,
     /// Run the ledger verification.
     VerifyLedger,
-    /// An action a domain slice declares, about an office, one object and/or one person.
+    /// An action a domain slice declares, about an office, one object and/or one person, on
+    /// something protected at a secrecy level (then the person also needs a clearance of the
+    /// office at that level or above, whatever their roles).
     Slice {
         action: &'static SliceAction,
         office: Option<OfficeId>,
         object: Option<uuid::Uuid>,
         subject: Option<UserId>,
+        secrecy: Secrecy,
     },
+}
+
+impl Action {
+    /// The same action on something protected at `level` (a slice action; the platform's own
+    /// actions carry no secrecy).
+    pub const fn at_secrecy(self, level: Secrecy) -> Action {
+        match self {
+            Action::Slice {
+                action,
+                office,
+                object,
+                subject,
+                ..
+            } => Action::Slice {
+                action,
+                office,
+                object,
+                subject,
+                secrecy: level,
+            },
+            other => other,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -206,8 +325,11 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
     if action == Action::ViewPublic {
         return Ok(());
     }
-    if let Action::Slice { action, .. } = action
+    if let Action::Slice {
+        action, secrecy, ..
+    } = action
         && action.allow.contains(&Allow::Anyone)
+        && secrecy == Secrecy::Normal
     {
         return Ok(());
     }
@@ -224,14 +346,17 @@ pub fn authorize(principal: Option<&Principal>, action: Action) -> Result<(), De
             office,
             object,
             subject,
-        } => action.allow.iter().any(|allow| match *allow {
-            Allow::Anyone | Allow::LoggedIn => true,
-            Allow::Role(role) => p.has_role(role),
-            Allow::RoleInOffice(role) => office.is_some_and(|o| p.has_role_in(role, o)),
-            Allow::RoleOnObject(role) => object.is_some_and(|o| p.has_role_on(role, o)),
-            Allow::Subject => subject == Some(p.user),
-            Allow::SubjectWithRole(role) => subject == Some(p.user) && p.has_role(role),
-        }),
+            secrecy,
+        } => {
+            action.allow.iter().any(|allow| match *allow {
+                Allow::Anyone | Allow::LoggedIn => true,
+                Allow::Role(role) => p.has_role(role),
+                Allow::RoleInOffice(role) => office.is_some_and(|o| p.has_role_in(role, o)),
+                Allow::RoleOnObject(role) => object.is_some_and(|o| p.has_role_on(role, o)),
+                Allow::Subject => subject == Some(p.user),
+                Allow::SubjectWithRole(role) => subject == Some(p.user) && p.has_role(role),
+            }) && p.cleared_for(office, secrecy)
+        }
     };
     if allowed {
         Ok(())
@@ -277,6 +402,7 @@ pub mod matrix {
         Some(Principal {
             user: ME,
             grants: vec![grant],
+            clearances: Vec::new(),
         })
     }
 
@@ -315,6 +441,7 @@ mod tests {
                 .iter()
                 .map(|&(role, office)| Grant::new(role, office))
                 .collect(),
+            clearances: Vec::new(),
         }
     }
 
@@ -480,6 +607,83 @@ mod tests {
             authorize(Some(&citizen), Action::ViewLedger),
             Err(Denied::Forbidden)
         );
+    }
+
+    #[test]
+    fn protected_things_need_a_clearance_of_their_office_at_or_above_their_level() {
+        let cleared =
+            |grants: &[(Role, Option<OfficeId>)], clearances: &[(OfficeId, Secrecy)]| Principal {
+                clearances: clearances
+                    .iter()
+                    .map(|&(office, level)| Clearance { office, level })
+                    .collect(),
+                ..who(grants)
+            };
+        let agent = cleared(&[(Role::Agent, Some(A))], &[(A, Secrecy::Restricted)]);
+        let admin = cleared(&[(Role::OfficeAdmin, Some(A))], &[(B, Secrecy::TopSecret)]);
+        let sysadmin = cleared(&[(Role::Sysadmin, None)], &[]);
+        let citizen = cleared(&[(Role::Citizen, None)], &[(A, Secrecy::TopSecret)]);
+        static READ_A: SliceAction = SliceAction {
+            slice: "test",
+            name: "test.read_records",
+            allow: &[
+                Allow::RoleInOffice(Role::Agent),
+                Allow::RoleInOffice(Role::OfficeAdmin),
+                Allow::Role(Role::Sysadmin),
+            ],
+        };
+        static PUBLIC: SliceAction = SliceAction {
+            slice: "test",
+            name: "test.public",
+            allow: &[Allow::Anyone],
+        };
+        use Secrecy::*;
+        // (who, level of a thing of office A, may read)
+        let rows: &[(&str, Option<&Principal>, Secrecy, bool)] = &[
+            ("agent@A cleared mat@A", Some(&agent), Normal, true),
+            ("agent@A cleared mat@A", Some(&agent), Restricted, true),
+            ("agent@A cleared mat@A", Some(&agent), Secret, false),
+            ("agent@A cleared mat@A", Some(&agent), TopSecret, false),
+            // A clearance of another office counts for nothing here.
+            ("admin@A cleared tuyet_mat@B", Some(&admin), Normal, true),
+            (
+                "admin@A cleared tuyet_mat@B",
+                Some(&admin),
+                Restricted,
+                false,
+            ),
+            // Running the instance is no clearance.
+            ("sysadmin", Some(&sysadmin), Normal, true),
+            ("sysadmin", Some(&sysadmin), Restricted, false),
+            // A clearance is no role.
+            ("citizen cleared tuyet_mat@A", Some(&citizen), Normal, false),
+            (
+                "citizen cleared tuyet_mat@A",
+                Some(&citizen),
+                TopSecret,
+                false,
+            ),
+        ];
+        for (name, who, level, want) in rows {
+            let action = READ_A.on(Some(A), None).at_secrecy(*level);
+            assert_eq!(authorize(*who, action).is_ok(), *want, "{name} × {level}");
+        }
+        // Even an action open to anyone is closed at a level above normal.
+        let open = PUBLIC.on(Some(A), None);
+        assert!(authorize(None, open).is_ok());
+        assert_eq!(
+            authorize(None, open.at_secrecy(Restricted)),
+            Err(Denied::NotLoggedIn)
+        );
+        assert!(authorize(Some(&agent), open.at_secrecy(Restricted)).is_ok());
+        // Without an office a protected thing is readable by nobody.
+        assert!(authorize(Some(&agent), READ_A.on(None, None).at_secrecy(Restricted)).is_err());
+        // Platform actions carry no level.
+        assert_eq!(Action::ViewLedger.at_secrecy(TopSecret), Action::ViewLedger);
+        for level in Secrecy::ALL {
+            assert_eq!(level.code().parse::<Secrecy>(), Ok(level));
+        }
+        assert!(Restricted < Secret && Secret < TopSecret && Normal < Restricted);
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub struct User {
     pub disabled: bool,
     pub created_at: OffsetDateTime,
     pub grants: Vec<Grant>,
+    /// Clearances to read protected things of offices (secrecy levels).
+    pub clearances: Vec<guichet_core::authz::Clearance>,
 }
 
 impl User {
@@ -106,6 +108,7 @@ impl User {
         guichet_core::authz::Principal {
             user: self.id,
             grants: self.grants.clone(),
+            clearances: self.clearances.clone(),
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use guichet_core::OfficeId;
+use guichet_core::authz::Secrecy;
 use guichet_store::{Country, Office, User};
 use guichet_web::App;
 use guichet_web::chrome::{Chrome, notice, percent_encode, render, render_with};
@@ -223,6 +224,33 @@ pub struct UserRow {
     pub username: String,
     pub display_name: String,
     pub roles: String,
+    /// "Mật (HN-HOANKIEM)", …: what offices have cleared the person to read.
+    pub clearances: String,
+}
+
+/// A secrecy level as the admin page names it.
+fn secrecy_label(tr: &Tr, level: Secrecy) -> String {
+    tr.t(&format!("secrecy-{}", level.code()))
+}
+
+fn clearance_labels(tr: &Tr, user: &User, offices: &BTreeMap<OfficeId, String>) -> String {
+    user.clearances
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({})",
+                secrecy_label(tr, c.level),
+                offices.get(&c.office).map_or("?", String::as_str)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A choice in a select list.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
 }
 
 #[derive(Template)]
@@ -236,6 +264,11 @@ pub struct AdminPage {
     pub can_manage_offices: bool,
     pub form_code: String,
     pub form_name: String,
+    /// The offices whose clearances this person may set (empty: no clearance form).
+    pub clearance_offices: Vec<Choice>,
+    pub clearance_users: Vec<Choice>,
+    pub clearance_levels: Vec<Choice>,
+    pub clearance_error: Option<String>,
 }
 
 async fn admin_page(
@@ -276,12 +309,90 @@ async fn admin_page(
                 username: u.username.clone(),
                 display_name: u.display_name.clone(),
                 roles: grant_labels(&tr, u, &codes).join(", "),
+                clearances: clearance_labels(&tr, u, &codes),
             })
             .collect(),
         can_manage_offices: ctx.authorize(crate::authz::manage_offices()).is_ok(),
         form_code: String::new(),
         form_name: String::new(),
+        clearance_offices: offices
+            .iter()
+            .filter(|o| ctx.authorize(crate::authz::grant_clearance(o.id)).is_ok())
+            .map(|o| Choice {
+                value: o.code.clone(),
+                label: format!("{} — {}", o.code, o.name),
+            })
+            .collect(),
+        clearance_users: users
+            .iter()
+            .filter(|u| ctx.user.as_ref().is_none_or(|me| me.id != u.id))
+            .map(|u| Choice {
+                value: u.username.clone(),
+                label: format!("{} ({})", u.display_name, u.username),
+            })
+            .collect(),
+        clearance_levels: Secrecy::ALL
+            .iter()
+            .map(|&l| Choice {
+                value: l.code().to_owned(),
+                label: secrecy_label(&tr, l),
+            })
+            .collect(),
+        clearance_error: None,
     })
+}
+
+#[derive(serde::Deserialize)]
+pub struct ClearanceForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    office: String,
+    #[serde(default)]
+    level: String,
+}
+
+/// Sets a person's clearance for one office (the office's head or the system administrator;
+/// never one's own).
+pub async fn set_clearance(
+    State(app): State<App>,
+    ctx: Ctx,
+    Form(form): Form<ClearanceForm>,
+) -> Result<Response, PageError> {
+    ctx.authorize(crate::authz::view_admin())?;
+    let store = crate::identity_store(&*app.store)?;
+    let office = store.office_by_code(&form.office).await?;
+    let user = store.user_by_username(&form.username).await?;
+    let level = form.level.parse::<Secrecy>();
+    let refused = match (office, user, level) {
+        (None, _, _) => (StatusCode::BAD_REQUEST, "error-clearance-office"),
+        (_, None, _) => (StatusCode::BAD_REQUEST, "error-clearance-user"),
+        (_, _, Err(_)) => (StatusCode::BAD_REQUEST, "error-clearance-level"),
+        (Some(office), Some(user), Ok(level)) => {
+            ctx.authorize(crate::authz::grant_clearance(office.id))?;
+            match crate::set_clearance(
+                store,
+                app.clock.now(),
+                &ctx.actor(),
+                ctx.user.as_ref().map(|u| u.id),
+                user.id,
+                office.id,
+                level,
+            )
+            .await
+            {
+                Ok(()) => {
+                    return Ok(Redirect::to("/admin?notice=clearance-set").into_response());
+                }
+                Err(AccountError::Invalid { key, .. }) => (StatusCode::BAD_REQUEST, key),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let (status, key) = refused;
+    let mut page = admin_page(&app, &ctx, None).await?;
+    page.clearance_error = Some(ctx.tr().t(key));
+    Ok(render_with(status, page))
 }
 
 pub async fn admin(
@@ -344,5 +455,6 @@ guichet_web::route_table! {
     "/logout" => post(logout),
     "/admin" => get(admin),
     "/admin/offices" => post(create_office),
+    "/admin/clearances" => post(set_clearance),
     "/.well-known/guichet-keys" => get(super::api::keys),
 }

@@ -165,3 +165,5 @@ svc-disposition-decider = A disposition run is decided by a person signed in wit
 svc-package = The archival package is not valid.
 svc-package-office = No office matches the package.
 svc-archive-copies = The archive copies are not configured correctly.
+records-protected = [{ $level }: withheld, you are not cleared for this level]
+records-export-protected = The selection holds documents classified { $level }, and you are not cleared for that level: choose other files, or ask the head of the office for a clearance.

@@ -165,3 +165,5 @@ svc-disposition-decider = Une campagne d’élimination est décidée par une pe
 svc-package = Le paquet d'archives n'est pas valide.
 svc-package-office = Aucun service ne correspond au paquet.
 svc-archive-copies = Les copies d'archives sont mal configurées.
+records-protected = [{ $level } : masqué, vous n'êtes pas habilité à ce niveau]
+records-export-protected = La sélection contient des documents classés { $level } et vous n'êtes pas habilité à ce niveau : choisissez d'autres dossiers, ou demandez une habilitation au chef de service.

@@ -165,3 +165,5 @@ svc-disposition-decider = Đợt xử lý tài liệu phải do một người �
 svc-package = Gói lưu trữ không hợp lệ.
 svc-package-office = Không có cơ quan nào khớp với gói.
 svc-archive-copies = Cấu hình các bản lưu chưa đúng.
+records-protected = [{ $level }: không hiển thị, bạn chưa được cấp quyền tiếp cận độ mật này]
+records-export-protected = Lựa chọn có văn bản độ mật { $level } mà bạn chưa được cấp quyền tiếp cận: hãy chọn hồ sơ khác hoặc đề nghị người đứng đầu cơ quan cấp quyền.
