@@ -163,6 +163,13 @@ async fn every_transition_issues_its_document_and_each_verifies(db: Db) {
         assert_eq!(r.status(), 200);
         let html = r.text().await.unwrap();
         assert!(html.contains("data-verdict=\"authentic\""), "{html}");
+        // The signed statement names whom the document is for and what it certifies.
+        assert!(
+            html.contains(&format!("<dd>{}</dd>", d.applicant_name)),
+            "holder shown: {html}"
+        );
+        assert!(html.contains("Certifies"), "{html}");
+        assert!(html.contains("Cấp bản sao trích lục khai sinh"), "{html}");
         let api = json(
             &anon,
             &app,

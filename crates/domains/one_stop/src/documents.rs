@@ -13,6 +13,7 @@ use guichet_documents::seal::{self, OfficeSigner, Statement, VerifyError};
 use guichet_documents::{DocumentKind, Renderer};
 use guichet_store::{FileRecord, Office};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::dossier::{local_time, office_language};
@@ -124,16 +125,24 @@ impl Issuer {
         let today = local_time(office.country, now).date();
         let signer = self.signer(office);
         let code = input.dossier.code.clone().unwrap_or_default();
+        let data = document_data(kind, input, id, now, &self.base_url);
         let statement = Statement {
+            v: Statement::VERSION,
             id: id.to_string(),
             office: office.code.clone(),
             kind: kind.code().into(),
             issued_on: crate::form::iso(today),
             reference: code.clone(),
+            holder: input.dossier.applicant_name.clone(),
+            certifies: format!(
+                "{} — {}",
+                kind.title(lang.code()),
+                input.body.name.get(lang)
+            ),
+            key_data_sha256: key_data_sha256(&data),
         };
         let qr_signature = signer.sign(&statement.message());
         let url = seal::verify_url(&self.base_url, &statement.id, &qr_signature);
-        let data = document_data(kind, input, id, now, &self.base_url);
         let procedure_code = store
             .procedure(input.dossier.procedure_id)
             .await?
@@ -207,6 +216,18 @@ impl Issuer {
         };
         Ok(IssuedDocument { file, document })
     }
+}
+
+/// The SHA-256 of what a document states about its dossier and result (its rendered data but
+/// for the document's own id, dates and links), as the QR statement binds it.
+pub fn key_data_sha256(data: &Value) -> String {
+    let key = json!({
+        "dossier": data.get("dossier"),
+        "result": data.get("result"),
+        "reason": data.get("reason"),
+        "new_due": data.get("new_due"),
+    });
+    hex::encode(Sha256::digest(key.to_string().as_bytes()))
 }
 
 /// What verifying a document found.

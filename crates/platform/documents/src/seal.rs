@@ -61,9 +61,15 @@ impl OfficeSigner {
     }
 }
 
-/// What the QR code's signature covers: the facts printed on the document that identify it.
+/// What the QR code's signature covers: the facts printed on the document that identify it,
+/// and (from version 2) whom it is for and what it certifies, so that the verification page
+/// can show them to be compared with the paper.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statement {
+    /// 1 for documents issued before the holder was bound (their signature covers the first
+    /// five fields only), 2 since.
+    #[serde(default = "first_version")]
+    pub v: u32,
     pub id: String,
     pub office: String,
     pub kind: String,
@@ -71,14 +77,47 @@ pub struct Statement {
     pub issued_on: String,
     /// The dossier code, or empty.
     pub reference: String,
+    /// The person the document is for (the applicant's name as printed).
+    #[serde(default)]
+    pub holder: String,
+    /// What the document certifies, in the office's language (its title and procedure).
+    #[serde(default)]
+    pub certifies: String,
+    /// Hex SHA-256 of the document's key data (the dossier's and the result's facts as
+    /// rendered), binding them though they are not shown.
+    #[serde(default)]
+    pub key_data_sha256: String,
+}
+
+fn first_version() -> u32 {
+    1
 }
 
 impl Statement {
+    /// The version this build issues.
+    pub const VERSION: u32 = 2;
+
     /// The signed bytes: one field a line, under a version tag.
     pub fn message(&self) -> Vec<u8> {
+        if self.v < 2 {
+            return format!(
+                "guichet-document-v1\n{}\n{}\n{}\n{}\n{}",
+                self.id, self.office, self.kind, self.issued_on, self.reference
+            )
+            .into_bytes();
+        }
+        // A line break inside a field would let two statements share one message.
+        let line = |s: &str| s.replace(['\n', '\r'], " ");
         format!(
-            "guichet-document-v1\n{}\n{}\n{}\n{}\n{}",
-            self.id, self.office, self.kind, self.issued_on, self.reference
+            "guichet-document-v2\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}",
+            line(&self.id),
+            line(&self.office),
+            line(&self.kind),
+            line(&self.issued_on),
+            line(&self.reference),
+            line(&self.holder),
+            line(&self.certifies),
+            line(&self.key_data_sha256)
         )
         .into_bytes()
     }
@@ -275,11 +314,15 @@ mod tests {
     fn statement_signature_travels_in_the_url() {
         let s = signer();
         let st = Statement {
+            v: 1,
             id: "0193".into(),
             office: "HN-HOANKIEM".into(),
             kind: "receipt".into(),
             issued_on: "2026-11-25".into(),
             reference: "HN-HOANKIEM-261125-0001".into(),
+            holder: String::new(),
+            certifies: String::new(),
+            key_data_sha256: String::new(),
         };
         let sig = s.sign(&st.message());
         let url = verify_url("https://x.example/", &st.id, &sig);
@@ -292,5 +335,57 @@ mod tests {
             ..st
         };
         assert!(!signature_valid(&s.public(), &other.message(), &sig));
+    }
+
+    #[test]
+    fn a_version_2_signature_binds_the_holder_and_what_is_certified() {
+        let s = signer();
+        let st = Statement {
+            v: Statement::VERSION,
+            id: "0193".into(),
+            office: "HN-HOANKIEM".into(),
+            kind: "result".into(),
+            issued_on: "2026-11-25".into(),
+            reference: "HN-HOANKIEM-261125-0001".into(),
+            holder: "Phạm Thị Thu".into(),
+            certifies: "Kết quả giải quyết — Cấp bản sao trích lục khai sinh".into(),
+            key_data_sha256: "ab".repeat(32),
+        };
+        let sig = s.sign(&st.message());
+        assert!(signature_valid(&s.public(), &st.message(), &sig));
+        for changed in [
+            Statement {
+                holder: "Phạm Thị Thuỷ".into(),
+                ..st.clone()
+            },
+            Statement {
+                certifies: "Kết quả giải quyết — Đăng ký kết hôn".into(),
+                ..st.clone()
+            },
+            Statement {
+                key_data_sha256: "cd".repeat(32),
+                ..st.clone()
+            },
+            // A field cannot spill into the next one through a line break.
+            Statement {
+                holder: "Phạm Thị Thu\nKết quả giải quyết — Cấp bản sao trích lục khai sinh".into(),
+                certifies: String::new(),
+                ..st.clone()
+            },
+            // Nor can a version-2 statement pass for a version-1 one.
+            Statement { v: 1, ..st.clone() },
+        ] {
+            assert!(
+                !signature_valid(&s.public(), &changed.message(), &sig),
+                "{changed:?}"
+            );
+        }
+        // Statements stored before version 2 read back as version 1 and keep verifying.
+        let old: Statement = serde_json::from_str(
+            r#"{"id":"0193","office":"HN-HOANKIEM","kind":"receipt","issued_on":"2026-11-25","reference":""}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(old.v, 1);
+        assert!(old.message().starts_with(b"guichet-document-v1\n"));
     }
 }

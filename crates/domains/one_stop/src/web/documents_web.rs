@@ -64,10 +64,17 @@ async fn outcome(
             f.push((tr.t("verify-office"), format!("{} ({})", o.name, o.code)));
             f.push((tr.t("verify-issued"), fmt_time(o, doc.issued_at)));
         }
-        if let Ok(st) = serde_json::from_str::<guichet_documents::seal::Statement>(&doc.statement)
-            && !st.reference.is_empty()
-        {
-            f.push((tr.t("verify-reference"), st.reference));
+        if let Ok(st) = serde_json::from_str::<guichet_documents::seal::Statement>(&doc.statement) {
+            if !st.reference.is_empty() {
+                f.push((tr.t("verify-reference"), st.reference));
+            }
+            // Signed into the QR statement since version 2: whom it is for, what it says.
+            if !st.holder.is_empty() {
+                f.push((tr.t("verify-holder"), st.holder));
+            }
+            if !st.certifies.is_empty() {
+                f.push((tr.t("verify-certifies"), st.certifies));
+            }
         }
         f.push(("SHA-256".into(), doc.sha256.clone()));
         f.push((tr.t("verify-key"), doc.key_id.clone()));
