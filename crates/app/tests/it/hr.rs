@@ -426,6 +426,31 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
     }
     assert!(!report.contains("<td>2</td>"), "line 2 is fine");
     assert!(!report.contains("<td>5</td>"), "line 5 is fine");
+    // The same refusals read in French, with no English sentence among them (pay rules too).
+    let token = csrf(&hr, &app).await;
+    let html = hr
+        .post(app.url("/hr/import"))
+        .header("accept-language", "fr")
+        .multipart(csv_form("FR-PREF-33", "staff.csv", &bad).text("csrf", token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let table = &html[html.find("<tbody>").unwrap()..];
+    for text in [
+        "« q » n’est pas f, m ou x.",
+        "« 1990-02-30 » n’est pas une date (AAAA-MM-JJ).",
+        "L’unité NOPE n’existe pas au 2026-01-01.",
+        "Le matricule PR33-201 figure aussi ligne 2.",
+        "La zone d’indemnité de résidence 7 n’existe pas (1, 2 ou 3).",
+    ] {
+        assert!(table.contains(text), "{text}: {table}");
+    }
+    for english in [" is not ", " does not exist", " is also on line"] {
+        assert!(!table.contains(english), "English left: {english}");
+    }
     assert_eq!(
         guichet_hr::hr_store(&*app.rt.store)
             .unwrap()
@@ -508,7 +533,7 @@ async fn imports_are_all_or_nothing_with_line_numbers(db: Db) {
     )
     .await;
     assert_eq!(status, 422);
-    assert!(html.contains("unknown column"), "{html}");
+    assert!(html.contains("Unknown column “salary”"), "{html}");
     // The command line refuses the same bad file with the same lines.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.csv");
@@ -602,7 +627,7 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     .await;
     assert_eq!(status, 422);
     assert!(
-        html.contains("step 12 does not exist on scale A1 (steps 1 to 9)"),
+        html.contains("Step 12 does not exist on scale A1 (steps 1 to 9)."),
         "{html}"
     );
     let (status, _, html) = post(
@@ -619,7 +644,7 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     .await;
     assert_eq!(status, 422);
     assert!(
-        html.contains("unit LDVL does not exist on 2025-01-01"),
+        html.contains("Unit LDVL does not exist on 2025-01-01."),
         "{html}"
     );
     // A good new assignment ends the current one the day it starts.
@@ -712,7 +737,7 @@ async fn overlapping_terms_and_locked_months_are_refused(db: Db) {
     )
     .await;
     assert_eq!(status, 422);
-    assert!(html.contains("This payroll month is locked"), "{html}");
+    assert!(html.contains("The payroll of 2026-10 is locked."), "{html}");
     assert_eq!(
         guichet_hr::hr_store(&*app.rt.store)
             .unwrap()

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use guichet_common::{Actor, Result, ServiceError, invalid};
+use guichet_common::{Actor, Result, Said, ServiceError, invalid, invalid_said};
 use guichet_core::{Clock, Country, Entropy, IdGen, OfficeId, PayrollId, StaffId, UserId};
 use guichet_ledger::Event;
 use guichet_pay::{ParamName, Parameters, Payslip};
@@ -68,9 +68,13 @@ fn event(
 
 pub fn parse_day(text: &str, what: &str) -> Result<Date> {
     guichet_units::parse_date(text).ok_or_else(|| {
-        invalid(
+        invalid_said(
             "hr-date",
-            format!("{what}: {text:?} is not a date (YYYY-MM-DD)"),
+            said(
+                format!("{what}: “{text}” không phải là ngày (YYYY-MM-DD)."),
+                format!("{what} : « {text} » n’est pas une date (AAAA-MM-JJ)."),
+                format!("{what}: “{text}” is not a date (YYYY-MM-DD)."),
+            ),
         )
     })
 }
@@ -81,7 +85,22 @@ pub fn month_start(month: &str) -> Result<Date> {
 }
 
 fn pay_error(e: guichet_pay::PayError) -> ServiceError {
-    invalid("hr-pay", e.to_string())
+    invalid_said("hr-pay", Said::each(|lang| e.message(lang.code())))
+}
+
+/// A refusal's words in each language: its own when it carries them, else its detail.
+fn said_of(e: &ServiceError) -> Said {
+    match e {
+        ServiceError::Invalid {
+            said: Some(said), ..
+        } => (**said).clone(),
+        other => Said::each(|_| other.to_string()),
+    }
+}
+
+/// The same sentence in Vietnamese, French and English.
+fn said(vi: String, fr: String, en: String) -> Said {
+    Said { vi, fr, en }
 }
 
 /// The pay input of a person on `date`: the stored pay situation plus the date.
@@ -109,26 +128,46 @@ pub fn compute_pay(
 
 /// Other allowances written as text in a form or an import cell: `name=0.2` (a coefficient)
 /// or `name=500000` with a unit `đ` (an amount), separated by `;`. Written back the same way.
-pub fn parse_allowances(text: &str) -> std::result::Result<Value, String> {
+pub fn parse_allowances(text: &str) -> std::result::Result<Value, Said> {
     let mut out = Vec::new();
     for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((name, value)) = part.split_once('=') else {
-            return Err(format!("{part:?} is not name=coefficient or name=amount đ"));
+            return Err(said(
+                format!("“{part}” không có dạng tên=hệ số hoặc tên=số tiền đ."),
+                format!("« {part} » n’est pas de la forme nom=coefficient ou nom=montant đ."),
+                format!("“{part}” is not name=coefficient or name=amount đ."),
+            ));
         };
         let (name, value) = (name.trim(), value.trim());
         if name.is_empty() {
-            return Err(format!("{part:?} has no name"));
+            return Err(said(
+                format!("“{part}” thiếu tên phụ cấp."),
+                format!("« {part} » n’a pas de nom."),
+                format!("“{part}” has no name."),
+            ));
         }
         match value.strip_suffix('đ').map(str::trim) {
             Some(amount) => match amount.replace(['.', ' '], "").parse::<i64>() {
                 Ok(a) if a >= 0 => out.push(json!({"name": name, "amount": a})),
-                _ => return Err(format!("{value:?} is not an amount in đồng")),
+                _ => {
+                    return Err(said(
+                        format!("“{value}” không phải là số tiền (đồng)."),
+                        format!("« {value} » n’est pas un montant en đồng."),
+                        format!("“{value}” is not an amount in đồng."),
+                    ));
+                }
             },
             None => match guichet_pay::Decimal::parse(value) {
                 Ok(d) if d.mantissa >= 0 => {
                     out.push(json!({"name": name, "coefficient": d.to_string()}))
                 }
-                _ => return Err(format!("{value:?} is not a coefficient")),
+                _ => {
+                    return Err(said(
+                        format!("“{value}” không phải là hệ số."),
+                        format!("« {value} » n’est pas un coefficient."),
+                        format!("“{value}” is not a coefficient."),
+                    ));
+                }
             },
         }
     }
@@ -153,7 +192,7 @@ pub fn allowances_text(v: &Value) -> String {
 }
 
 /// Turns text allowances of a form or import into the pay input's list.
-fn normalise_pay(data: &mut Value) -> std::result::Result<(), String> {
+fn normalise_pay(data: &mut Value) -> std::result::Result<(), Said> {
     if let Some(text) = data
         .get("allowances")
         .and_then(Value::as_str)
@@ -263,7 +302,10 @@ pub struct NewTerm {
 pub struct RowError {
     pub line: usize,
     pub column: String,
+    /// In English (the command line, logs).
     pub message: String,
+    /// In each language (the import page).
+    pub said: Said,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -362,8 +404,16 @@ impl Hr<'_> {
         value: i64,
         source: &str,
     ) -> Result<()> {
-        let param = ParamName::parse(name.trim())
-            .ok_or_else(|| invalid("hr-param", format!("unknown pay parameter {name:?}")))?;
+        let param = ParamName::parse(name.trim()).ok_or_else(|| {
+            invalid_said(
+                "hr-param",
+                said(
+                    format!("Không có tham số lương “{name}”."),
+                    format!("Paramètre de paie inconnu « {name} »."),
+                    format!("Unknown pay parameter “{name}”."),
+                ),
+            )
+        })?;
         // Checked against built-in and entered values before it is stored.
         self.parameters()
             .await?
@@ -406,7 +456,14 @@ impl Hr<'_> {
         let office = self.office(office).await?;
         let code = u.code.trim().to_owned();
         if code.is_empty() || u.name.trim().is_empty() {
-            return Err(invalid("hr-unit", "a unit needs a code and a name"));
+            return Err(invalid_said(
+                "hr-unit",
+                said(
+                    "Đơn vị cần có mã và tên.".into(),
+                    "Une unité demande un code et un nom.".into(),
+                    "A unit needs a code and a name.".into(),
+                ),
+            ));
         }
         let units = self.store.org_units(office.id).await?;
         let on = |c: &str, d: Date| {
@@ -422,9 +479,14 @@ impl Hr<'_> {
             .map(str::to_owned);
         if let Some(p) = &parent {
             if on(p, u.from).is_none() {
-                return Err(invalid(
+                let from = u.from;
+                return Err(invalid_said(
                     "hr-unit",
-                    format!("parent unit {p} does not exist on {}", u.from),
+                    said(
+                        format!("Đơn vị cấp trên {p} không tồn tại vào ngày {from}."),
+                        format!("L’unité parente {p} n’existe pas au {from}."),
+                        format!("Parent unit {p} does not exist on {from}."),
+                    ),
                 ));
             }
             // Walk up from the parent: meeting this code again would make a cycle.
@@ -432,9 +494,17 @@ impl Hr<'_> {
             let mut steps = 0;
             while let Some(c) = at {
                 if c == code || steps > units.len() {
-                    return Err(invalid(
+                    return Err(invalid_said(
                         "hr-unit",
-                        format!("unit {code} cannot be placed under its own sub-unit {p}"),
+                        said(
+                            format!(
+                                "Không thể đặt đơn vị {code} dưới đơn vị con {p} của chính nó."
+                            ),
+                            format!(
+                                "L’unité {code} ne peut pas être placée sous sa propre sous-unité {p}."
+                            ),
+                            format!("Unit {code} cannot be placed under its own sub-unit {p}."),
+                        ),
                     ));
                 }
                 at = on(&c, u.from).and_then(|x| x.parent_code.clone());
@@ -445,9 +515,14 @@ impl Hr<'_> {
             .iter()
             .any(|x| x.code == code && x.valid_from >= u.from)
         {
-            return Err(invalid(
+            let from = u.from;
+            return Err(invalid_said(
                 "hr-unit",
-                format!("unit {code} already has a version from {} or later", u.from),
+                said(
+                    format!("Đơn vị {code} đã có phiên bản từ ngày {from} trở đi."),
+                    format!("L’unité {code} a déjà une version à partir du {from} ou après."),
+                    format!("Unit {code} already has a version from {from} or later."),
+                ),
             ));
         }
         let mut writes = Vec::new();
@@ -512,17 +587,26 @@ impl Hr<'_> {
             return Err(ServiceError::NotFound(format!("open unit {code}")));
         };
         if to <= current.valid_from {
-            return Err(invalid(
+            let start = current.valid_from;
+            return Err(invalid_said(
                 "hr-unit",
-                format!("unit {code} starts on {}", current.valid_from),
+                said(
+                    format!("Đơn vị {code} bắt đầu từ ngày {start}."),
+                    format!("L’unité {code} commence le {start}."),
+                    format!("Unit {code} starts on {start}."),
+                ),
             ));
         }
         if units.iter().any(|x| {
             x.parent_code.as_deref() == Some(code) && in_effect(x.valid_from, x.valid_to, to)
         }) {
-            return Err(invalid(
+            return Err(invalid_said(
                 "hr-unit",
-                format!("unit {code} still has sub-units on {to}"),
+                said(
+                    format!("Đơn vị {code} vẫn còn đơn vị con vào ngày {to}."),
+                    format!("L’unité {code} a encore des sous-unités au {to}."),
+                    format!("Unit {code} still has sub-units on {to}."),
+                ),
             ));
         }
         let mut ended = current.clone();
@@ -599,24 +683,39 @@ impl Hr<'_> {
         let office = self.office(office).await?;
         let code = p.code.trim().to_owned();
         if code.is_empty() || p.title.trim().is_empty() {
-            return Err(invalid(
+            return Err(invalid_said(
                 "hr-position",
-                "a job position needs a code and a title",
+                said(
+                    "Vị trí việc làm cần có mã và tên gọi.".into(),
+                    "Un emploi demande un code et un intitulé.".into(),
+                    "A job position needs a code and a title.".into(),
+                ),
             ));
         }
         if !POSITION_CATEGORIES.contains(&p.category.as_str()) {
-            return Err(invalid(
+            let category = &p.category;
+            return Err(invalid_said(
                 "hr-position",
-                format!(
-                    "category {:?} is not leadership, professional or support",
-                    p.category
+                said(
+                    format!(
+                        "Nhóm “{category}” không phải lãnh đạo, chuyên môn hay hỗ trợ (leadership, professional, support)."
+                    ),
+                    format!(
+                        "La catégorie « {category} » n’est ni direction, ni métier, ni soutien (leadership, professional, support)."
+                    ),
+                    format!("Category “{category}” is not leadership, professional or support."),
                 ),
             ));
         }
         if p.planned_posts < 0 || p.position_pay.is_some_and(|v| v <= 0) {
-            return Err(invalid(
+            return Err(invalid_said(
                 "hr-position",
-                "planned posts and position pay cannot be negative",
+                said(
+                    "Số biên chế và lương vị trí không được âm.".into(),
+                    "Les postes prévus et la rémunération de l’emploi ne peuvent être négatifs."
+                        .into(),
+                    "Planned posts and position pay cannot be negative.".into(),
+                ),
             ));
         }
         let existing = self
@@ -709,29 +808,62 @@ impl Hr<'_> {
         units: &[OrgUnitRow],
         positions: &[PositionRow],
         params: &Parameters,
-        errors: &mut Vec<(String, String)>,
+        errors: &mut Vec<(String, Said)>,
     ) -> Option<StaffWrite> {
-        let mut err = |col: &str, msg: String| errors.push((col.to_owned(), msg));
+        let mut err = |col: &str, msg: Said| errors.push((col.to_owned(), msg));
+        let not_a_date = |text: &str| {
+            said(
+                format!("“{text}” không phải là ngày (YYYY-MM-DD)."),
+                format!("« {text} » n’est pas une date (AAAA-MM-JJ)."),
+                format!("“{text}” is not a date (YYYY-MM-DD)."),
+            )
+        };
         let number = p.number.trim();
         if number.is_empty() {
-            err("number", "the staff number is missing".into());
+            err(
+                "number",
+                said(
+                    "Thiếu số hiệu cán bộ.".into(),
+                    "Le matricule manque.".into(),
+                    "The staff number is missing.".into(),
+                ),
+            );
         }
         if p.family_name.trim().is_empty() {
-            err("family_name", "the family name is missing".into());
+            err(
+                "family_name",
+                said(
+                    "Thiếu họ.".into(),
+                    "Le nom de famille manque.".into(),
+                    "The family name is missing.".into(),
+                ),
+            );
         }
         if p.given_name.trim().is_empty() {
-            err("given_name", "the given name is missing".into());
+            err(
+                "given_name",
+                said(
+                    "Thiếu tên.".into(),
+                    "Le prénom manque.".into(),
+                    "The given name is missing.".into(),
+                ),
+            );
         }
         let birth = guichet_units::parse_date(&p.birth_date);
         if birth.is_none() {
-            err(
-                "birth_date",
-                format!("{:?} is not a date (YYYY-MM-DD)", p.birth_date),
-            );
+            err("birth_date", not_a_date(&p.birth_date));
         }
         let gender = p.gender.trim().to_lowercase();
         if !["f", "m", "x"].contains(&gender.as_str()) {
-            err("gender", format!("{:?} is not f, m or x", p.gender));
+            let g = &p.gender;
+            err(
+                "gender",
+                said(
+                    format!("“{g}” không phải f, m hoặc x."),
+                    format!("« {g} » n’est pas f, m ou x."),
+                    format!("“{g}” is not f, m or x."),
+                ),
+            );
         }
         let id_kind = p.id_kind.trim().to_lowercase();
         let mut id_number = p.id_number.trim().to_owned();
@@ -742,22 +874,26 @@ impl Hr<'_> {
                     Ok(normal) => id_number = normal,
                     Err(e) => err(
                         "id_number",
-                        format!(
-                            "{id_kind} {id_number:?}: {}",
-                            e.message(guichet_core::Language::En)
-                        ),
+                        Said::each(|lang| format!("{id_kind} “{id_number}”: {}", e.message(lang))),
                     ),
                 }
             }
             "other" => {}
-            _ => err(
-                "id_kind",
-                format!("{:?} is not cccd, nir or other", p.id_kind),
-            ),
+            _ => {
+                let k = &p.id_kind;
+                err(
+                    "id_kind",
+                    said(
+                        format!("“{k}” không phải cccd, nir hoặc other."),
+                        format!("« {k} » n’est pas cccd, nir ou other."),
+                        format!("“{k}” is not cccd, nir or other."),
+                    ),
+                )
+            }
         }
         let from = guichet_units::parse_date(&p.from);
         if from.is_none() {
-            err("from", format!("{:?} is not a date (YYYY-MM-DD)", p.from));
+            err("from", not_a_date(&p.from));
         }
         let mut terms = Vec::new();
         let staff_id: StaffId = self.ids().id();
@@ -768,13 +904,24 @@ impl Hr<'_> {
                     .iter()
                     .any(|u| u.code == unit && in_effect(u.valid_from, u.valid_to, from))
             {
-                err("unit", format!("unit {unit} does not exist on {from}"));
+                err(
+                    "unit",
+                    said(
+                        format!("Đơn vị {unit} không tồn tại vào ngày {from}."),
+                        format!("L’unité {unit} n’existe pas au {from}."),
+                        format!("Unit {unit} does not exist on {from}."),
+                    ),
+                );
             }
             let position = p.position_code.trim();
             if !position.is_empty() && !positions.iter().any(|x| x.code == position) {
                 err(
                     "position",
-                    format!("job position {position} is not in the catalogue"),
+                    said(
+                        format!("Vị trí việc làm {position} không có trong danh mục."),
+                        format!("L’emploi {position} n’est pas au répertoire."),
+                        format!("Job position {position} is not in the catalogue."),
+                    ),
                 );
             }
             if !unit.is_empty() || !position.is_empty() {
@@ -801,11 +948,13 @@ impl Hr<'_> {
                         json!({"status": status}),
                     ));
                 } else {
+                    let list = statuses(office.country).join(", ");
                     err(
                         "status",
-                        format!(
-                            "{status:?} is not one of {}",
-                            statuses(office.country).join(", ")
+                        said(
+                            format!("“{status}” không thuộc: {list}."),
+                            format!("« {status} » n’est pas parmi : {list}."),
+                            format!("“{status}” is not one of: {list}."),
                         ),
                     );
                 }
@@ -818,7 +967,7 @@ impl Hr<'_> {
                         Ok(_) => {
                             terms.push(self.term_row(office, staff_id, "pay", from, "", "", pay))
                         }
-                        Err(e) => err("pay", e.to_string()),
+                        Err(e) => err("pay", said_of(&e)),
                     },
                 }
             }
@@ -907,23 +1056,32 @@ impl Hr<'_> {
             if taken.contains(&number) {
                 errors.push((
                     "number".into(),
-                    format!("staff number {number} is already used in this office"),
+                    said(
+                        format!("Số hiệu {number} đã được dùng trong cơ quan này."),
+                        format!("Le matricule {number} est déjà utilisé dans ce service."),
+                        format!("Staff number {number} is already used in this office."),
+                    ),
                 ));
             } else if let Some(first) = seen.get(&number) {
                 errors.push((
                     "number".into(),
-                    format!("staff number {number} is also on line {first}"),
+                    said(
+                        format!("Số hiệu {number} cũng có ở dòng {first}."),
+                        format!("Le matricule {number} figure aussi ligne {first}."),
+                        format!("Staff number {number} is also on line {first}."),
+                    ),
                 ));
             }
             seen.entry(number).or_insert(line);
             let write = self
                 .check_person(&office, p, &units, &positions, &params, &mut errors)
                 .await;
-            for (column, message) in errors {
+            for (column, said) in errors {
                 report.errors.push(RowError {
                     line,
                     column,
-                    message,
+                    message: said.en.clone(),
+                    said,
                 });
             }
             if let Some(mut w) = write {
@@ -963,7 +1121,7 @@ impl Hr<'_> {
     /// has no end is ended on that day, so the new one follows it.
     pub async fn add_term(&self, actor: &Actor, staff: StaffId, mut t: NewTerm) -> Result<TermRow> {
         if t.kind == "pay" {
-            normalise_pay(&mut t.data).map_err(|e| invalid("hr-pay", e))?;
+            normalise_pay(&mut t.data).map_err(|e| invalid_said("hr-pay", e))?;
         }
         let person = self
             .store
@@ -972,15 +1130,24 @@ impl Hr<'_> {
             .ok_or_else(|| ServiceError::NotFound(format!("staff {staff}")))?;
         let office = self.office(person.office_id).await?;
         if !TERM_KINDS.contains(&t.kind.as_str()) {
-            return Err(invalid(
+            let kind = &t.kind;
+            return Err(invalid_said(
                 "hr-term",
-                format!("{:?} is not a kind of career entry", t.kind),
+                said(
+                    format!("“{kind}” không phải là loại quá trình công tác."),
+                    format!("« {kind} » n’est pas un type d’étape de carrière."),
+                    format!("“{kind}” is not a kind of career entry."),
+                ),
             ));
         }
         if t.to.is_some_and(|to| to <= t.from) {
-            return Err(invalid(
+            return Err(invalid_said(
                 "hr-term",
-                "the end date must be after the start date",
+                said(
+                    "Ngày kết thúc phải sau ngày bắt đầu.".into(),
+                    "La date de fin doit suivre la date de début.".into(),
+                    "The end date must be after the start date.".into(),
+                ),
             ));
         }
         match t.kind.as_str() {
@@ -990,11 +1157,13 @@ impl Hr<'_> {
             "status" => {
                 let s = t.data["status"].as_str().unwrap_or_default();
                 if !statuses(office.country).contains(&s) {
-                    return Err(invalid(
+                    let list = statuses(office.country).join(", ");
+                    return Err(invalid_said(
                         "hr-term",
-                        format!(
-                            "{s:?} is not one of {}",
-                            statuses(office.country).join(", ")
+                        said(
+                            format!("“{s}” không thuộc: {list}."),
+                            format!("« {s} » n’est pas parmi : {list}."),
+                            format!("“{s}” is not one of: {list}."),
                         ),
                     ));
                 }
@@ -1005,9 +1174,14 @@ impl Hr<'_> {
                     .iter()
                     .any(|u| u.code == t.unit_code && in_effect(u.valid_from, u.valid_to, t.from))
                 {
-                    return Err(invalid(
+                    let (unit, from) = (&t.unit_code, t.from);
+                    return Err(invalid_said(
                         "hr-term",
-                        format!("unit {} does not exist on {}", t.unit_code, t.from),
+                        said(
+                            format!("Đơn vị {unit} không tồn tại vào ngày {from}."),
+                            format!("L’unité {unit} n’existe pas au {from}."),
+                            format!("Unit {unit} does not exist on {from}."),
+                        ),
                     ));
                 }
                 if !t.position_code.is_empty()
@@ -1018,15 +1192,27 @@ impl Hr<'_> {
                         .iter()
                         .any(|p| p.code == t.position_code)
                 {
-                    return Err(invalid(
+                    let position = &t.position_code;
+                    return Err(invalid_said(
                         "hr-term",
-                        format!("job position {} is not in the catalogue", t.position_code),
+                        said(
+                            format!("Vị trí việc làm {position} không có trong danh mục."),
+                            format!("L’emploi {position} n’est pas au répertoire."),
+                            format!("Job position {position} is not in the catalogue."),
+                        ),
                     ));
                 }
             }
             _ => {
                 if t.note.trim().is_empty() {
-                    return Err(invalid("hr-term", "say what it is in the note"));
+                    return Err(invalid_said(
+                        "hr-term",
+                        said(
+                            "Hãy ghi rõ nội dung trong phần ghi chú.".into(),
+                            "Dites de quoi il s’agit dans la note.".into(),
+                            "Say what it is in the note.".into(),
+                        ),
+                    ));
                 }
             }
         }
@@ -1178,10 +1364,24 @@ impl Hr<'_> {
             return Err(ServiceError::NotFound(format!("correction request {term}")));
         };
         if t.data["state"] != "open" {
-            return Err(invalid("hr-term", "this request is already answered"));
+            return Err(invalid_said(
+                "hr-term",
+                said(
+                    "Yêu cầu này đã được trả lời.".into(),
+                    "Cette demande a déjà reçu une réponse.".into(),
+                    "This request is already answered.".into(),
+                ),
+            ));
         }
         if answer.trim().is_empty() {
-            return Err(invalid("hr-term", "say what was done"));
+            return Err(invalid_said(
+                "hr-term",
+                said(
+                    "Hãy cho biết đã xử lý thế nào.".into(),
+                    "Dites ce qui a été fait.".into(),
+                    "Say what was done.".into(),
+                ),
+            ));
         }
         t.data = json!({"state": "done", "answer": answer.trim(), "by": actor.name});
         let audit = Audit::one(
@@ -1211,17 +1411,30 @@ impl Hr<'_> {
         let mut rows = rows.into_iter();
         let header: Vec<String> = rows
             .next()
-            .ok_or_else(|| invalid("hr-import", "the file is empty"))?
+            .ok_or_else(|| {
+                invalid_said(
+                    "hr-import",
+                    said(
+                        "Tệp trống.".into(),
+                        "Le fichier est vide.".into(),
+                        "The file is empty.".into(),
+                    ),
+                )
+            })?
             .into_iter()
             .map(|h| h.trim().to_lowercase())
             .collect();
         for required in ["number", "family_name", "given_name", "birth_date"] {
             if !header.iter().any(|h| h == required) {
-                return Err(invalid(
+                let expected = import_columns(country).join(",");
+                return Err(invalid_said(
                     "hr-import",
-                    format!(
-                        "the header has no column {required}; expected {}",
-                        import_columns(country).join(",")
+                    said(
+                        format!("Dòng tiêu đề thiếu cột {required}; cần các cột {expected}."),
+                        format!(
+                            "L’en-tête n’a pas de colonne {required} ; colonnes attendues : {expected}."
+                        ),
+                        format!("The header has no column {required}; expected {expected}."),
                     ),
                 ));
             }
@@ -1230,11 +1443,13 @@ impl Hr<'_> {
             .iter()
             .find(|h| !import_columns(country).contains(&h.as_str()))
         {
-            return Err(invalid(
+            let expected = import_columns(country).join(",");
+            return Err(invalid_said(
                 "hr-import",
-                format!(
-                    "unknown column {unknown:?}; expected {}",
-                    import_columns(country).join(",")
+                said(
+                    format!("Cột “{unknown}” không xác định; cần các cột {expected}."),
+                    format!("Colonne inconnue « {unknown} » ; colonnes attendues : {expected}."),
+                    format!("Unknown column “{unknown}”; expected {expected}."),
                 ),
             ));
         }
@@ -1348,16 +1563,31 @@ impl Hr<'_> {
         if !problems.is_empty() {
             // Names only for the message, so the common path does not read the staff list.
             let staff = self.staff_by_id(office.id).await?;
-            let text: Vec<String> = problems
-                .iter()
-                .map(|(id, e)| match staff.get(id) {
-                    Some(p) => format!("{} ({}): {e}", full_name(p), p.number),
-                    None => format!("{id}: {e}"),
-                })
-                .collect();
-            return Err(invalid(
+            let text = |lang: guichet_core::Language| -> String {
+                problems
+                    .iter()
+                    .map(|(id, e)| {
+                        let why = said_of(e);
+                        match staff.get(id) {
+                            Some(p) => {
+                                format!("{} ({}): {}", full_name(p), p.number, why.get(lang))
+                            }
+                            None => format!("{id}: {}", why.get(lang)),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            return Err(invalid_said(
                 "hr-payroll",
-                format!("the payroll cannot be computed: {}", text.join("; ")),
+                Said::each(|lang| {
+                    let head = match lang {
+                        guichet_core::Language::Vi => "Không tính được bảng lương",
+                        guichet_core::Language::Fr => "La paie ne peut pas être calculée",
+                        guichet_core::Language::En => "The payroll cannot be computed",
+                    };
+                    format!("{head}: {}", text(lang))
+                }),
             ));
         }
         Ok(out)
@@ -1422,9 +1652,14 @@ impl Hr<'_> {
             .save_payroll(&run, rows, &audit)
             .await
             .map_err(|e| match e {
-                guichet_store::StoreError::Stale(_) => {
-                    invalid("hr-locked", format!("the payroll of {month} is locked"))
-                }
+                guichet_store::StoreError::Stale(_) => invalid_said(
+                    "hr-locked",
+                    said(
+                        format!("Bảng lương tháng {month} đã khóa."),
+                        format!("La paie de {month} est verrouillée."),
+                        format!("The payroll of {month} is locked."),
+                    ),
+                ),
                 e => e.into(),
             })
     }
@@ -1453,10 +1688,17 @@ impl Hr<'_> {
             .lock_payroll(run, self.clock.now(), actor.id, &audit)
             .await
             .map_err(|e| match e {
-                guichet_store::StoreError::Stale(_) => invalid(
-                    "hr-locked",
-                    format!("the payroll of {} is already locked", r.month),
-                ),
+                guichet_store::StoreError::Stale(_) => {
+                    let month = &r.month;
+                    invalid_said(
+                        "hr-locked",
+                        said(
+                            format!("Bảng lương tháng {month} đã được khóa trước đó."),
+                            format!("La paie de {month} est déjà verrouillée."),
+                            format!("The payroll of {month} is already locked."),
+                        ),
+                    )
+                }
                 e => e.into(),
             })
     }
@@ -1519,11 +1761,13 @@ impl Hr<'_> {
         let mut changed = params.clone();
         for (name, value) in changes {
             if name.country() != office.country.code() {
-                return Err(invalid(
+                let code = name.code();
+                return Err(invalid_said(
                     "hr-param",
-                    format!(
-                        "{} is not a parameter of this office's country",
-                        name.code()
+                    said(
+                        format!("{code} không phải là tham số của quốc gia của cơ quan này."),
+                        format!("{code} n’est pas un paramètre du pays de ce service."),
+                        format!("{code} is not a parameter of this office’s country."),
                     ),
                 ));
             }
@@ -1534,11 +1778,13 @@ impl Hr<'_> {
                 .map(|e| e.from == day)
                 .unwrap_or(false)
             {
-                return Err(invalid(
+                let code = name.code();
+                return Err(invalid_said(
                     "hr-param",
-                    format!(
-                        "{} already changes on {day}; simulate another month",
-                        name.code()
+                    said(
+                        format!("{code} đã thay đổi vào ngày {day}; hãy mô phỏng tháng khác."),
+                        format!("{code} change déjà le {day} ; simulez un autre mois."),
+                        format!("{code} already changes on {day}; simulate another month."),
                     ),
                 ));
             }

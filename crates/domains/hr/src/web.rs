@@ -726,9 +726,13 @@ pub async fn add_position(
     ctx.authorize(crate::authz::manage_staff(office.id))?;
     let pay = form.text("position_pay");
     let result = match (form.text("planned_posts").trim().parse::<i64>(), pay.trim()) {
-        (Err(_), _) => Err(invalid(
+        (Err(_), _) => Err(guichet_common::invalid_said(
             "hr-position",
-            "planned posts must be a whole number",
+            guichet_common::Said {
+                vi: "Số biên chế phải là số nguyên.".into(),
+                fr: "Les postes prévus sont un nombre entier.".into(),
+                en: "Planned posts must be a whole number.".into(),
+            },
         )),
         (Ok(planned), pay) => {
             let position_pay = match pay {
@@ -741,7 +745,7 @@ pub async fn add_position(
                         )
                     })
                     .map(Some)
-                    .map_err(|e| invalid("hr-position", e.to_string())),
+                    .map_err(|e| pay_refusal("hr-position", &e)),
             };
             match position_pay {
                 Ok(position_pay) => service(&app)?
@@ -1043,7 +1047,14 @@ pub async fn add_term(
         let data = match kind.as_str() {
             "status" => json!({"status": form.text("status")}),
             "pay" => pay_from_form(office.country, &form).ok_or_else(|| {
-                invalid("hr-pay", "give the scale and step, or the indice majoré")
+                guichet_common::invalid_said(
+                    "hr-pay",
+                    guichet_common::Said {
+                        vi: "Hãy nhập ngạch và bậc, hoặc chỉ số (indice majoré).".into(),
+                        fr: "Indiquez l’échelle et l’échelon, ou l’indice majoré.".into(),
+                        en: "Give the scale and step, or the indice majoré.".into(),
+                    },
+                )
             })?,
             _ => Value::Null,
         };
@@ -1428,15 +1439,19 @@ fn simulable(country: Country) -> &'static [ParamName] {
 
 /// A parameter value as typed: đồng, an index, or the point value in euros (`4.97`).
 fn parse_param_value(name: ParamName, text: &str) -> guichet_common::Result<i64> {
-    let bad = |d: String| invalid("hr-param", d);
-    let d = guichet_pay::Decimal::parse(text).map_err(|e| bad(e.to_string()))?;
+    let bad = |e: guichet_pay::PayError| pay_refusal("hr-param", &e);
+    let d = guichet_pay::Decimal::parse(text).map_err(bad)?;
     let scale = if name == ParamName::FrPointValue {
         5
     } else {
         0
     };
-    d.at_scale(scale, name.code())
-        .map_err(|e| bad(e.to_string()))
+    d.at_scale(scale, name.code()).map_err(bad)
+}
+
+/// A pay rule's refusal under `key`, in each language.
+fn pay_refusal(key: &'static str, e: &guichet_pay::PayError) -> guichet_common::ServiceError {
+    guichet_common::invalid_said(key, guichet_common::Said::each(|l| e.message(l.code())))
 }
 
 pub async fn payroll(

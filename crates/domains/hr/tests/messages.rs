@@ -14,7 +14,25 @@ fn every_message_exists_in_every_language_and_every_key_used_is_defined() {
             let text = if path.ends_with("service.rs") {
                 text.replace("\"hr-", "\"svc-hr-")
             } else {
-                text.replace("invalid(\"hr-", "invalid(\"svc-hr-")
+                // `invalid_said(` and `pay_refusal(` name a service key too, on the same
+                // line or the next.
+                let text = text
+                    .replace("invalid(\"hr-", "invalid(\"svc-hr-")
+                    .replace("pay_refusal(\"hr-", "pay_refusal(\"svc-hr-");
+                let mut parts = text.split("invalid_said(");
+                let mut joined = parts.next().unwrap_or_default().to_owned();
+                for part in parts {
+                    let rest = part.trim_start();
+                    joined.push_str("invalid_said(");
+                    match rest.strip_prefix("\"hr-") {
+                        Some(after) => {
+                            joined.push_str("\"svc-hr-");
+                            joined.push_str(after);
+                        }
+                        None => joined.push_str(part),
+                    }
+                }
+                joined
             };
             for marker in [
                 ".t(\"",

@@ -12,9 +12,15 @@ use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// Input that breaks a rule; `key` is stable (API problem code, message key).
+    /// Input that breaks a rule; `key` is stable (API problem code, message key `svc-{key}`),
+    /// `detail` is English for logs and the API; `said`, when the wording must carry data (a
+    /// name, a value), is the message in each language, shown instead of the key's message.
     #[error("{detail}")]
-    Invalid { key: &'static str, detail: String },
+    Invalid {
+        key: &'static str,
+        detail: String,
+        said: Option<Box<Said>>,
+    },
     /// Answers that do not pass the form.
     #[error("the form has {} problem(s)", .0.len())]
     Form(Vec<FieldError>),
@@ -37,6 +43,53 @@ pub fn invalid(key: &'static str, detail: impl Into<String>) -> ServiceError {
     ServiceError::Invalid {
         key,
         detail: detail.into(),
+        said: None,
+    }
+}
+
+/// A rule broken by the input, with its message in each language (the English one is also
+/// the detail).
+pub fn invalid_said(key: &'static str, said: Said) -> ServiceError {
+    ServiceError::Invalid {
+        key,
+        detail: said.en.clone(),
+        said: Some(Box::new(said)),
+    }
+}
+
+/// One message in each language guichet speaks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Said {
+    pub vi: String,
+    pub fr: String,
+    pub en: String,
+}
+
+impl Said {
+    /// The same message built once per language.
+    pub fn each(mut text: impl FnMut(Language) -> String) -> Self {
+        Self {
+            vi: text(Language::Vi),
+            fr: text(Language::Fr),
+            en: text(Language::En),
+        }
+    }
+
+    /// By language code (`vi`, `fr`; anything else English), as templates hold it.
+    pub fn get_code(&self, lang: &str) -> &str {
+        match lang {
+            "vi" => &self.vi,
+            "fr" => &self.fr,
+            _ => &self.en,
+        }
+    }
+
+    pub fn get(&self, lang: Language) -> &str {
+        match lang {
+            Language::Vi => &self.vi,
+            Language::Fr => &self.fr,
+            Language::En => &self.en,
+        }
     }
 }
 

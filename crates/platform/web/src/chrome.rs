@@ -115,11 +115,12 @@ pub fn render_with(status: StatusCode, page: impl Template) -> Response {
 
 /// Notices shown after a redirect, by key; anything else in `?notice=` is ignored.
 pub fn notice(tr: &Tr, key: Option<&str>) -> Option<String> {
-    const NOTICES: [&str; 4] = [
+    const NOTICES: [&str; 5] = [
         "logged-out",
         "office-created",
         "calendar-saved",
         "calendar-removed",
+        "clearance-set",
     ];
     key.filter(|k| NOTICES.contains(k)).map(|k| tr.t(k))
 }

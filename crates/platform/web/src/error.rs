@@ -226,7 +226,9 @@ impl From<guichet_common::ServiceError> for ApiError {
     fn from(e: guichet_common::ServiceError) -> Self {
         use guichet_common::ServiceError as E;
         match e {
-            E::Invalid { key, detail } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, key, detail),
+            E::Invalid { key, detail, .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, key, detail)
+            }
             E::Form(errors) => {
                 let mut out = Self::new(
                     StatusCode::UNPROCESSABLE_ENTITY,

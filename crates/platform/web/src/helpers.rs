@@ -10,19 +10,35 @@ use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::i18n::Tr;
 
-/// A service error in the user's language.
+/// Refusals whose detail is a tool's own report (a template compiler, an archive reader), in
+/// English whatever the language: shown after the message, marked as technical.
+const TECHNICAL: &[&str] = &[
+    "document-template",
+    "form-schema",
+    "package",
+    "calendar",
+    "hr-import",
+];
+
+/// A service error in the user's language: the refusal's own words when it carries them
+/// (`said`), else the message of its key; never the English detail, but for the reports of
+/// tools (`TECHNICAL`), marked as such.
 pub fn service_message(tr: &Tr, e: &ServiceError) -> String {
     match e {
-        ServiceError::Invalid { key, detail } => tr
-            .lookup(&format!("svc-{key}"))
-            .map(|m| {
-                if detail.is_empty() {
-                    m.clone()
-                } else {
-                    format!("{m} ({detail})")
-                }
-            })
-            .unwrap_or_else(|| detail.clone()),
+        ServiceError::Invalid {
+            said: Some(said), ..
+        } => said.get(tr.lang).to_owned(),
+        ServiceError::Invalid { key, detail, .. } => match tr.lookup(&format!("svc-{key}")) {
+            Some(m) if TECHNICAL.contains(key) && !detail.is_empty() => {
+                format!(
+                    "{m} {}",
+                    tr.t1("svc-technical-detail", "detail", detail.as_str())
+                )
+            }
+            Some(m) => m.clone(),
+            // A key without a message is a bug the catalogue test catches; say something.
+            None => tr.t("error-400"),
+        },
         ServiceError::Form(errors) => tr.t1("form-errors-count", "count", errors.len()),
         ServiceError::IllegalStep { .. } => tr.t("svc-illegal-step"),
         ServiceError::FormChanged { .. } => tr.t("svc-form-changed"),
@@ -76,4 +92,34 @@ pub fn is_civil_servant(ctx: &Ctx) -> bool {
             )
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guichet_common::{Said, invalid, invalid_said};
+    use guichet_core::Language;
+
+    #[test]
+    fn refusals_read_in_the_users_language_without_english_details() {
+        let vi = Tr::new(Language::Vi);
+        // A key without a message of its own: a generic message, never the English detail.
+        let e = invalid("no-such-key", "the summary is required");
+        assert_eq!(service_message(&vi, &e), vi.t("error-400"));
+        // A refusal that carries its words in each language.
+        let e = invalid_said(
+            "no-such-key",
+            Said {
+                vi: "Đơn vị A không tồn tại.".into(),
+                fr: "L’unité A n’existe pas.".into(),
+                en: "Unit A does not exist.".into(),
+            },
+        );
+        assert_eq!(service_message(&vi, &e), "Đơn vị A không tồn tại.");
+        assert_eq!(
+            service_message(&Tr::new(Language::Fr), &e),
+            "L’unité A n’existe pas."
+        );
+        assert_eq!(e.to_string(), "Unit A does not exist.");
+    }
 }

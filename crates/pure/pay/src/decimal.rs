@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{PayError, Result};
+use crate::{Result, invalid};
 
 /// `mantissa × 10^-scale`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,7 +24,7 @@ impl Decimal {
 
     pub fn parse(text: &str) -> Result<Decimal> {
         let t = text.trim();
-        let bad = || PayError::Invalid(format!("{text:?} is not a decimal number"));
+        let bad = || invalid("decimal", &[&text]);
         let (neg, body) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, t),
@@ -51,15 +51,13 @@ impl Decimal {
         if self.scale > scale {
             let drop = 10i64.pow(self.scale - scale);
             if self.mantissa % drop != 0 {
-                return Err(PayError::Invalid(format!(
-                    "{what} {self} has more than {scale} decimals"
-                )));
+                return Err(invalid("decimals", &[&what, &self, &scale]));
             }
             return Ok(self.mantissa / drop);
         }
         self.mantissa
             .checked_mul(10i64.pow(scale - self.scale))
-            .ok_or_else(|| PayError::Invalid(format!("{what} {self} is too large")))
+            .ok_or_else(|| invalid("too-large", &[&what, &self]))
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::params::{ParamName, Parameters};
-use crate::{Decimal, Line, LineKind, PayError, Payslip, Result, pct_text, round_div};
+use crate::{Decimal, Line, LineKind, Payslip, Result, invalid, pct_text, round_div};
 
 /// One person-month, the input of `guichet pay compute --country fr`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,15 +82,10 @@ fn rate_of(base: i64, bp: i64) -> i64 {
 pub fn compute(input: &FrInput, params: &Parameters) -> Result<Payslip> {
     let date = input.date;
     if input.nbi_points > 1000 || input.children > 30 {
-        return Err(PayError::Invalid(
-            "at most 1000 NBI points and 30 children".into(),
-        ));
+        return Err(invalid("fr-limits", &[]));
     }
     if input.indice_majore == 0 || input.indice_majore > 5000 {
-        return Err(PayError::Invalid(format!(
-            "indice majoré {} is not a plausible index",
-            input.indice_majore
-        )));
+        return Err(invalid("fr-index", &[&input.indice_majore]));
     }
     let (point, point_src) = params.value(ParamName::FrPointValue, date)?;
     let (minimum, min_src) = params.value(ParamName::FrMinimumIndex, date)?;
@@ -133,9 +128,7 @@ pub fn compute(input: &FrInput, params: &Parameters) -> Result<Payslip> {
         2 => ParamName::FrResidenceZone2Rate,
         3 => ParamName::FrResidenceZone3Rate,
         z => {
-            return Err(PayError::Invalid(format!(
-                "residence zone {z} does not exist (1, 2 or 3)"
-            )));
+            return Err(invalid("fr-zone", &[&z]));
         }
     };
     let (ir_rate, ir_src) = params.value(zone, date)?;
@@ -170,7 +163,7 @@ pub fn compute(input: &FrInput, params: &Parameters) -> Result<Payslip> {
         Some(b) => {
             let cents = b.at_scale(2, "bonuses")?;
             if cents < 0 {
-                return Err(PayError::Invalid("bonuses may not be negative".into()));
+                return Err(invalid("negative", &[&"bonuses"]));
             }
             crate::check_amount(cents, "bonuses")?
         }
@@ -246,9 +239,7 @@ pub fn compute(input: &FrInput, params: &Parameters) -> Result<Payslip> {
     if let Some(rate) = input.withholding_rate {
         let bp = rate.at_scale(2, "withholding_rate")?;
         if !(0..=4300).contains(&bp) {
-            return Err(PayError::Invalid(format!(
-                "withholding rate {rate} % is out of range"
-            )));
+            return Err(invalid("fr-withholding", &[&rate]));
         }
         lines.push(line(
             "prelevement_a_la_source",

@@ -15,6 +15,7 @@
 
 pub mod decimal;
 pub mod fr;
+mod messages;
 pub mod params;
 pub mod vn;
 
@@ -22,6 +23,8 @@ use serde::Serialize;
 use time::Date;
 
 pub use decimal::Decimal;
+pub use messages::InvalidInput;
+pub(crate) use messages::invalid;
 pub use params::{ParamName, Parameters};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,7 +42,7 @@ pub enum PayError {
     #[error("{name} already has a value from {from}; effective dates may not overlap")]
     Overlap { name: &'static str, from: Date },
     #[error("invalid input: {0}")]
-    Invalid(String),
+    Invalid(InvalidInput),
 }
 
 pub type Result<T> = std::result::Result<T, PayError>;
@@ -51,9 +54,7 @@ pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 /// Refuses an amount outside `0..=MAX_AMOUNT`.
 pub(crate) fn check_amount(v: i64, what: &str) -> Result<i64> {
     if !(0..=MAX_AMOUNT).contains(&v) {
-        return Err(PayError::Invalid(format!(
-            "{what} {v} is out of range (0 to {MAX_AMOUNT})"
-        )));
+        return Err(invalid("amount-range", &[&what, &v, &MAX_AMOUNT]));
     }
     Ok(v)
 }
@@ -211,7 +212,7 @@ pub fn parse_date(s: &str) -> Result<Date> {
         s.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
     )
-    .map_err(|_| PayError::Invalid(format!("{s:?} is not a date (YYYY-MM-DD)")))
+    .map_err(|_| invalid("date", &[&s]))
 }
 
 pub(crate) fn pct_text(bp: i64) -> String {
@@ -255,18 +256,14 @@ pub(crate) mod serde_opt_date {
 pub fn compute_json(country: &str, input: &str, params: &Parameters) -> Result<Payslip> {
     match country {
         "vn" => {
-            let i: vn::VnInput =
-                serde_json::from_str(input).map_err(|e| PayError::Invalid(e.to_string()))?;
+            let i: vn::VnInput = serde_json::from_str(input).map_err(|e| invalid("json", &[&e]))?;
             vn::compute(&i, params)
         }
         "fr" => {
-            let i: fr::FrInput =
-                serde_json::from_str(input).map_err(|e| PayError::Invalid(e.to_string()))?;
+            let i: fr::FrInput = serde_json::from_str(input).map_err(|e| invalid("json", &[&e]))?;
             fr::compute(&i, params)
         }
-        other => Err(PayError::Invalid(format!(
-            "unknown country {other:?} (vn or fr)"
-        ))),
+        other => Err(invalid("country", &[&other])),
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::date;
 
-use crate::{PayError, Result};
+use crate::{PayError, Result, invalid};
 
 /// A scalar parameter. Rates are in basis points (1/100 %), amounts in minor units, the
 /// French point value in 1/100,000 € per month.
@@ -372,10 +372,7 @@ impl Parameters {
     pub fn add(&mut self, name: ParamName, from: Date, value: i64, source: &str) -> Result<()> {
         let is_rate = name.unit().starts_with("basis points");
         if value < 0 || (value == 0 && !is_rate) {
-            return Err(PayError::Invalid(format!(
-                "{} must be positive, not {value}",
-                name.code()
-            )));
+            return Err(invalid("param-positive", &[&name.code(), &value]));
         }
         let limit = if is_rate {
             10_000
@@ -383,17 +380,13 @@ impl Parameters {
             crate::MAX_AMOUNT / 1000
         };
         if value > limit {
-            return Err(PayError::Invalid(format!(
-                "{} {value} is not plausible (at most {limit} {})",
-                name.code(),
-                name.unit()
-            )));
+            return Err(invalid(
+                "param-plausible",
+                &[&name.code(), &value, &limit, &name.unit()],
+            ));
         }
         if source.trim().is_empty() {
-            return Err(PayError::Invalid(format!(
-                "a value of {} needs its legal reference",
-                name.code()
-            )));
+            return Err(invalid("param-reference", &[&name.code()]));
         }
         let entries = self.series.entry(name).or_default();
         if entries.iter().any(|e| e.from == from) {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::params::{ParamName, Parameters};
-use crate::{Decimal, Line, LineKind, PayError, Payslip, Result, pct_text, round_div};
+use crate::{Decimal, Line, LineKind, PayError, Payslip, Result, invalid, pct_text, round_div};
 
 /// A pay scale of Decree 204/2004/NĐ-CP, Bảng 2 (administrative civil servants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,14 +280,11 @@ pub fn income_tax(taxable: i64, date: Date) -> Result<(i64, &'static str)> {
 fn hundredths(d: Option<Decimal>, what: &str) -> Result<i64> {
     let v = d.unwrap_or(Decimal::ZERO).at_scale(2, what)?;
     if v < 0 {
-        return Err(PayError::Invalid(format!("{what} may not be negative")));
+        return Err(invalid("negative", &[&what]));
     }
     // No coefficient of any Vietnamese table comes near 100.
     if v > 10_000 {
-        return Err(PayError::Invalid(format!(
-            "{what} {} is not a plausible coefficient",
-            Decimal::new(v, 2)
-        )));
+        return Err(invalid("coefficient", &[&what, &Decimal::new(v, 2)]));
     }
     Ok(v)
 }
@@ -317,9 +314,7 @@ fn coef_text(h: i64) -> String {
 pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
     let date = input.date;
     if input.dependants > 50 || input.allowances.len() > 50 {
-        return Err(PayError::Invalid(
-            "at most 50 dependants and 50 allowances".into(),
-        ));
+        return Err(invalid("vn-limits", &[]));
     }
     let (base, base_src) = params.value(ParamName::VnBaseSalary, date)?;
     let base_src = format!("base salary {base} đ: {base_src}");
@@ -331,9 +326,7 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
     match input.scheme {
         Scheme::Coefficient => {
             if input.position_salary.is_some() {
-                return Err(PayError::Invalid(
-                    "position_salary belongs to the position scheme".into(),
-                ));
+                return Err(invalid("position-salary-scheme", &[]));
             }
             let (coef, scale) = match (&input.scale, input.step, input.coefficient) {
                 (Some(code), Some(step), None) => {
@@ -342,13 +335,11 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
                 }
                 (None, None, Some(c)) => (hundredths(Some(c), "coefficient")?, None),
                 _ => {
-                    return Err(PayError::Invalid(
-                        "give either scale and step, or coefficient".into(),
-                    ));
+                    return Err(invalid("scale-or-coefficient", &[]));
                 }
             };
             if coef == 0 {
-                return Err(PayError::Invalid("the pay coefficient may not be 0".into()));
+                return Err(invalid("zero-coefficient", &[]));
             }
             let salary = round_div(i128::from(coef) * i128::from(base), 100);
             // The source is the same for everyone paid on the date (payrolls store it once);
@@ -394,17 +385,13 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
             }
             let pct = match (input.beyond_frame_percent, input.last_step_since) {
                 (Some(_), Some(_)) => {
-                    return Err(PayError::Invalid(
-                        "give beyond_frame_percent or last_step_since, not both".into(),
-                    ));
+                    return Err(invalid("beyond-frame-both", &[]));
                 }
                 (Some(p), None) => p,
                 (None, Some(since)) => match scale {
                     Some(s) => beyond_frame_percent(s, since, date),
                     None => {
-                        return Err(PayError::Invalid(
-                            "last_step_since needs a scale and step".into(),
-                        ));
+                        return Err(invalid("beyond-frame-scale", &[]));
                     }
                 },
                 (None, None) => 0,
@@ -413,12 +400,10 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
                 if let Some(s) = scale
                     && input.step != Some(s.max_step())
                 {
-                    return Err(PayError::Invalid(format!(
-                        "the beyond-frame allowance is for the last step of {} ({}), not step {}",
-                        s.code,
-                        s.max_step(),
-                        input.step.unwrap_or(0)
-                    )));
+                    return Err(invalid(
+                        "beyond-frame-step",
+                        &[&s.code, &s.max_step(), &input.step.unwrap_or(0)],
+                    ));
                 }
                 let on = round_div(i128::from(coef + lead) * i128::from(base), 100);
                 let amount = round_div(i128::from(on) * i128::from(pct), 100);
@@ -435,12 +420,10 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
         }
         Scheme::Position => {
             let Some(amount) = input.position_salary else {
-                return Err(PayError::Invalid(
-                    "the position scheme needs position_salary".into(),
-                ));
+                return Err(invalid("position-salary-missing", &[]));
             };
             if amount <= 0 {
-                return Err(PayError::Invalid("position_salary must be positive".into()));
+                return Err(invalid("position-salary-positive", &[]));
             }
             crate::check_amount(amount, "position_salary")?;
             if input.scale.is_some()
@@ -449,10 +432,7 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
                 || input.beyond_frame_percent.is_some()
                 || input.last_step_since.is_some()
             {
-                return Err(PayError::Invalid(
-                    "pay by position replaces scale, coefficient, leadership and beyond-frame pay"
-                        .into(),
-                ));
+                return Err(invalid("position-replaces", &[]));
             }
             lines.push(line(
                 "position_salary",
@@ -477,10 +457,7 @@ pub fn compute(input: &VnInput, params: &Parameters) -> Result<Payslip> {
             }
             (None, Some(v)) if v >= 0 => (crate::check_amount(v, &a.name)?, None, None),
             _ => {
-                return Err(PayError::Invalid(format!(
-                    "allowance {:?} needs a coefficient or a non-negative amount",
-                    a.name
-                )));
+                return Err(invalid("allowance", &[&a.name]));
             }
         };
         let code = format!("allowance:{}", a.name.trim());

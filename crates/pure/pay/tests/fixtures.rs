@@ -141,7 +141,7 @@ fn bad_input_is_refused_with_a_clear_message() {
         )
         .contains("negative")
     );
-    assert!(err("xx", "{}").contains("unknown country"));
+    assert!(err("xx", "{}").contains("Unknown country"));
     // Values that could make sums overflow are refused, not wrapped.
     assert!(err("vn", r#"{"date":"2025-01-01","staff_kind":"cong_chuc","scheme":"position","position_salary":9000000000000000000}"#).contains("out of range"));
     assert!(err("vn", r#"{"date":"2025-01-01","staff_kind":"cong_chuc","scale":"A1","step":1,"allowances":[{"name":"x","amount":9000000000000000000}]}"#).contains("out of range"));
@@ -152,13 +152,13 @@ fn bad_input_is_refused_with_a_clear_message() {
         )
         .contains("not a plausible coefficient")
     );
-    assert!(err("vn", r#"{"date":"2025-01-01","staff_kind":"cong_chuc","scale":"A1","step":1,"dependants":4000000000}"#).contains("at most 50"));
+    assert!(err("vn", r#"{"date":"2025-01-01","staff_kind":"cong_chuc","scale":"A1","step":1,"dependants":4000000000}"#).contains("At most 50"));
     assert!(err("fr", r#"{"date":"2025-01-01","indice_majore":400,"residence_zone":1,"bonuses":"99999999999999.99"}"#).contains("out of range"));
     assert!(
         err(
             "fr",
             r#"{"date":"2025-01-01","indice_majore":400,"residence_zone":1,"children":4000000000}"#
         )
-        .contains("at most")
+        .contains("At most")
     );
 }

@@ -867,7 +867,7 @@ async fn take_uploads(
                                 serde_json::json!({ "file": record.id, "name": record.name, "size": record.size, "sha256": record.sha256 }),
                             )
                         }
-                        Err(ServiceError::Invalid { key, detail }) => {
+                        Err(ServiceError::Invalid { key, detail, .. }) => {
                             errors.push(FieldError {
                                 path: name.clone(),
                                 code: key.to_owned(),
@@ -1697,7 +1697,7 @@ pub async fn send_message(
         };
         match upload_file(&app, &ctx, upload, &rules).await {
             Ok(record) => file = Some(record.id),
-            Err(ServiceError::Invalid { key, detail }) => {
+            Err(ServiceError::Invalid { key, detail, .. }) => {
                 let page = dossier_page(
                     &app,
                     &ctx,
