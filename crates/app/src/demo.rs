@@ -25,7 +25,7 @@ pub async fn load(rt: &Runtime) -> anyhow::Result<bool> {
         entropy: &*rt.entropy,
         offices: &offices,
         users: &users,
-        files: &rt.files()?,
+        files: &rt.files(),
         data_dir: &rt.config.data_dir,
         state: rt.command_state().await?,
         units: &units,

@@ -119,8 +119,8 @@ impl Runtime {
     }
 
     /// The file store: a directory in the data directory.
-    pub fn files(&self) -> anyhow::Result<guichet_common::files::Files> {
-        Ok(self.files.clone())
+    pub fn files(&self) -> guichet_common::files::Files {
+        self.files.clone()
     }
 
     /// What the slice crates own besides the store (their settings and handles), by type:
@@ -187,7 +187,7 @@ impl Runtime {
     pub fn issuer(&self) -> anyhow::Result<guichet_one_stop::documents::Issuer> {
         Ok(guichet_one_stop::documents::Issuer::new(
             Arc::new(guichet_documents::Renderer::new()),
-            self.files()?,
+            self.files(),
             self.key.derive_secret("office-documents"),
             &self.config.public_url(),
         ))
@@ -281,7 +281,7 @@ impl Runtime {
                 ledger_key: self.key.clone(),
                 trusted_keys: self.trusted.clone(),
                 units: self.units().await?,
-                files: self.files()?,
+                files: self.files(),
                 renderer,
                 slice_state,
                 slices: WEB_SLICES,
@@ -308,6 +308,7 @@ impl Runtime {
         let outbox = tokio::spawn(outbox_loop(
             self.store.clone(),
             self.clock.clone(),
+            self.files(),
             self.config.mail()?,
             self.config.mail_from.clone(),
             std::time::Duration::from_secs(self.config.outbox_interval_secs.max(1)),
@@ -329,6 +330,7 @@ impl Runtime {
 async fn outbox_loop(
     store: Arc<dyn PlatformStore>,
     clock: Arc<dyn guichet_core::Clock>,
+    files: guichet_common::files::Files,
     mail: guichet_one_stop::outbox::MailTransport,
     from: String,
     every: std::time::Duration,
@@ -346,6 +348,7 @@ async fn outbox_loop(
         mail,
         from,
         http: reqwest::Client::new(),
+        files,
     };
     guichet_one_stop::outbox::run_forever(sender, every).await;
 }

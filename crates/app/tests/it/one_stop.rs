@@ -1133,10 +1133,53 @@ async fn uploads_are_checked_and_outbox_sends_mail_and_signed_webhooks(db: Db) {
         mail: guichet_one_stop::outbox::MailTransport::Directory(mail_dir.clone()),
         from: "guichet <no-reply@guichet.invalid>".into(),
         http: reqwest::Client::new(),
+        files: app.rt.files(),
     };
     let (sent, failed) = sender.run_once().await.unwrap();
     assert_eq!(failed, 0);
     assert!(sent >= 2);
+    // The receipt issued by the step travels with the e-mail, byte for byte.
+    let receipt = guichet_one_stop::one_stop_store(&*app.rt.store)
+        .unwrap()
+        .dossier_documents(d["id"].as_str().unwrap().parse().unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kind == "receipt")
+        .expect("a receipt was issued");
+    let pdf = app
+        .rt
+        .files()
+        .get(
+            &guichet_one_stop::one_stop_store(&*app.rt.store)
+                .unwrap()
+                .file(receipt.file_id)
+                .await
+                .unwrap()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let name = format!("receipt-{}.pdf", d["code"].as_str().unwrap());
+    let with_pdf: Vec<String> = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|m| m.contains(&name))
+        .collect();
+    assert_eq!(with_pdf.len(), 1, "one e-mail carries {name}");
+    let mail = &with_pdf[0];
+    let part = &mail[mail.find("Content-Type: application/pdf").unwrap()..];
+    assert!(mail.contains("Content-Disposition: attachment;"), "{mail}");
+    let body_start = part.find("\r\n\r\n").unwrap() + 4;
+    let encoded: String = part[body_start..]
+        .lines()
+        .take_while(|l| !l.starts_with("--"))
+        .collect();
+    use base64::Engine;
+    let attached = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .unwrap();
+    assert_eq!(attached, pdf.to_vec(), "the attachment is the sealed PDF");
     assert!(
         guichet_store_sql::outbox_store(&*app.rt.store)
             .unwrap()

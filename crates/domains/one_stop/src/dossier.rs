@@ -752,11 +752,11 @@ impl Desk<'_> {
         }
         let mut w = DossierWrite::new(next.clone(), Some(expected_rev));
         w.event = Some(history);
-        w.documents = documents;
         w.attach_files = input.files;
         w.outbox = self
-            .notifications(&office, &next, from, to, &reason)
+            .notifications(&office, &next, from, to, &reason, &documents)
             .await?;
+        w.documents = documents;
         Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
     }
 
@@ -868,7 +868,6 @@ impl Desk<'_> {
         }
         let mut w = DossierWrite::new(next, Some(expected_rev));
         w.event = Some(history);
-        w.documents = documents;
         if let Some(email) = &d.applicant_email {
             let lang = mail_language(&office, d);
             let code = d.code.clone().unwrap_or_default();
@@ -880,18 +879,39 @@ impl Desk<'_> {
                 email,
                 subject,
                 format!("{reason}\n\n{}", form::iso(new_due)),
+                &documents,
             ));
         }
+        w.documents = documents;
         Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
     }
 
-    /// An e-mail in the outbox, sent after the transaction commits.
-    fn mail(&self, to: &str, subject: String, body: String) -> OutboxRecord {
+    /// An e-mail in the outbox, sent after the transaction commits, with the documents the
+    /// change issued attached (the sender reads their PDFs from the file store).
+    fn mail(
+        &self,
+        to: &str,
+        subject: String,
+        body: String,
+        documents: &[crate::store::IssuedDocument],
+    ) -> OutboxRecord {
         let now = self.clock.now();
+        let attachments: Vec<Value> = documents
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "file": d.file.id,
+                    "name": d.file.name,
+                    "content_type": d.file.content_type,
+                })
+            })
+            .collect();
         OutboxRecord {
             id: self.ids().uuid(),
             topic: "email".into(),
-            payload: serde_json::json!({ "to": to, "subject": subject, "body": body }),
+            payload: serde_json::json!({
+                "to": to, "subject": subject, "body": body, "attachments": attachments,
+            }),
             created_at: now,
             attempts: 0,
             next_attempt_at: now,
@@ -908,6 +928,7 @@ impl Desk<'_> {
         from: State,
         to: State,
         reason: &str,
+        documents: &[crate::store::IssuedDocument],
     ) -> Result<Vec<OutboxRecord>> {
         let now = self.clock.now();
         let mut out = Vec::new();
@@ -915,7 +936,7 @@ impl Desk<'_> {
         if let Some(email) = &d.applicant_email {
             let (subject, body) =
                 crate::outbox::state_mail(mail_language(office, d), &code, to, reason);
-            out.push(self.mail(email, subject, body));
+            out.push(self.mail(email, subject, body, documents));
         }
         for hook in self.store.webhooks(office.id).await? {
             out.push(OutboxRecord {
@@ -1004,7 +1025,7 @@ impl Desk<'_> {
                 mail_language(&office, d),
                 d.code.as_deref().unwrap_or_default(),
             );
-            w.outbox.push(self.mail(email, subject, text));
+            w.outbox.push(self.mail(email, subject, text, &[]));
         }
         Ok(self.store.write_dossier(w, &Audit::one(now, event)).await?)
     }

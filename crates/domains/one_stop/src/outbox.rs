@@ -10,7 +10,8 @@ use crate::store::OneStopStore;
 use guichet_core::{Clock, Language};
 use guichet_store::OutboxRecord;
 use hmac::{KeyInit, Mac};
-use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncTransport, Message};
 use serde_json::Value;
 
@@ -86,6 +87,8 @@ pub struct Sender<'a> {
     pub mail: MailTransport,
     pub from: String,
     pub http: reqwest::Client,
+    /// Where the attached documents' PDFs are read from.
+    pub files: guichet_common::files::Files,
 }
 
 /// The HMAC-SHA256 of a webhook body, as sent in `X-Guichet-Signature: sha256=<hex>`.
@@ -159,13 +162,22 @@ impl Sender<'_> {
                 let to: Mailbox = field("to")
                     .parse()
                     .map_err(|e| format!("recipient address: {e}"))?;
-                let email = Message::builder()
+                let builder = Message::builder()
                     .from(from)
                     .to(to)
                     .subject(field("subject"))
-                    .message_id(Some(format!("<{}@guichet>", msg.id)))
-                    .body(field("body"))
-                    .map_err(|e| e.to_string())?;
+                    .message_id(Some(format!("<{}@guichet>", msg.id)));
+                let attachments = self.attachments(msg).await?;
+                let email = if attachments.is_empty() {
+                    builder.body(field("body"))
+                } else {
+                    let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(field("body")));
+                    for part in attachments {
+                        parts = parts.singlepart(part);
+                    }
+                    builder.multipart(parts)
+                }
+                .map_err(|e| e.to_string())?;
                 match &self.mail {
                     MailTransport::None => Err("no mail transport is configured".into()),
                     MailTransport::Directory(dir) => {
@@ -217,6 +229,36 @@ impl Sender<'_> {
     }
 
     /// The secret is read from the webhook row at send time, so it never sits in the outbox.
+    /// The documents listed under `attachments`, read and checked from the file store; a file
+    /// that cannot be read fails the delivery, which is retried (the mail is not sent without).
+    async fn attachments(&self, msg: &OutboxRecord) -> Result<Vec<SinglePart>, String> {
+        let mut parts = Vec::new();
+        let listed = msg
+            .payload
+            .get("attachments")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for a in listed {
+            let id: guichet_core::FileId = a
+                .get("file")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| format!("attachment without a file id: {a}"))?;
+            let record = self
+                .store
+                .file(id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("attached file {id} is not in the store"))?;
+            let bytes = self.files.get(&record).await.map_err(|e| e.to_string())?;
+            let content_type = ContentType::parse(&record.content_type)
+                .map_err(|e| format!("attached file {id}: {e}"))?;
+            parts.push(Attachment::new(record.name.clone()).body(bytes.to_vec(), content_type));
+        }
+        Ok(parts)
+    }
+
     async fn webhook_secret(&self, msg: &OutboxRecord, hook: &str) -> Result<String, String> {
         let office = msg
             .payload
