@@ -1,6 +1,7 @@
 // The one-stop journey in headless Chromium: a citizen files a dossier with JavaScript turned
 // off, an agent receives it and asks for a correction, the citizen answers, the agent approves,
-// and the dossier shows it was decided in time; then `guichet verify` passes on the ledger.
+// and the dossier shows it was decided in time; an agent takes a walk-in dossier at the counter,
+// prints the receipt, and the applicant tracks it; then `guichet verify` passes on the ledger.
 // With SCREENSHOTS_DIR=DIR, screenshots of the key pages go to DIR (docs/screenshots/).
 //
 // Usage: node one-stop.mjs [path/to/guichet]   (default: $CARGO_TARGET_DIR/debug/guichet)
@@ -181,6 +182,53 @@ async function main() {
     check((await agent.textContent('#stats-months')).length > 0, 'the statistics page has its table');
     await shot(agent, 'stats-en.png');
 
+    // The counter: a walk-in applicant at UBND phường Hoàn Kiếm. The agent checks his CCCD at
+    // the desk, fills the procedure's form with him (his paper documents scanned), sends it:
+    // numbered and received at once, the receipt printed; he then follows it online.
+    const deskCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
+    const desk = await deskCtx.newPage();
+    await login(desk, base, 'lan.nguyen');
+    await desk.goto(`${base}/offices/HN-HOANKIEM/counter`);
+    await desk.selectOption('#procedure', 'HT-TRICHLUC-KS');
+    await desk.check('#channel-counter');
+    await desk.fill('#applicant_name', 'Trần Văn Bình');
+    await desk.selectOption('#id_kind', 'cccd');
+    await desk.fill('#id_number', '001205012345');
+    await submitVia(desk, 'form[action$="/counter"] button[type=submit]');
+    check((await desk.textContent('.error-summary')).includes('đối chiếu'), 'no intake without checking the identity document');
+    await desk.check('#identity_checked');
+    await shot(desk, 'counter-vi.png');
+    await submitVia(desk, 'form[action$="/counter"] button[type=submit]');
+    check(/\/dossiers\/[0-9a-f-]+\/edit$/.test(desk.url()), `the procedure's form opens for the desk (at ${desk.url()})`);
+    await desk.fill('#f-full_name', 'Trần Văn Bình');
+    await desk.fill('#f-cccd', '001205012345');
+    await desk.fill('#f-phone', '0987 654 321');
+    await desk.check('input[name=relation][value=self]');
+    await desk.fill('#f-person_name', 'Trần Văn Bình');
+    await desk.fill('#f-birth_date', '12/04/2005');
+    await desk.selectOption('#f-registered_at-province', 'VN-P-01');
+    await submitVia(desk, 'button[name=go][value=refresh]');
+    await desk.selectOption('#f-registered_at-commune', 'VN-C-00004');
+    await desk.fill('#f-registered_at-street', '5 Hàng Mành');
+    await desk.fill('#f-copies', '1');
+    await desk.setInputFiles('#f-id_scan', { ...scan, name: 'cccd-binh.pdf' });
+    await desk.selectOption('#f-delivery', 'counter');
+    await submitVia(desk, 'button[name=go][value=review]');
+    await submitVia(desk, 'form[action$="/submit"] button');
+    const counterCode = (await desk.textContent('#dossier-code')).trim();
+    const counterSecret = (await desk.textContent('#tracking-secret')).trim();
+    check(/^HN-HOANKIEM-\d{6}-\d{4}$/.test(counterCode), `the walk-in dossier is numbered (${counterCode})`);
+    check((await desk.textContent('#appointment')).trim().length > 0, 'the appointment date is given');
+    await shot(desk, 'counter-receipt-vi.png');
+    const slip = await desk.request.get(`${base}${await desk.getAttribute('#receipt-pdf', 'href')}`);
+    check(slip.ok() && (await slip.body()).subarray(0, 5).toString() === '%PDF-', 'the receipt prints (PDF)');
+    const walkIn = await (await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN' })).newPage();
+    await walkIn.goto(`${base}/track`);
+    await walkIn.fill('#code', counterCode);
+    await walkIn.fill('#secret', counterSecret);
+    await submitVia(walkIn, 'form[action="/track"] button[type=submit]');
+    check((await walkIn.textContent('main')).includes('Đang xử lý'), 'the applicant follows it online: being processed');
+
     // Records: the head of office registers an incoming letter without JavaScript, finds it
     // by an unaccented search, and sees the disposition run with its hold.
     const headCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
@@ -225,7 +273,7 @@ async function main() {
     check((await fr.textContent('h1')).includes('certificat d’immatriculation'), 'French procedure page');
     await shot(fr, 'procedure-fr.png');
 
-    console.log(`browser: ${code} filed without JavaScript, corrected, approved (${timing})`);
+    console.log(`browser: ${code} filed without JavaScript, corrected, approved (${timing}); ${counterCode} taken in at the counter and tracked`);
   } finally {
     if (browser) await browser.close();
     server.kill('SIGTERM');

@@ -33,6 +33,7 @@ pub fn bench_procedure() -> ProcedureBody {
         label: t(v),
     };
     ProcedureBody {
+        silence: Default::default(),
         identification: None,
         name: t("Bench: business-household registration"),
         description: Text::default(),

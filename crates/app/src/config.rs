@@ -59,6 +59,8 @@ pub struct Config {
     pub archival_agency_name: String,
     /// How often `serve` captures new dossier documents as records.
     pub records_interval_secs: u64,
+    /// How often `serve` decides the dossiers whose deadline passed in silence.
+    pub deadlines_interval_secs: u64,
     /// A local list of breached passwords refused for new passwords, besides the common ones
     /// shipped with guichet: one plain password or SHA-1 hex digest (`HASH` or `HASH:COUNT`,
     /// the Have I Been Pwned format) per line. Empty: the shipped list only.
@@ -92,6 +94,7 @@ impl Default for Config {
             archival_agency: "ARCHIVES".into(),
             archival_agency_name: "Archives service".into(),
             records_interval_secs: 30,
+            deadlines_interval_secs: 300,
             breached_passwords_file: String::new(),
             oidc_providers: Vec::new(),
         }

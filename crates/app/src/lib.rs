@@ -318,10 +318,15 @@ impl Runtime {
             app.clone(),
             std::time::Duration::from_secs(self.config.records_interval_secs.max(1)),
         ));
+        let deadlines = tokio::spawn(deadlines_loop(
+            app.clone(),
+            std::time::Duration::from_secs(self.config.deadlines_interval_secs.max(1)),
+        ));
         let result = guichet_web::serve(app, listener, shutdown_signal()).await;
         checkpointer.abort();
         outbox.abort();
         records.abort();
+        deadlines.abort();
         result.context("the web server stopped with an error")
     }
 }
@@ -351,6 +356,24 @@ async fn outbox_loop(
         files,
     };
     guichet_one_stop::outbox::run_forever(sender, every).await;
+}
+
+/// Decides by law the dossiers whose deadline passed in silence (silence vaut acceptation),
+/// until aborted. Safe on several servers at once: each decision names the revision it read.
+async fn deadlines_loop(app: guichet_web::App, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match guichet_one_stop::silence::run_everywhere(&app).await {
+            Ok(run) if run.accepted + run.rejected > 0 => tracing::info!(
+                accepted = run.accepted,
+                rejected = run.rejected,
+                "dossiers decided by silence"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "the silence deadlines pass failed"),
+        }
+    }
 }
 
 /// Captures new dossier documents as records, writes the 30-day warnings and runs the daily

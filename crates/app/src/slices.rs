@@ -16,6 +16,7 @@ pub static WEB_SLICES: &[&WebSlice] = &[
     &guichet_identity::web::calendar::SLICE,
     &guichet_local_admin::SLICE,
     &guichet_one_stop::web::one_stop::SLICE,
+    &guichet_one_stop::web::counter_web::SLICE,
     &guichet_one_stop::web::one_stop_api::SLICE,
     &guichet_one_stop::web::documents_web::SLICE,
     &guichet_one_stop::web::stats_web::SLICE,

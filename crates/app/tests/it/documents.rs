@@ -104,7 +104,8 @@ async fn every_transition_issues_its_document_and_each_verifies(db: Db) {
             "{state}"
         );
     }
-    // Two received dossiers: one plain, one given a new date (apology letter).
+    // Three received dossiers: two plain (one taken in at the counter), one given a new date
+    // (apology letter).
     let mut received: Vec<Vec<String>> = Vec::new();
     for d in &states["received"] {
         received.push(kinds(&agent, &app, &d.id.to_string()).await);
@@ -113,6 +114,7 @@ async fn every_transition_issues_its_document_and_each_verifies(db: Db) {
     assert_eq!(
         received,
         vec![
+            vec!["receipt".to_owned()],
             vec!["receipt".to_owned()],
             vec!["receipt".into(), "apology".into()]
         ]
@@ -543,7 +545,8 @@ async fn apology_rating_statistics_and_templates(db: Db) {
             t["processed"].as_u64(),
             t["early"].as_u64()
         ),
-        (Some(7), Some(4), Some(4))
+        // Seven received after online filing, one taken in at the counter.
+        (Some(8), Some(4), Some(4))
     );
     assert_eq!(
         (
@@ -551,7 +554,8 @@ async fn apology_rating_statistics_and_templates(db: Db) {
             t["late"].as_u64(),
             t["pending"].as_u64()
         ),
-        (Some(0), Some(0), Some(3))
+        // Pending: received, waiting for the applicant, postponed, and the counter walk-in.
+        (Some(0), Some(0), Some(4))
     );
     assert_eq!(
         (
@@ -824,8 +828,18 @@ async fn exports_run_in_the_background_and_empty_ones_are_valid(db: Db) {
     );
 
     // A procedure without dossiers: valid empty CSV, XLSX and ODS (header row only).
+    let admin = app.client_as("minh.tran").await;
+    let mut empty = guichet_one_stop::demo::business_household();
+    empty.form = Default::default();
+    let r = admin
+        .post(app.url("/api/v1/offices/HN-HOANKIEM/procedures"))
+        .json(&serde_json::json!({"code": "TEST-EMPTY", "topic": "business", "body": empty}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     for format in ["csv", "xlsx", "ods"] {
-        let r = start(format, "HKD-DANGKY", &["code", "state"]).await;
+        let r = start(format, "TEST-EMPTY", &["code", "state"]).await;
         assert_eq!(r.status(), 303);
         let job = r.headers()["location"].to_str().unwrap().to_owned();
         assert!(

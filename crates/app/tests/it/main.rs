@@ -8,6 +8,7 @@ mod support;
 
 mod authz_matrix;
 mod cli;
+mod counter;
 mod documents;
 mod hr;
 mod oidc;
@@ -15,6 +16,7 @@ mod one_stop;
 mod records;
 mod security;
 mod sign_in;
+mod silence;
 mod units;
 mod upgrade;
 mod web;

@@ -15,6 +15,17 @@ pub static WORK_IN_OFFICE: SliceAction = SliceAction {
     ],
 };
 
+/// Take a dossier in for an applicant, at the counter or from the post: a duty of the
+/// office's one-stop desk, kept apart from processing so it can be granted on its own.
+pub static INTAKE: SliceAction = SliceAction {
+    slice: "one_stop",
+    name: "one_stop.intake",
+    allow: &[
+        Allow::RoleInOffice(Role::Agent),
+        Allow::RoleInOffice(Role::OfficeAdmin),
+    ],
+};
+
 /// File and follow one's own dossiers.
 pub static FILE_DOSSIER: SliceAction = SliceAction {
     slice: "one_stop",
@@ -54,6 +65,10 @@ pub fn work_in_office(office: OfficeId) -> Action {
     WORK_IN_OFFICE.on(Some(office), None)
 }
 
+pub fn intake(office: OfficeId) -> Action {
+    INTAKE.on(Some(office), None)
+}
+
 pub fn file_dossier() -> Action {
     FILE_DOSSIER.on(None, None)
 }
@@ -82,6 +97,8 @@ mod tests {
         let rows = [
             (work_in_office(A), [false, false, true, true, false, false]),
             (work_in_office(B), [false; 6]),
+            (intake(A), [false, false, true, true, false, false]),
+            (intake(B), [false; 6]),
             (file_dossier(), [false, true, false, false, false, false]),
             (
                 manage_procedures(A),

@@ -70,6 +70,7 @@ pub fn dossier_record(
         assigned_to: None,
         idempotency_key: None,
         lang: "fr".into(),
+        intake: None,
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::dossier::{Actor, Desk, StepInput};
 use crate::form::{Choice, Field, FieldKind, FormSchema, ShowIf, Text};
 use crate::procedure::{
-    DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, Services, TimeUnit,
+    DocumentForm, ProcedureBody, RequiredDocument, ServiceLevel, Services, Silence, TimeUnit,
 };
 use crate::state::Step;
 use crate::store::DossierRecord;
@@ -31,8 +31,69 @@ fn load_demo<'a>(ctx: &'a DemoContext<'a>) -> BoxFuture<'a, Result<(), SliceErro
             ctx.user("lan.nguyen")?,
             ctx.office("HN-HOANKIEM")?,
         )
+        .await?;
+        load_silence_story(
+            ctx,
+            ctx.user("marie.dupont")?,
+            ctx.user("claire.martin")?,
+            ctx.office("FR-PREF-33")?,
+        )
         .await
     })
+}
+
+/// Marie Dupont's request to the préfecture, received ten weeks ago and never answered: the
+/// deadlines pass accepts it by silence and issues the attestation of implicit acceptance.
+async fn load_silence_story(
+    ctx: &DemoContext<'_>,
+    citizen: &User,
+    agent: &User,
+    office: &Office,
+) -> Result<(), SliceError> {
+    let store = crate::one_stop_store(ctx.store)?;
+    let issuer = &ctx
+        .state
+        .get::<crate::OneStopState>()
+        .ok_or("the one-stop slice's state is not installed")?
+        .issuer;
+    let versions = crate::procedure::VersionCache::default();
+    let then = guichet_core::FixedClock::new(ctx.clock.now() - time::Duration::days(70));
+    let back_then = Desk {
+        store,
+        clock: &then,
+        entropy: ctx.entropy,
+        units: ctx.units,
+        versions: &versions,
+        issuer: Some(issuer),
+    };
+    let p = store
+        .procedure_by_code(office.id, "SVA-EXEMPLE")
+        .await?
+        .ok_or("demo procedure missing")?;
+    let filing = back_then.filing(&p).await?;
+    let answers = json!({
+        "subject": "Autorisation d’installer une terrasse saisonnière devant le 12 cours de l’Intendance, Bordeaux."
+    });
+    let lang = guichet_core::Language::Fr;
+    let (d, _) = back_then
+        .file_now(citizen, &filing, &answers, None, lang)
+        .await?;
+    back_then
+        .step(
+            &Actor::user(agent),
+            &d,
+            d.rev,
+            Step::Receive,
+            StepInput::default(),
+            lang,
+        )
+        .await?;
+    let now = Desk {
+        clock: ctx.clock,
+        ..back_then
+    };
+    now.act_on_silence(office).await?;
+    Ok(())
 }
 
 fn t(vi: &str, fr: &str, en: &str) -> Text {
@@ -97,6 +158,7 @@ pub fn birth_extract() -> ProcedureBody {
         equals: Some("other".into()),
     });
     ProcedureBody {
+        silence: Default::default(),
         identification: None,
         name: t(
             "Cấp bản sao trích lục khai sinh",
@@ -275,6 +337,7 @@ pub fn birth_extract() -> ProcedureBody {
 /// Đăng ký thành lập hộ kinh doanh (registration of a business household).
 pub fn business_household() -> ProcedureBody {
     ProcedureBody {
+        silence: Default::default(),
         identification: None,
         name: t(
             "Đăng ký thành lập hộ kinh doanh",
@@ -503,6 +566,7 @@ pub fn vehicle_registration() -> ProcedureBody {
         equals: Some("used".into()),
     });
     ProcedureBody {
+        silence: Default::default(),
         identification: None,
         name: t(
             "Đề nghị cấp giấy chứng nhận đăng ký xe (Pháp)",
@@ -678,9 +742,52 @@ pub fn vehicle_registration() -> ProcedureBody {
     }
 }
 
+/// A préfecture's procedure under the general rule of French law: silence kept for two months
+/// means acceptance (CRPA art. L231-1). A neutral example: which real procedures follow the
+/// rule and which are exceptions is set per procedure by the office from the official lists.
+pub fn silence_example() -> ProcedureBody {
+    ProcedureBody {
+        silence: Silence::Acceptance,
+        identification: None,
+        name: t(
+            "Đề nghị cấp phép (ví dụ: im lặng là chấp thuận)",
+            "Demande d’autorisation (exemple : le silence vaut acceptation)",
+            "Authorisation request (example: silence means acceptance)",
+        ),
+        description: t(
+            "Nếu quá hai tháng kể từ ngày tiếp nhận mà cơ quan chưa trả lời, yêu cầu được coi là chấp thuận.",
+            "Sans réponse de la préfecture deux mois après la réception de la demande, celle-ci est acceptée.",
+            "Without an answer from the préfecture two months after the request was received, it is accepted.",
+        ),
+        level: ServiceLevel::Full,
+        legal_basis:
+            "Code des relations entre le public et l’administration, art. L231-1 et L232-3".into(),
+        fees: t("Miễn phí", "Gratuit", "Free"),
+        processing_time: 2,
+        time_unit: TimeUnit::CalendarMonths,
+        documents: Vec::new(),
+        result: t("Giấy phép", "Autorisation", "Authorisation"),
+        form: FormSchema {
+            fields: vec![field(
+                "subject",
+                FieldKind::LongText {
+                    max_len: Some(2000),
+                },
+                t(
+                    "Nội dung đề nghị",
+                    "Objet de la demande",
+                    "What you ask for",
+                ),
+                true,
+            )],
+        },
+    }
+}
+
 /// Information only: filed at the counter.
 pub fn civil_servant_exam_info() -> ProcedureBody {
     ProcedureBody {
+        silence: Default::default(),
         identification: None,
         name: t(
             "Đăng ký dự thi tuyển công chức",
@@ -736,6 +843,7 @@ pub fn procedures() -> Vec<(&'static str, &'static str, &'static str, ProcedureB
             "vehicles",
             vehicle_registration(),
         ),
+        ("FR-PREF-33", "SVA-EXEMPLE", "other", silence_example()),
         (
             "HN-SONOIVU",
             "CC-THITUYEN",
@@ -901,5 +1009,38 @@ async fn load_dossiers(
             _ => {}
         }
     }
+    // A walk-in at the counter: Nguyễn Văn An registers his business household with the
+    // agent, who checked his CCCD at the desk; received at once, the receipt printed.
+    let household = store
+        .procedure_by_code(office.id, "HKD-DANGKY")
+        .await?
+        .ok_or("demo procedure missing")?;
+    let household = desk.published(office.clone(), &household).await?;
+    let walk_in = crate::counter::IntakeInput {
+        channel: "counter".into(),
+        applicant_name: "Nguyễn Văn An".into(),
+        id_kind: "cccd".into(),
+        id_number: "001190012345".into(),
+        identity_checked: true,
+        email: String::new(),
+        phone: "0912 345 678".into(),
+    };
+    desk.file_at_counter(agent, &household, &walk_in, &household_answers(), lang)
+        .await?;
     Ok(())
+}
+
+/// Sample answers for the business-household procedure (valid against its form).
+pub fn household_answers() -> serde_json::Value {
+    json!({
+        "business_name": "Hộ kinh doanh Bún chả Hàng Mành",
+        "activities": "Dịch vụ ăn uống (bún chả).",
+        "capital": "150.000.000",
+        "address": {"unit": "VN-C-00004", "street": "5 Hàng Mành"},
+        "owner_name": "Nguyễn Văn An",
+        "owner_cccd": "001190012345",
+        "household": "no",
+        "employees": "2",
+        "phone": "0912 345 678",
+    })
 }

@@ -417,6 +417,7 @@ pub fn document_data(
         DocumentKind::ControlSheet => "KS",
         DocumentKind::Handover => "TKQ",
         DocumentKind::Result => "KQ",
+        DocumentKind::ImplicitAcceptance => "AI",
     };
     let timing = match (d.decided_on, d.due_date) {
         (Some(decided), Some(due)) => {

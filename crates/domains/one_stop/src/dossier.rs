@@ -228,6 +228,19 @@ impl Desk<'_> {
 
     /// The same, when the caller already holds the office.
     pub async fn filing_in(&self, office: Office, procedure: &ProcedureRecord) -> Result<Filing> {
+        let filing = self.published(office, procedure).await?;
+        if !filing.body.level.online() {
+            return Err(invalid(
+                "procedure-offline",
+                "this procedure is filed at the counter, not online",
+            ));
+        }
+        Ok(filing)
+    }
+
+    /// The published version of a procedure whatever its level of online service: what an
+    /// agent files on at the counter (information-only procedures included).
+    pub async fn published(&self, office: Office, procedure: &ProcedureRecord) -> Result<Filing> {
         if procedure.published_version == 0 || office.id != procedure.office_id {
             return Err(invalid(
                 "procedure-closed",
@@ -239,12 +252,6 @@ impl Desk<'_> {
             .body(self.store, procedure.id, procedure.published_version)
             .await?
             .ok_or_else(|| ServiceError::NotFound("procedure version".into()))?;
-        if !body.level.online() {
-            return Err(invalid(
-                "procedure-offline",
-                "this procedure is filed at the counter, not online",
-            ));
-        }
         Ok(Filing {
             office,
             procedure: procedure.clone(),
@@ -264,7 +271,7 @@ impl Desk<'_> {
             .ok_or_else(|| ServiceError::NotFound("procedure version".into()))
     }
 
-    fn check<'b>(&'b self, lang: Language, mode: Mode, office: &Office) -> Check<'b> {
+    pub(crate) fn check<'b>(&'b self, lang: Language, mode: Mode, office: &Office) -> Check<'b> {
         Check {
             lang,
             mode,
@@ -273,7 +280,7 @@ impl Desk<'_> {
         }
     }
 
-    fn event(
+    pub(crate) fn event(
         &self,
         office: &Office,
         actor: &Actor,
@@ -291,7 +298,7 @@ impl Desk<'_> {
         }
     }
 
-    fn history(
+    pub(crate) fn history(
         &self,
         d: &DossierRecord,
         actor: &Actor,
@@ -313,7 +320,7 @@ impl Desk<'_> {
         }
     }
 
-    fn new_dossier(
+    pub(crate) fn new_dossier(
         &self,
         filing: &Filing,
         applicant: &User,
@@ -343,6 +350,7 @@ impl Desk<'_> {
             assigned_to: None,
             idempotency_key: None,
             lang: String::new(),
+            intake: None,
         }
     }
 
@@ -393,10 +401,7 @@ impl Desk<'_> {
         let office = self.office_of(d).await?;
         let body = self.body_of_dossier(d).await?;
         let mut answers = answers;
-        crate::identity::lock(
-            &mut answers,
-            &crate::identity::verified_fields(self.store, applicant.id, &body.form).await?,
-        );
+        self.lock_verified(d, &body, &mut answers).await?;
         let problems = form::validate(
             &body.form,
             &Value::Object(answers.clone()),
@@ -431,7 +436,24 @@ impl Desk<'_> {
         Ok((stored, problems))
     }
 
-    async fn office_of(&self, d: &DossierRecord) -> Result<Office> {
+    /// Puts the applicant's verified identity over the answers (nothing for a dossier taken in
+    /// at the counter: it has no account behind it).
+    async fn lock_verified(
+        &self,
+        d: &DossierRecord,
+        body: &ProcedureBody,
+        answers: &mut Map<String, Value>,
+    ) -> Result<()> {
+        if let Some(applicant) = d.applicant_id {
+            crate::identity::lock(
+                answers,
+                &crate::identity::verified_fields(self.store, applicant, &body.form).await?,
+            );
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn office_of(&self, d: &DossierRecord) -> Result<Office> {
         self.store
             .office(d.office_id)
             .await?
@@ -512,12 +534,13 @@ impl Desk<'_> {
                 to: procedure.published_version,
             });
         }
-        let filing = self.filing(&procedure).await?;
+        let filing = if d.intake.is_some() {
+            self.published(self.office_of(d).await?, &procedure).await?
+        } else {
+            self.filing(&procedure).await?
+        };
         let mut given = d.answers.as_object().cloned().unwrap_or_default();
-        crate::identity::lock(
-            &mut given,
-            &crate::identity::verified_fields(self.store, applicant.id, &filing.body.form).await?,
-        );
+        self.lock_verified(d, &filing.body, &mut given).await?;
         let answers = self
             .validate_for_submission(d, &Value::Object(given), lang)
             .await?;
@@ -530,7 +553,7 @@ impl Desk<'_> {
         Ok((stored, secret))
     }
 
-    fn submission(
+    pub(crate) fn submission(
         &self,
         filing: &Filing,
         applicant: &User,
@@ -559,8 +582,18 @@ impl Desk<'_> {
                 "procedure": filing.procedure.code,
                 "version": d.procedure_version,
                 "answers_sha256": hex::encode(Sha256::digest(d.answers.to_string().as_bytes())),
+                "channel": d.intake.as_ref().map_or("online", |i| i.channel.as_str()),
             }),
         );
+        let mut event = event;
+        if let Some(intake) = &d.intake {
+            // The identity document is personal data: the ledger keeps its digest only.
+            event.payload["intake"] = serde_json::json!({
+                "id_kind": intake.id_kind,
+                "id_number_sha256": hex::encode(Sha256::digest(intake.id_number.as_bytes())),
+                "identity_checked": intake.identity_checked,
+            });
+        }
         let history = self.history(
             &d,
             &actor,
@@ -762,7 +795,7 @@ impl Desk<'_> {
 
     /// Renders and seals the documents of a change (none without an issuer).
     #[allow(clippy::too_many_arguments)]
-    async fn issue_documents(
+    pub(crate) async fn issue_documents(
         &self,
         kinds: &[guichet_documents::DocumentKind],
         office: &Office,
@@ -921,7 +954,7 @@ impl Desk<'_> {
     }
 
     /// The e-mail to the applicant and the office's webhooks for a state change.
-    async fn notifications(
+    pub(crate) async fn notifications(
         &self,
         office: &Office,
         d: &DossierRecord,
@@ -1088,7 +1121,7 @@ fn calendar_error(e: guichet_rules::calendar::CalendarError) -> ServiceError {
 }
 
 /// Ids and hashes of issued documents, for the ledger entry of the change that issued them.
-fn documents_json(documents: &[crate::store::IssuedDocument]) -> Value {
+pub(crate) fn documents_json(documents: &[crate::store::IssuedDocument]) -> Value {
     Value::Array(
         documents
             .iter()
@@ -1220,6 +1253,7 @@ mod tests {
             assigned_to: None,
             idempotency_key: None,
             lang: String::new(),
+            intake: None,
         }
     }
 

@@ -113,6 +113,13 @@ pub(crate) fn read_dossiers_blocking(
             assigned_to: uuid(19)?.map(guichet_core::UserId),
             idempotency_key: row.get(20).map_err(db)?,
             lang: row.get(21).map_err(db)?,
+            intake: match text(22)? {
+                Some(t) => Some(
+                    serde_json::from_str(t)
+                        .map_err(|e| damaged(&format!("intake is not JSON: {e}")))?,
+                ),
+                None => None,
+            },
         });
     }
     Ok(out)

@@ -17,6 +17,7 @@
 pub mod authz;
 pub mod cli;
 pub mod contract;
+pub mod counter;
 pub mod demo;
 pub mod documents;
 pub mod dossier;
@@ -26,6 +27,7 @@ pub mod identity;
 mod lean;
 pub mod outbox;
 pub mod procedure;
+pub mod silence;
 mod sql;
 pub mod state;
 pub mod stats;

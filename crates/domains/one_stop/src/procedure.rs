@@ -63,6 +63,42 @@ impl TimeUnit {
     }
 }
 
+/// What the office's silence means once a procedure's deadline passes without a decision.
+/// France: acceptance is the rule (CRPA art. L231-1), rejection the listed exceptions (L231-4
+/// and the decrees that list them); each procedure says which. Vietnam has no such rule: a late
+/// dossier stays with the office (apology letter, new date).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Silence {
+    /// Nothing happens by itself.
+    #[default]
+    Nothing,
+    /// Silence means acceptance (silence vaut acceptation, SVA).
+    Acceptance,
+    /// Silence means rejection (silence vaut rejet, SVR).
+    Rejection,
+}
+
+impl Silence {
+    pub const ALL: [Silence; 3] = [Silence::Nothing, Silence::Acceptance, Silence::Rejection];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Silence::Nothing => "nothing",
+            Silence::Acceptance => "acceptance",
+            Silence::Rejection => "rejection",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.code() == s)
+    }
+
+    pub fn is_nothing(&self) -> bool {
+        *self == Silence::Nothing
+    }
+}
+
 /// How a required document is given (bản chính / bản sao / bản sao có chứng thực).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -119,6 +155,9 @@ pub struct ProcedureBody {
     /// applicant must have logged in with to file; `None`: any login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identification: Option<guichet_identity::oidc::Assurance>,
+    /// What silence means when the deadline passes without a decision.
+    #[serde(default, skip_serializing_if = "Silence::is_nothing")]
+    pub silence: Silence,
 }
 
 impl ProcedureBody {

@@ -7,7 +7,7 @@ macro_rules! dossier_columns {
     () => {
         "id, code, office_id, procedure_id, procedure_version, applicant_id, applicant_name, applicant_email, \
          state, answers, secret_hash, rev, created_at, updated_at, submitted_at, received_at, due_date, \
-         paused_on, decided_on, assigned_to, idempotency_key, lang"
+         paused_on, decided_on, assigned_to, idempotency_key, lang, intake"
     };
 }
 
@@ -15,7 +15,7 @@ macro_rules! dossier_list_columns {
     () => {
         "id, code, office_id, procedure_id, procedure_version, applicant_id, applicant_name, applicant_email, \
          state, NULL AS answers, secret_hash, rev, created_at, updated_at, submitted_at, received_at, due_date, \
-         paused_on, decided_on, assigned_to, idempotency_key, lang"
+         paused_on, decided_on, assigned_to, idempotency_key, lang, intake"
     };
 }
 
@@ -83,7 +83,18 @@ macro_rules! one_stop_sql {
                 assigned_to: opt_uuid("assigned_to")?.map(UserId),
                 idempotency_key: row.try_get("idempotency_key").map_err(map_err)?,
                 lang: row.try_get("lang").map_err(map_err)?,
+                intake: match json_text(row, "intake")? {
+                    serde_json::Value::Null => None,
+                    v => Some(serde_json::from_value(v).map_err(|e| StoreError::Database(format!("stored intake: {e}")))?),
+                },
             })
+        }
+
+        fn intake_text(d: &DossierRecord) -> Result<Option<String>> {
+            d.intake
+                .as_ref()
+                .map(|i| serde_json::to_string(i).map_err(|e| StoreError::Database(e.to_string())))
+                .transpose()
         }
 
         fn file_from_row(row: &DbRow) -> Result<FileRecord> {
@@ -485,7 +496,7 @@ macro_rules! one_stop_sql {
                         None => {
                             sqlx::query(concat!(
                                 "INSERT INTO dossiers (", dossier_columns!(), ") VALUES \
-                                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+                                 ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
                             ))
                             .bind(d.id.as_uuid())
                             .bind(&d.code)
@@ -509,6 +520,7 @@ macro_rules! one_stop_sql {
                             .bind(d.assigned_to.map(|u| u.as_uuid()))
                             .bind(&d.idempotency_key)
                             .bind(&d.lang)
+                            .bind(intake_text(&d)?)
                             .execute(&mut *conn)
                             .await
                             .map_err(|e| conflict(e, "dossier"))?;
@@ -518,7 +530,7 @@ macro_rules! one_stop_sql {
                                 "UPDATE dossiers SET code = $3, applicant_name = $4, applicant_email = $5, state = $6, \
                                  answers = $7, secret_hash = $8, rev = $9, updated_at = $10, submitted_at = $11, \
                                  received_at = $12, due_date = $13, paused_on = $14, decided_on = $15, assigned_to = $16, \
-                                 procedure_version = $17, lang = $18 WHERE id = $1 AND rev = $2",
+                                 procedure_version = $17, lang = $18, intake = $19 WHERE id = $1 AND rev = $2",
                             )
                             .bind(d.id.as_uuid())
                             .bind(rev)
@@ -538,6 +550,7 @@ macro_rules! one_stop_sql {
                             .bind(d.assigned_to.map(|u| u.as_uuid()))
                             .bind(d.procedure_version)
                             .bind(&d.lang)
+                            .bind(intake_text(&d)?)
                             .execute(&mut *conn)
                             .await
                             .map_err(|e| conflict(e, "dossier code"))?

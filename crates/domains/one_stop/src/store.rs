@@ -66,6 +66,28 @@ pub struct DossierRecord {
     /// The language it was filed in (`vi`, `fr`, `en`), which the applicant's e-mails use;
     /// empty for dossiers filed before it was recorded.
     pub lang: String,
+    /// How an agent took it in on the applicant's behalf; `None`: filed online by the applicant.
+    pub intake: Option<Intake>,
+}
+
+/// How a dossier arrived when an agent took it in for the applicant (Vietnam's counter of the
+/// Bộ phận một cửa, a préfecture's guichet, or a letter).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Intake {
+    /// `counter` or `post`.
+    pub channel: String,
+    /// The identity document the agent saw or the letter carried: `cccd`, `cmnd`, `passport`,
+    /// `cni`, `residence_permit`, `other`.
+    pub id_kind: String,
+    /// Its number, in normal form where the kind has one.
+    pub id_number: String,
+    /// The agent checked the document against the person at the desk (always for `counter`).
+    pub identity_checked: bool,
+    #[serde(default)]
+    pub phone: String,
+    /// The agent who took it in.
+    pub agent: UserId,
+    pub agent_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -443,6 +465,8 @@ pub const TABLES: &[TableSpec] = &[
             ("decided_on", OptText),
             ("assigned_to", OptUuid),
             ("idempotency_key", OptText),
+            ("lang", Text),
+            ("intake", OptText),
         ],
         order_by: "id",
     },

@@ -41,10 +41,13 @@ pub enum DocumentKind {
     Handover,
     /// The result: attestation, licence, certificate (at approval).
     Result,
+    /// Attestation of implicit acceptance (CRPA L232-3): the deadline of a "silence means
+    /// acceptance" procedure passed without a decision.
+    ImplicitAcceptance,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 7] = [
+    pub const ALL: [DocumentKind; 8] = [
         DocumentKind::Receipt,
         DocumentKind::Supplement,
         DocumentKind::Refusal,
@@ -52,6 +55,7 @@ impl DocumentKind {
         DocumentKind::ControlSheet,
         DocumentKind::Handover,
         DocumentKind::Result,
+        DocumentKind::ImplicitAcceptance,
     ];
 
     pub fn code(self) -> &'static str {
@@ -63,6 +67,7 @@ impl DocumentKind {
             DocumentKind::ControlSheet => "control_sheet",
             DocumentKind::Handover => "handover",
             DocumentKind::Result => "result",
+            DocumentKind::ImplicitAcceptance => "implicit_acceptance",
         }
     }
 
@@ -80,6 +85,9 @@ impl DocumentKind {
             DocumentKind::ControlSheet => include_str!("../templates/control_sheet.typ"),
             DocumentKind::Handover => include_str!("../templates/handover.typ"),
             DocumentKind::Result => include_str!("../templates/result.typ"),
+            DocumentKind::ImplicitAcceptance => {
+                include_str!("../templates/implicit_acceptance.typ")
+            }
         }
     }
 
@@ -120,6 +128,11 @@ impl DocumentKind {
                 "Kết quả giải quyết thủ tục hành chính",
                 "Décision",
                 "Result document",
+            ],
+            DocumentKind::ImplicitAcceptance => [
+                "Giấy xác nhận chấp thuận do cơ quan im lặng",
+                "Attestation d'acceptation implicite",
+                "Attestation of implicit acceptance",
             ],
         };
         match lang {

@@ -203,6 +203,13 @@ pub const CAPTURED_TYPES: &[DocType] = &[
     ),
     t("result", "", "Kết quả", "Résultat", "Result"),
     t(
+        "implicit_acceptance",
+        "",
+        "Xác nhận chấp thuận do im lặng",
+        "Attestation d'acceptation implicite",
+        "Attestation of implicit acceptance",
+    ),
+    t(
         "destruction_certificate",
         "",
         "Biên bản hủy",

@@ -193,6 +193,24 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Config)) -> Opti
     Some(TestApp { base, rt, dir })
 }
 
+/// `spawn_app` on a clock the test moves (deadlines, background passes).
+pub async fn spawn_app_at(
+    db: Db,
+    clock: std::sync::Arc<guichet_core::FixedClock>,
+) -> Option<TestApp> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = demo_copy(db, dir.path()).await?;
+    let config = test_config(dir.path(), url);
+    let rt = Runtime::open_with(config, clock, std::sync::Arc::new(guichet_core::OsEntropy))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = rt.app().await.unwrap();
+    tokio::spawn(guichet_web::serve(app, listener, std::future::pending()));
+    Some(TestApp { base, rt, dir })
+}
+
 /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
 pub fn client() -> reqwest::Client {
     guichet_identity::oidc::install_tls_provider();

@@ -41,6 +41,15 @@ pub(crate) fn desk(app: &App) -> Result<Desk<'_>, guichet_store::StoreError> {
     })
 }
 
+/// Who fills, sends and answers for a dossier: its applicant online; for one taken in at the
+/// counter or from the post, the office's desk on the applicant's behalf.
+pub(crate) fn filler(d: &DossierRecord) -> guichet_core::authz::Action {
+    match d.intake {
+        Some(_) => crate::authz::intake(d.office_id),
+        None => crate::authz::act_as_applicant(d.applicant_id),
+    }
+}
+
 fn today(app: &App, office: &Office) -> time::Date {
     dossier::local_time(office.country, app.clock.now()).date()
 }
@@ -217,6 +226,8 @@ pub struct ProcedurePage {
     pub level: String,
     pub online: bool,
     pub legal_basis: String,
+    /// What silence means at the deadline (empty when nothing happens by itself).
+    pub silence: String,
     pub fees: String,
     pub time: String,
     pub result: String,
@@ -258,6 +269,10 @@ pub async fn procedure_page(
         level: level_label(&tr, body.level),
         online: body.level.online(),
         legal_basis: body.legal_basis.clone(),
+        silence: match body.silence {
+            procedure::Silence::Nothing => String::new(),
+            s => tr.t(&format!("proc-silence-{}", s.code())),
+        },
         fees: body.fees.get(lang).to_owned(),
         time: time_label(&tr, &body),
         result: body.result.get(lang).to_owned(),
@@ -803,7 +818,7 @@ pub async fn edit_form(
     Query(n): Query<NoticeParam>,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
+    ctx.authorize(filler(&l.d))?;
     let st = DState::parse(&l.d.state);
     if !matches!(st, Some(DState::Draft | DState::AwaitingApplicant)) {
         return Ok(Redirect::to(&format!("/dossiers/{}", l.d.id)).into_response());
@@ -918,7 +933,7 @@ pub async fn edit_save(
     form: FormData,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
+    ctx.authorize(filler(&l.d))?;
     let tr = ctx.tr();
     let user = ctx
         .user
@@ -1161,7 +1176,7 @@ pub async fn review(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
+    ctx.authorize(filler(&l.d))?;
     let tr = ctx.tr();
     if l.d.state != DState::Draft.code() {
         return Ok(Redirect::to(&format!("/dossiers/{}", l.d.id)).into_response());
@@ -1223,7 +1238,7 @@ pub async fn submit(
     form: FormData,
 ) -> Result<Response, PageError> {
     let l = load(&app, &ctx, &id).await?;
-    ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?;
+    ctx.authorize(filler(&l.d))?;
     let tr = ctx.tr();
     let user = ctx
         .user
@@ -1239,7 +1254,8 @@ pub async fn submit(
             Redirect::to(&format!("/dossiers/{}?notice=already-submitted", l.d.id)).into_response(),
         );
     }
-    if !identified_enough(&ctx, &l.body) {
+    // At the counter the agent checked an identity document instead of an online login.
+    if l.d.intake.is_none() && !identified_enough(&ctx, &l.body) {
         return Ok(identification_needed(
             &app,
             &ctx,
@@ -1248,6 +1264,10 @@ pub async fn submit(
         ));
     }
     match desk(&app)?.submit(&user, &l.d, rev, ctx.lang).await {
+        Ok((d, secret)) if d.intake.is_some() => {
+            crate::web::counter_web::received(&app, &ctx, &user, &l.office, &l.body, d, secret)
+                .await
+        }
         Ok((d, secret)) => Ok(render_with(
             StatusCode::OK,
             ReceiptPage {
@@ -1437,9 +1457,7 @@ pub(crate) async fn dossier_page(
     let is_agent = ctx
         .authorize(crate::authz::work_in_office(d.office_id))
         .is_ok();
-    let is_applicant = ctx
-        .authorize(crate::authz::act_as_applicant(d.applicant_id))
-        .is_ok();
+    let is_applicant = ctx.authorize(filler(d)).is_ok();
     let st = DState::parse(&d.state).unwrap_or(DState::Draft);
     let cal = calendar_of(app, &l.office).await?;
     let dl = dossier::deadline(d, today(app, &l.office), &cal);
@@ -1629,7 +1647,7 @@ pub async fn take_step(
         .ok_or_else(|| PageError::bad_request(tr.t("svc-illegal-step")))?;
     match step.party() {
         Party::Agent => ctx.authorize(crate::authz::work_in_office(l.d.office_id))?,
-        Party::Applicant => ctx.authorize(crate::authz::act_as_applicant(l.d.applicant_id))?,
+        Party::Applicant => ctx.authorize(filler(&l.d))?,
     }
     if step == Step::Submit || step == Step::Resubmit {
         return Err(PageError::bad_request(tr.t("svc-illegal-step")));

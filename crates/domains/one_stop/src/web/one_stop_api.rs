@@ -441,10 +441,7 @@ async fn dossier_dto_in(
                 .map(|s| s.code().to_owned()),
         );
     }
-    if ctx
-        .authorize(crate::authz::act_as_applicant(d.applicant_id))
-        .is_ok()
-    {
+    if ctx.authorize(crate::web::one_stop::filler(d)).is_ok() {
         allowed.extend(
             state::steps_from(st, Party::Applicant)
                 .iter()
@@ -563,6 +560,75 @@ pub async fn file_dossier(
     };
     let dto = dossier_dto_in(&app, &ctx, &d, secret, office, p.code.clone(), None).await?;
     Ok((status, Json(dto)).into_response())
+}
+
+/// Who brought the dossier to the desk, as the agent recorded it.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct ApplicantAtCounterDto {
+    /// Full name.
+    pub name: String,
+    /// `cccd`, `cmnd`, `passport`, `cni`, `residence_permit` or `other`.
+    pub id_kind: String,
+    /// The document's number (a CCCD or CMND is checked).
+    pub id_number: String,
+    /// The agent compared the document with the person; required at the counter.
+    #[serde(default)]
+    pub identity_checked: bool,
+    /// Where the applicant's e-mails go (optional).
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+pub struct CounterDossierDto {
+    /// Procedure code (of the office in the path); information-only procedures included.
+    pub procedure: String,
+    /// `counter` (walk-in) or `post` (a letter).
+    pub channel: String,
+    pub applicant: ApplicantAtCounterDto,
+    /// Answers keyed by field key (see the procedure's form).
+    #[schema(value_type = Object)]
+    pub answers: Value,
+}
+
+/// An agent takes a dossier in for an applicant at the counter or from the post: validated,
+/// numbered and received at once (the receipt is issued); the answer carries the tracking
+/// secret to hand over, once.
+#[utoipa::path(post, path = "/api/v1/offices/{office}/counter-dossiers", tag = "dossiers",
+    params(("office" = String, Path)), request_body = CounterDossierDto,
+    responses((status = 201, body = DossierDto), (status = 403, body = guichet_web::error::Problem),
+        (status = 422, body = guichet_web::error::Problem, description = "Identity not checked, answers refused")))]
+pub async fn file_at_counter(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(office): Path<String>,
+    ApiJson(req): ApiJson<CounterDossierDto>,
+) -> Result<Response, ApiError> {
+    let office = office_by_code(&app, &office).await?;
+    ctx.authorize(crate::authz::intake(office.id))?;
+    let user = ctx
+        .user
+        .clone()
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "log in"))?;
+    let p = procedure_of(&app, &office, &req.procedure).await?;
+    let desk = desk(&app)?;
+    let filing = desk.published(office.clone(), &p).await?;
+    let input = crate::counter::IntakeInput {
+        channel: req.channel,
+        applicant_name: req.applicant.name,
+        id_kind: req.applicant.id_kind,
+        id_number: req.applicant.id_number,
+        identity_checked: req.applicant.identity_checked,
+        email: req.applicant.email,
+        phone: req.applicant.phone,
+    };
+    let (d, secret) = desk
+        .file_at_counter(&user, &filing, &input, &req.answers, ctx.lang)
+        .await?;
+    let dto = dossier_dto_in(&app, &ctx, &d, Some(secret), office, p.code.clone(), None).await?;
+    Ok((StatusCode::CREATED, Json(dto)).into_response())
 }
 
 #[derive(Debug, serde::Deserialize, IntoParams)]
@@ -769,7 +835,7 @@ pub async fn save_answers(
     ApiJson(a): ApiJson<AnswersDto>,
 ) -> Result<Json<DraftSavedDto>, ApiError> {
     let d = load(&app, &ctx, &id).await?;
-    ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?;
+    ctx.authorize(crate::web::one_stop::filler(&d))?;
     let user = ctx
         .user
         .clone()
@@ -810,7 +876,7 @@ pub async fn submit(
     ApiJson(r): ApiJson<RevDto>,
 ) -> Result<Json<DossierDto>, ApiError> {
     let d = load(&app, &ctx, &id).await?;
-    ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?;
+    ctx.authorize(crate::web::one_stop::filler(&d))?;
     let user = ctx
         .user
         .clone()
@@ -862,7 +928,7 @@ pub async fn take_step(
     }
     match step.party() {
         Party::Agent => ctx.authorize(crate::authz::work_in_office(d.office_id))?,
-        Party::Applicant => ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?,
+        Party::Applicant => ctx.authorize(crate::web::one_stop::filler(&d))?,
     }
     let user = ctx
         .user
@@ -952,7 +1018,7 @@ pub async fn post_message(
         .authorize(crate::authz::work_in_office(d.office_id))
         .is_ok();
     if !agent {
-        ctx.authorize(crate::authz::act_as_applicant(d.applicant_id))?;
+        ctx.authorize(crate::web::one_stop::filler(&d))?;
     }
     let stored = desk(&app)?
         .message(&Actor::user(&user), !agent, &d, &m.body, m.internal, None)
@@ -1120,6 +1186,7 @@ guichet_web::route_table! {
     "/procedures/{office}/{code}/unpublish" => post(unpublish),
     "/offices/{office}/procedures" => post(create_procedure),
     "/offices/{office}/webhooks" => post(create_webhook),
+    "/offices/{office}/counter-dossiers" => post(file_at_counter),
     "/dossiers" => get(list_dossiers).post(file_dossier),
     "/dossiers/{id}" => get(get_dossier),
     "/dossiers/{id}/answers" => put(save_answers),
@@ -1140,6 +1207,7 @@ guichet_web::route_table! {
         publish,
         unpublish,
         file_dossier,
+        file_at_counter,
         list_dossiers,
         get_dossier,
         save_answers,
@@ -1159,6 +1227,8 @@ guichet_web::route_table! {
         DeadlineDto,
         DossierDto,
         FileDossierDto,
+        CounterDossierDto,
+        ApplicantAtCounterDto,
         DossierListDto,
         AnswersDto,
         DraftSavedDto,

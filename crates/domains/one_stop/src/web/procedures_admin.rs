@@ -121,6 +121,7 @@ pub async fn create(
     let office = office_for_admin(&app, &ctx, &code).await?;
     let tr = ctx.tr();
     let body = ProcedureBody {
+        silence: Default::default(),
         identification: None,
         name: text3(&form, "name"),
         description: Text::default(),
@@ -184,6 +185,7 @@ pub struct EditPage {
     pub body: ProcedureBody,
     pub level: String,
     pub time_unit: String,
+    pub silence: String,
     pub documents: String,
     pub fields: Vec<FieldRow>,
     pub json: String,
@@ -268,6 +270,7 @@ async fn edit_page(
         published: p.published_version,
         level: body.level.code().to_owned(),
         time_unit: body.time_unit.code().to_owned(),
+        silence: body.silence.code().to_owned(),
         documents,
         fields,
         json: serde_json::to_string_pretty(&body.form).unwrap_or_default(),
@@ -512,6 +515,8 @@ pub async fn save(
             body.identification =
                 guichet_identity::oidc::Assurance::parse(&form.text("identification"));
             body.processing_time = form.text("processing_time").trim().parse().unwrap_or(0);
+            body.silence =
+                crate::procedure::Silence::parse(&form.text("silence")).unwrap_or(body.silence);
             body.time_unit = if form.text("time_unit") == "calendar_months" {
                 TimeUnit::CalendarMonths
             } else {
