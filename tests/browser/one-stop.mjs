@@ -229,6 +229,31 @@ async function main() {
     await submitVia(walkIn, 'form[action="/track"] button[type=submit]');
     check((await walkIn.textContent('main')).includes('Đang xử lý'), 'the applicant follows it online: being processed');
 
+    // Accounts: the head of office creates an agent account; the new agent sets a password
+    // through the one-time link and logs in to the office's queue.
+    const headAdminCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
+    const headAdmin = await headAdminCtx.newPage();
+    await login(headAdmin, base, 'minh.tran');
+    await headAdmin.goto(`${base}/offices/HN-HOANKIEM/accounts`);
+    await headAdmin.fill('#username', 'binh.tran');
+    await headAdmin.fill('#display_name', 'Trần Thị Bình');
+    await headAdmin.selectOption('#role', 'agent');
+    await submitVia(headAdmin, 'form[action="/offices/HN-HOANKIEM/accounts"] button[type=submit]');
+    const oneTime = (await headAdmin.textContent('#one-time-link')).trim();
+    check(oneTime.includes('/account/link?token='), `the one-time link is shown (${oneTime})`);
+    await shot(headAdmin, 'accounts-vi.png');
+    const newAgent = await (await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN' })).newPage();
+    await newAgent.goto(`${base}${oneTime.slice(oneTime.indexOf('/account/link'))}`);
+    await newAgent.fill('#password', 'lotus-pond-2026');
+    await newAgent.fill('#again', 'lotus-pond-2026');
+    await submitVia(newAgent, 'form[action="/account/link"] button[type=submit]');
+    await newAgent.goto(`${base}/login`);
+    await newAgent.fill('#username', 'binh.tran');
+    await newAgent.fill('#password', 'lotus-pond-2026');
+    await submitVia(newAgent, 'form[action="/login"] button[type=submit]');
+    await newAgent.goto(`${base}/offices/HN-HOANKIEM/dossiers`);
+    check((await newAgent.textContent('main')).includes(counterCode), 'the new agent logs in and sees the queue');
+
     // Records: the head of office registers an incoming letter without JavaScript, finds it
     // by an unaccented search, and sees the disposition run with its hold.
     const headCtx = await browser.newContext({ javaScriptEnabled: false, locale: 'vi-VN', viewport: { width: 1100, height: 900 } });
@@ -273,7 +298,7 @@ async function main() {
     check((await fr.textContent('h1')).includes('certificat d’immatriculation'), 'French procedure page');
     await shot(fr, 'procedure-fr.png');
 
-    console.log(`browser: ${code} filed without JavaScript, corrected, approved (${timing}); ${counterCode} taken in at the counter and tracked`);
+    console.log(`browser: ${code} filed without JavaScript, corrected, approved (${timing}); ${counterCode} taken in at the counter and tracked; binh.tran created by the head of office and logged in`);
   } finally {
     if (browser) await browser.close();
     server.kill('SIGTERM');

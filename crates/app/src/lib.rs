@@ -129,7 +129,11 @@ impl Runtime {
         let accounts = self.accounts();
         let openid = self.openid(accounts.clone())?;
         let mut state = axum::http::Extensions::new();
-        state.insert(guichet_identity::IdentityState { accounts, openid });
+        state.insert(guichet_identity::IdentityState {
+            accounts,
+            openid,
+            public_url: self.config.public_url(),
+        });
         state.insert(guichet_one_stop::OneStopState {
             issuer: self.issuer()?,
             versions: Arc::default(),

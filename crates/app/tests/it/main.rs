@@ -6,6 +6,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod authz_matrix;
 mod cli;
 mod counter;

@@ -15,8 +15,9 @@ use uuid::Uuid;
 
 use crate::IdentityStore;
 pub use crate::contract_identity::{
-    identity_links_are_unique_and_atomic, pending_logins_are_taken_once,
-    second_factors_accept_each_code_once, sessions_list_change_stage_and_end_on_password_change,
+    account_links_work_once_and_account_changes_are_atomic, identity_links_are_unique_and_atomic,
+    pending_logins_are_taken_once, second_factors_accept_each_code_once,
+    sessions_list_change_stage_and_end_on_password_change,
 };
 use guichet_store::verify::verify_store;
 use guichet_store::{Audit, Country, Office, Session, StoreError, User};
@@ -689,6 +690,7 @@ macro_rules! contract_suite {
             identity_links_are_unique_and_atomic,
             second_factors_accept_each_code_once,
             sessions_list_change_stage_and_end_on_password_change,
+            account_links_work_once_and_account_changes_are_atomic,
             every_table_is_in_the_backup);
         $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused);
     };

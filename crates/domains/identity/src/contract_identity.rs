@@ -10,7 +10,7 @@ use time::Duration;
 
 use crate::contract::{T0, created, office, uid, user};
 use crate::{IdentityLink, IdentityStore, PendingLogin, SecondFactor, TakenLogin};
-use guichet_store::{Session, SessionStage, StoreError};
+use guichet_store::{Session, SessionStage, StoreError, User};
 
 pub(crate) fn session(n: u128, user: UserId, stage: SessionStage) -> Session {
     Session {
@@ -380,4 +380,150 @@ pub(crate) async fn fill_identity(
         )
         .await
         .unwrap();
+}
+
+pub async fn account_links_work_once_and_account_changes_are_atomic(store: Arc<dyn IdentityStore>) {
+    use crate::store::AccountLink;
+    use guichet_core::authz::{Grant, Role};
+    let o = office(71, "HN-ACC");
+    store.create_office(&o, &created("o")).await.unwrap();
+    let mut u = user(71, "binh", vec![]);
+    u.email = Some("Binh.Tran@Example.vn".into());
+    let link = |n: u128, purpose: &str| AccountLink {
+        id: uid(7100 + n),
+        user_id: u.id,
+        purpose: purpose.into(),
+        token_hash: [70 + n as u8; 32],
+        created_at: T0,
+        expires_at: T0 + Duration::hours(48),
+        used_at: None,
+    };
+    let first = link(1, "set_password");
+    store
+        .create_user_with_link(&u, &first, None, &created("u"))
+        .await
+        .unwrap();
+    // Found by its address whatever the case; the link by its hash.
+    assert_eq!(
+        store
+            .user_by_email("binh.tran@example.VN")
+            .await
+            .unwrap()
+            .map(|x| x.id),
+        Some(u.id)
+    );
+    assert_eq!(
+        store.account_link(&first.token_hash).await.unwrap(),
+        Some(first.clone())
+    );
+    // A second account with the same username: nothing of it is written, link included.
+    let twin = User {
+        id: UserId(uid(9071)),
+        ..u.clone()
+    };
+    let twin_link = link(2, "set_password");
+    assert!(
+        store
+            .create_user_with_link(&twin, &twin_link, None, &created("twin"))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.account_link(&twin_link.token_hash).await.unwrap(),
+        None
+    );
+
+    // Redeemed once: the password changes and every session ends; then never again.
+    store
+        .create_session(&session(71, u.id, SessionStage::Active), &created("s"))
+        .await
+        .unwrap();
+    let now = T0 + Duration::hours(1);
+    assert!(
+        store
+            .redeem_account_link(
+                first.id,
+                now,
+                Some("$argon2id$v=19$set"),
+                false,
+                &created("r")
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.user(u.id).await.unwrap().unwrap().password_hash,
+        "$argon2id$v=19$set"
+    );
+    assert!(store.sessions_of(u.id, now).await.unwrap().is_empty());
+    assert!(
+        !store
+            .redeem_account_link(
+                first.id,
+                now,
+                Some("$argon2id$v=19$again"),
+                false,
+                &created("r2")
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.user(u.id).await.unwrap().unwrap().password_hash,
+        "$argon2id$v=19$set"
+    );
+    // An expired link does nothing; a verification link enables the account.
+    let late = link(3, "verify_email");
+    store
+        .put_account_link(&late, None, &created("l"))
+        .await
+        .unwrap();
+    store
+        .set_disabled(u.id, true, &created("off"))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .redeem_account_link(
+                late.id,
+                T0 + Duration::hours(49),
+                None,
+                true,
+                &created("late")
+            )
+            .await
+            .unwrap()
+    );
+    assert!(store.user(u.id).await.unwrap().unwrap().disabled);
+    let fresh = link(4, "verify_email");
+    store
+        .put_account_link(&fresh, None, &created("l2"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .redeem_account_link(fresh.id, now, None, true, &created("ok"))
+            .await
+            .unwrap()
+    );
+    assert!(!store.user(u.id).await.unwrap().unwrap().disabled);
+
+    // Disabling ends the sessions; a grant is withdrawn once, the second time is NotFound.
+    store
+        .create_session(&session(72, u.id, SessionStage::Active), &created("s2"))
+        .await
+        .unwrap();
+    store
+        .set_disabled(u.id, true, &created("off2"))
+        .await
+        .unwrap();
+    assert!(store.sessions_of(u.id, now).await.unwrap().is_empty());
+    let g = Grant::new(Role::Agent, Some(o.id));
+    store.add_grant(u.id, &g, &created("g")).await.unwrap();
+    store.remove_grant(u.id, &g, &created("w")).await.unwrap();
+    assert!(store.user(u.id).await.unwrap().unwrap().grants.is_empty());
+    assert!(matches!(
+        store.remove_grant(u.id, &g, &created("w2")).await,
+        Err(StoreError::NotFound(_))
+    ));
 }

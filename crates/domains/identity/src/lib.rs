@@ -8,6 +8,7 @@
 //! session acts for its user only in the `Active` stage; a TOTP time step is accepted once.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod admin;
 pub mod authz;
 pub mod calendar;
 pub mod cli;

@@ -6,12 +6,12 @@ macro_rules! identity_sql {
         use guichet_core::authz::{Clearance, Grant, Role, Secrecy};
         use guichet_core::{Country, OfficeId, SessionId, UserId};
         use guichet_ledger::Hash;
-        use guichet_store::{Audit, Office, Session, User};
+        use guichet_store::{Audit, Office, OutboxRecord, Session, User};
         use sqlx::Row as _;
         use time::OffsetDateTime;
         use uuid::Uuid;
 
-        use crate::store::{CalendarOverride, IdentityLink, IdentityStore, PendingLogin, SecondFactor, TakenLogin};
+        use crate::store::{AccountLink, CalendarOverride, IdentityLink, IdentityStore, PendingLogin, SecondFactor, TakenLogin};
 
         macro_rules! session_columns {
             () => {
@@ -100,6 +100,36 @@ macro_rules! identity_sql {
                 country: Country::parse(&country).ok_or_else(|| StoreError::Database(format!("unknown country {country:?}")))?,
                 created_at: row.try_get("created_at").map_err(map_err)?,
             })
+        }
+
+        fn account_link_from_row(row: &DbRow) -> Result<AccountLink> {
+            Ok(AccountLink {
+                id: row.try_get("id").map_err(map_err)?,
+                user_id: UserId(row.try_get("user_id").map_err(map_err)?),
+                purpose: row.try_get("purpose").map_err(map_err)?,
+                token_hash: to_hash(row.try_get("token_hash").map_err(map_err)?, "link token hash")?,
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                expires_at: row.try_get("expires_at").map_err(map_err)?,
+                used_at: row.try_get("used_at").map_err(map_err)?,
+            })
+        }
+
+        async fn insert_link(conn: &mut Conn, l: &AccountLink) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO account_links (id, user_id, purpose, token_hash, created_at, expires_at, used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(l.id)
+            .bind(l.user_id.as_uuid())
+            .bind(&l.purpose)
+            .bind(&l.token_hash[..])
+            .bind(l.created_at)
+            .bind(l.expires_at)
+            .bind(l.used_at)
+            .execute(&mut *conn)
+            .await
+            .map_err(map_err)?;
+            Ok(())
         }
 
         macro_rules! user_sql {
@@ -418,6 +448,149 @@ macro_rules! identity_sql {
                     }
                     append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(())
+                })
+            }
+
+            async fn remove_grant(&self, user: UserId, grant: &Grant, audit: &Audit) -> Result<()> {
+                let (audit, entropy, grant) = (audit.clone(), self.entropy(), grant.clone());
+                write_tx!(self, conn, {
+                    // `IS NOT DISTINCT FROM`-free: the office and object are compared as given,
+                    // NULL included, so the SQL stays the same on both backends.
+                    let done = sqlx::query(
+                        "DELETE FROM user_roles WHERE user_id = $1 AND role = $2 \
+                         AND ((office_id IS NULL AND $3 IS NULL) OR office_id = $3) \
+                         AND ((object_id IS NULL AND $4 IS NULL) OR object_id = $4)",
+                    )
+                    .bind(user.as_uuid())
+                    .bind(grant.role.code())
+                    .bind(grant.office.map(|o| o.as_uuid()))
+                    .bind(grant.object)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("grant {} of user {user}", grant.role.code())));
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn set_disabled(&self, user: UserId, disabled: bool, audit: &Audit) -> Result<()> {
+                let (audit, entropy) = (audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+                        .bind(user.as_uuid())
+                        .bind(disabled)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("user {user}")));
+                    }
+                    if disabled {
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user.as_uuid())
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+                const SQL: &str = user_sql!("WHERE lower(email) = lower($1) ORDER BY id LIMIT 1");
+                Ok(users_where(self, SQL, None, Some(email.trim())).await?.pop())
+            }
+
+            async fn create_user_with_link(&self, user: &User, link: &AccountLink, mail: Option<&OutboxRecord>, audit: &Audit) -> Result<()> {
+                let (user, link, mail, audit, entropy) = (user.clone(), link.clone(), mail.cloned(), audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    insert_user(&mut *conn, &*entropy, &user, audit.at).await?;
+                    insert_link(&mut *conn, &link).await?;
+                    if let Some(m) = &mail {
+                        insert_outbox(&mut *conn, m).await?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn put_account_link(&self, link: &AccountLink, mail: Option<&OutboxRecord>, audit: &Audit) -> Result<()> {
+                let (link, mail, audit, entropy) = (link.clone(), mail.cloned(), audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    insert_link(&mut *conn, &link).await?;
+                    if let Some(m) = &mail {
+                        insert_outbox(&mut *conn, m).await?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn account_link(&self, token_hash: &Hash) -> Result<Option<AccountLink>> {
+                let row = sqlx::query(
+                    "SELECT id, user_id, purpose, token_hash, created_at, expires_at, used_at FROM account_links WHERE token_hash = $1",
+                )
+                .bind(&token_hash[..])
+                .fetch_optional(self.reader())
+                .await
+                .map_err(map_err)?;
+                row.as_ref().map(account_link_from_row).transpose()
+            }
+
+            async fn redeem_account_link(&self, link: Uuid, now: OffsetDateTime, password_hash: Option<&str>, enable: bool, audit: &Audit) -> Result<bool> {
+                let (audit, entropy, hash) = (audit.clone(), self.entropy(), password_hash.map(str::to_owned));
+                write_tx!(self, conn, {
+                    let row = sqlx::query(
+                        "SELECT id, user_id, purpose, token_hash, created_at, expires_at, used_at FROM account_links WHERE id = $1",
+                    )
+                    .bind(link)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(map_err)?;
+                    let Some(found) = row.as_ref().map(account_link_from_row).transpose()? else {
+                        return Ok(false);
+                    };
+                    // Compared here, not in SQL: SQLite keeps timestamps as text.
+                    if found.used_at.is_some() || found.expires_at <= now {
+                        return Ok(false);
+                    }
+                    let spent = sqlx::query("UPDATE account_links SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
+                        .bind(link)
+                        .bind(now)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if spent.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    let user = found.user_id.as_uuid();
+                    if let Some(hash) = &hash {
+                        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+                            .bind(user)
+                            .bind(hash)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    if enable {
+                        sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+                            .bind(user)
+                            .bind(false)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(true)
                 })
             }
 

@@ -16,6 +16,8 @@ pub struct IdentityState {
     pub accounts: Arc<Accounts>,
     /// OpenID Connect login (no providers configured: no buttons, every start refused).
     pub openid: Arc<OpenId>,
+    /// The address people reach guichet at (links in e-mails), without a trailing slash.
+    pub public_url: String,
 }
 
 fn state(app: &App) -> Result<&IdentityState, PageError> {
@@ -32,4 +34,10 @@ pub fn accounts(app: &App) -> Result<&Accounts, PageError> {
 /// OpenID Connect login of the application.
 pub fn openid(app: &App) -> Result<&OpenId, PageError> {
     state(app).map(|s| &*s.openid)
+}
+
+/// The address people reach guichet at, for links sent by e-mail or shown once (never taken
+/// from the request's Host header, which anyone can set).
+pub fn public_url(app: &App) -> Result<&str, PageError> {
+    state(app).map(|s| s.public_url.as_str())
 }

@@ -6,7 +6,9 @@ use guichet_core::authz::Grant;
 use guichet_core::{OfficeId, SessionId, UserId};
 use guichet_ledger::Hash;
 use guichet_store::ColType::*;
-use guichet_store::{Audit, Office, PlatformStore, Result, Session, SessionStage, TableSpec, User};
+use guichet_store::{
+    Audit, Office, OutboxRecord, PlatformStore, Result, Session, SessionStage, TableSpec, User,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -83,6 +85,20 @@ pub struct CalendarOverride {
     pub created_at: OffsetDateTime,
 }
 
+/// A one-time link of an account: set a password, or verify a sign-up's e-mail address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLink {
+    pub id: Uuid,
+    pub user_id: UserId,
+    /// `set_password` or `verify_email`.
+    pub purpose: String,
+    /// SHA-256 of the token (the token itself is only in the link).
+    pub token_hash: Hash,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+}
+
 /// Identity: offices, accounts, sessions, OpenID links, second factors, office calendars.
 #[async_trait]
 pub trait IdentityStore: PlatformStore {
@@ -108,6 +124,42 @@ pub trait IdentityStore: PlatformStore {
         granted_by: &str,
         audit: &Audit,
     ) -> Result<()>;
+
+    // ---- accounts administration
+    /// Withdraws a grant (`NotFound` when the user does not hold it).
+    async fn remove_grant(&self, user: UserId, grant: &Grant, audit: &Audit) -> Result<()>;
+    /// Enables or disables an account; disabling ends its sessions in the same transaction.
+    async fn set_disabled(&self, user: UserId, disabled: bool, audit: &Audit) -> Result<()>;
+    /// The account whose e-mail address is `email` (compared without case).
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// Creates an account with its first one-time link and the e-mail carrying it, together.
+    async fn create_user_with_link(
+        &self,
+        user: &User,
+        link: &AccountLink,
+        mail: Option<&OutboxRecord>,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// Stores a one-time link (its hash) and the e-mail carrying it, together.
+    async fn put_account_link(
+        &self,
+        link: &AccountLink,
+        mail: Option<&OutboxRecord>,
+        audit: &Audit,
+    ) -> Result<()>;
+    /// The link with this token hash, used or not (the caller checks it is live).
+    async fn account_link(&self, token_hash: &Hash) -> Result<Option<AccountLink>>;
+    /// Spends a live link and applies it in the same transaction: a new password hash (every
+    /// session of the account ends) and/or enabling the account. `false` when the link was
+    /// already spent or has expired.
+    async fn redeem_account_link(
+        &self,
+        link: Uuid,
+        now: OffsetDateTime,
+        password_hash: Option<&str>,
+        enable: bool,
+        audit: &Audit,
+    ) -> Result<bool>;
 
     async fn create_session(&self, session: &Session, audit: &Audit) -> Result<()>;
     /// The live session with this token hash (expired ones are not returned).
@@ -250,6 +302,19 @@ pub const TABLES: &[TableSpec] = &[
             ("level", Text),
             ("granted_by", Text),
             ("granted_at", Timestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "account_links",
+        columns: &[
+            ("id", Uuid),
+            ("user_id", Uuid),
+            ("purpose", Text),
+            ("token_hash", Bytes),
+            ("created_at", Timestamp),
+            ("expires_at", Timestamp),
+            ("used_at", OptTimestamp),
         ],
         order_by: "id",
     },

@@ -3,6 +3,7 @@
 //! and `/api/v1/offices` and `/api/v1/me`.
 
 pub mod account;
+pub mod accounts_admin;
 pub mod api;
 pub mod calendar;
 pub mod pages;
