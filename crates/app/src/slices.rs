@@ -14,6 +14,7 @@ pub static WEB_SLICES: &[&WebSlice] = &[
     &guichet_identity::web::SLICE,
     &guichet_identity::web::account::SLICE,
     &guichet_identity::web::accounts_admin::SLICE,
+    &guichet_identity::web::tokens_web::SLICE,
     &guichet_identity::web::calendar::SLICE,
     &guichet_local_admin::SLICE,
     &guichet_one_stop::web::one_stop::SLICE,

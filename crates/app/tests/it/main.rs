@@ -18,6 +18,7 @@ mod records;
 mod security;
 mod sign_in;
 mod silence;
+mod tokens;
 mod units;
 mod upgrade;
 mod web;

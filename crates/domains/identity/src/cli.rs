@@ -58,6 +58,18 @@ enum UserCommand {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Create a personal API token for an account; printed once (send it as a bearer token).
+    Token {
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// Names of actions, space- or comma-separated (e.g. one_stop.file_dossier).
+        #[arg(long)]
+        scopes: String,
+        /// How many days it lives (1 to 365).
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+    },
     /// Clear an account to read what an office holds up to a secrecy level (mat, toi_mat,
     /// tuyet_mat), or withdraw the clearance (normal).
     Clearance {
@@ -160,6 +172,20 @@ fn run_user<'a>(
                 office,
                 level,
             } => return run_clearance(ctx, &username, &office, &level).await,
+            UserCommand::Token {
+                username,
+                name,
+                scopes,
+                days,
+            } => {
+                let user = crate::identity_store(ctx.store)?
+                    .user_by_username(&username)
+                    .await?
+                    .ok_or_else(|| format!("no account is called {username}"))?;
+                let accounts = &ctx.state::<crate::IdentityState>()?.accounts;
+                let (token, _) = accounts.create_token(&user, &name, &scopes, days).await?;
+                return Ok(format!("{token}\n").into());
+            }
         };
         let role: Role = role
             .parse()

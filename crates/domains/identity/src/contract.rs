@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use crate::IdentityStore;
 pub use crate::contract_identity::{
-    account_links_work_once_and_account_changes_are_atomic, identity_links_are_unique_and_atomic,
+    account_links_work_once_and_account_changes_are_atomic,
+    api_tokens_and_clients_are_revoked_together, identity_links_are_unique_and_atomic,
     pending_logins_are_taken_once, second_factors_accept_each_code_once,
     sessions_list_change_stage_and_end_on_password_change,
 };
@@ -691,6 +692,7 @@ macro_rules! contract_suite {
             second_factors_accept_each_code_once,
             sessions_list_change_stage_and_end_on_password_change,
             account_links_work_once_and_account_changes_are_atomic,
+            api_tokens_and_clients_are_revoked_together,
             every_table_is_in_the_backup);
         $crate::contract_suite!(@two $make; backup_restores_identically, damaged_backups_are_refused);
     };

@@ -527,3 +527,94 @@ pub async fn account_links_work_once_and_account_changes_are_atomic(store: Arc<d
         Err(StoreError::NotFound(_))
     ));
 }
+
+pub async fn api_tokens_and_clients_are_revoked_together(store: Arc<dyn IdentityStore>) {
+    use crate::store::{ApiClient, ApiToken};
+    let u = user(81, "machine", vec![]);
+    store.create_user(&u, &created("u")).await.unwrap();
+    let client = ApiClient {
+        id: uid(8100),
+        client_id: "gcc_0123456789abcdef01234567".into(),
+        secret_hash: [81; 32],
+        user_id: u.id,
+        name: "accounting".into(),
+        scopes: vec!["one_stop.file_dossier".into()],
+        created_at: T0,
+        revoked_at: None,
+    };
+    store.put_api_client(&client, &created("c")).await.unwrap();
+    let token = |n: u128, from: Option<uuid::Uuid>| ApiToken {
+        id: uid(8100 + n),
+        user_id: u.id,
+        client: from,
+        name: format!("t{n}"),
+        token_hash: [80 + n as u8; 32],
+        scopes: vec![
+            "one_stop.file_dossier".into(),
+            "one_stop.view_dossier".into(),
+        ],
+        created_at: T0 + Duration::minutes(n as i64),
+        expires_at: T0 + Duration::days(30),
+        revoked_at: None,
+    };
+    let personal = token(1, None);
+    let issued = token(2, Some(client.id));
+    store
+        .put_api_token(&personal, &created("t1"))
+        .await
+        .unwrap();
+    store.put_api_token(&issued, &created("t2")).await.unwrap();
+    assert_eq!(
+        store.api_token(&personal.token_hash).await.unwrap(),
+        Some(personal.clone()),
+        "scopes round-trip"
+    );
+    assert_eq!(
+        store.api_client(&client.client_id).await.unwrap(),
+        Some(client.clone())
+    );
+    // The personal list leaves out what clients obtained.
+    assert_eq!(
+        store.api_tokens_of(u.id).await.unwrap(),
+        vec![personal.clone()]
+    );
+    let at = T0 + Duration::hours(1);
+    // Someone else cannot revoke it; its owner can, once.
+    assert!(
+        !store
+            .revoke_api_token(UserId(uid(1)), personal.id, at, &created("x"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .revoke_api_token(u.id, personal.id, at, &created("r"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_api_token(u.id, personal.id, at, &created("r2"))
+            .await
+            .unwrap()
+    );
+    // Revoking a client revokes every token it obtained, in the same transaction.
+    assert!(
+        store
+            .revoke_api_client(u.id, client.id, at, &created("rc"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .api_token(&issued.token_hash)
+            .await
+            .unwrap()
+            .and_then(|t| t.revoked_at),
+        Some(at)
+    );
+    assert_eq!(
+        store.api_clients_of(u.id).await.unwrap()[0].revoked_at,
+        Some(at)
+    );
+}

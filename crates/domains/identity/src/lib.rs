@@ -23,6 +23,7 @@ pub mod password;
 pub mod second_factor;
 mod sql;
 pub mod state;
+pub mod tokens;
 pub use state::IdentityState;
 pub mod store;
 pub mod web;
@@ -587,6 +588,13 @@ impl guichet_web::Sessions for Accounts {
         token: &str,
     ) -> std::result::Result<Option<(Session, User)>, guichet_web::SliceError> {
         Accounts::session(self, token).await.map_err(Into::into)
+    }
+
+    async fn bearer(
+        &self,
+        token: &str,
+    ) -> std::result::Result<Option<(User, Vec<String>)>, guichet_web::SliceError> {
+        Accounts::bearer(self, token).await.map_err(Into::into)
     }
 }
 

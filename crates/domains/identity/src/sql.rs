@@ -11,7 +11,7 @@ macro_rules! identity_sql {
         use time::OffsetDateTime;
         use uuid::Uuid;
 
-        use crate::store::{AccountLink, CalendarOverride, IdentityLink, IdentityStore, PendingLogin, SecondFactor, TakenLogin};
+        use crate::store::{AccountLink, ApiClient, ApiToken, CalendarOverride, IdentityLink, IdentityStore, PendingLogin, SecondFactor, TakenLogin};
 
         macro_rules! session_columns {
             () => {
@@ -130,6 +130,35 @@ macro_rules! identity_sql {
             .await
             .map_err(map_err)?;
             Ok(())
+        }
+
+        fn api_token_from_row(row: &DbRow) -> Result<ApiToken> {
+            let scopes: String = row.try_get("scopes").map_err(map_err)?;
+            Ok(ApiToken {
+                id: row.try_get("id").map_err(map_err)?,
+                user_id: UserId(row.try_get("user_id").map_err(map_err)?),
+                client: row.try_get("client_id").map_err(map_err)?,
+                name: row.try_get("name").map_err(map_err)?,
+                token_hash: to_hash(row.try_get("token_hash").map_err(map_err)?, "api token hash")?,
+                scopes: scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                expires_at: row.try_get("expires_at").map_err(map_err)?,
+                revoked_at: row.try_get("revoked_at").map_err(map_err)?,
+            })
+        }
+
+        fn api_client_from_row(row: &DbRow) -> Result<ApiClient> {
+            let scopes: String = row.try_get("scopes").map_err(map_err)?;
+            Ok(ApiClient {
+                id: row.try_get("id").map_err(map_err)?,
+                client_id: row.try_get("client_id").map_err(map_err)?,
+                secret_hash: to_hash(row.try_get("secret_hash").map_err(map_err)?, "client secret hash")?,
+                user_id: UserId(row.try_get("user_id").map_err(map_err)?),
+                name: row.try_get("name").map_err(map_err)?,
+                scopes: scopes.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                created_at: row.try_get("created_at").map_err(map_err)?,
+                revoked_at: row.try_get("revoked_at").map_err(map_err)?,
+            })
         }
 
         macro_rules! user_sql {
@@ -589,6 +618,140 @@ macro_rules! identity_sql {
                             .await
                             .map_err(map_err)?;
                     }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(true)
+                })
+            }
+
+            async fn put_api_token(&self, token: &ApiToken, audit: &Audit) -> Result<()> {
+                let (t, audit, entropy) = (token.clone(), audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO api_tokens (id, user_id, client_id, name, token_hash, scopes, created_at, expires_at, revoked_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(t.id)
+                    .bind(t.user_id.as_uuid())
+                    .bind(t.client)
+                    .bind(&t.name)
+                    .bind(&t.token_hash[..])
+                    .bind(t.scopes.join(" "))
+                    .bind(t.created_at)
+                    .bind(t.expires_at)
+                    .bind(t.revoked_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| conflict(e, "api token"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn api_token(&self, token_hash: &Hash) -> Result<Option<ApiToken>> {
+                let row = sqlx::query(
+                    "SELECT id, user_id, client_id, name, token_hash, scopes, created_at, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+                )
+                .bind(&token_hash[..])
+                .fetch_optional(self.reader())
+                .await
+                .map_err(map_err)?;
+                row.as_ref().map(api_token_from_row).transpose()
+            }
+
+            async fn api_tokens_of(&self, user: UserId) -> Result<Vec<ApiToken>> {
+                let rows = sqlx::query(
+                    "SELECT id, user_id, client_id, name, token_hash, scopes, created_at, expires_at, revoked_at FROM api_tokens \
+                     WHERE user_id = $1 AND client_id IS NULL ORDER BY id DESC",
+                )
+                .bind(user.as_uuid())
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(api_token_from_row).collect()
+            }
+
+            async fn revoke_api_token(&self, user: UserId, id: Uuid, at: OffsetDateTime, audit: &Audit) -> Result<bool> {
+                let (audit, entropy) = (audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+                        .bind(id)
+                        .bind(user.as_uuid())
+                        .bind(at)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(true)
+                })
+            }
+
+            async fn put_api_client(&self, client: &ApiClient, audit: &Audit) -> Result<()> {
+                let (c, audit, entropy) = (client.clone(), audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    sqlx::query(
+                        "INSERT INTO api_clients (id, client_id, secret_hash, user_id, name, scopes, created_at, revoked_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(c.id)
+                    .bind(&c.client_id)
+                    .bind(&c.secret_hash[..])
+                    .bind(c.user_id.as_uuid())
+                    .bind(&c.name)
+                    .bind(c.scopes.join(" "))
+                    .bind(c.created_at)
+                    .bind(c.revoked_at)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(|e| conflict(e, "api client"))?;
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(())
+                })
+            }
+
+            async fn api_client(&self, client_id: &str) -> Result<Option<ApiClient>> {
+                let row = sqlx::query(
+                    "SELECT id, client_id, secret_hash, user_id, name, scopes, created_at, revoked_at FROM api_clients WHERE client_id = $1",
+                )
+                .bind(client_id.to_owned())
+                .fetch_optional(self.reader())
+                .await
+                .map_err(map_err)?;
+                row.as_ref().map(api_client_from_row).transpose()
+            }
+
+            async fn api_clients_of(&self, user: UserId) -> Result<Vec<ApiClient>> {
+                let rows = sqlx::query(
+                    "SELECT id, client_id, secret_hash, user_id, name, scopes, created_at, revoked_at FROM api_clients WHERE user_id = $1 ORDER BY id DESC",
+                )
+                .bind(user.as_uuid())
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(api_client_from_row).collect()
+            }
+
+            async fn revoke_api_client(&self, user: UserId, id: Uuid, at: OffsetDateTime, audit: &Audit) -> Result<bool> {
+                let (audit, entropy) = (audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("UPDATE api_clients SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+                        .bind(id)
+                        .bind(user.as_uuid())
+                        .bind(at)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE client_id = $1 AND revoked_at IS NULL")
+                        .bind(id)
+                        .bind(at)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
                     append_events(&mut *conn, &*entropy, &audit).await?;
                     Ok(true)
                 })

@@ -99,6 +99,34 @@ pub struct AccountLink {
     pub used_at: Option<OffsetDateTime>,
 }
 
+/// A bearer token for the JSON API: personal, or obtained by a client (`client`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub client: Option<Uuid>,
+    pub name: String,
+    pub token_hash: Hash,
+    /// The actions it may be used for (`one_stop.file_dossier`…).
+    pub scopes: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// An OAuth 2 client (client-credentials grant) acting as the account that registered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClient {
+    pub id: Uuid,
+    pub client_id: String,
+    pub secret_hash: Hash,
+    pub user_id: UserId,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
 /// Identity: offices, accounts, sessions, OpenID links, second factors, office calendars.
 #[async_trait]
 pub trait IdentityStore: PlatformStore {
@@ -158,6 +186,32 @@ pub trait IdentityStore: PlatformStore {
         now: OffsetDateTime,
         password_hash: Option<&str>,
         enable: bool,
+        audit: &Audit,
+    ) -> Result<bool>;
+
+    // ---- access for machines
+    async fn put_api_token(&self, token: &ApiToken, audit: &Audit) -> Result<()>;
+    /// The token with this hash, revoked or expired ones included (the caller checks).
+    async fn api_token(&self, token_hash: &Hash) -> Result<Option<ApiToken>>;
+    /// A user's personal tokens (not those clients obtained), newest first.
+    async fn api_tokens_of(&self, user: UserId) -> Result<Vec<ApiToken>>;
+    /// Revokes one of `user`'s tokens; `false` when there is no such live token.
+    async fn revoke_api_token(
+        &self,
+        user: UserId,
+        id: Uuid,
+        at: OffsetDateTime,
+        audit: &Audit,
+    ) -> Result<bool>;
+    async fn put_api_client(&self, client: &ApiClient, audit: &Audit) -> Result<()>;
+    async fn api_client(&self, client_id: &str) -> Result<Option<ApiClient>>;
+    async fn api_clients_of(&self, user: UserId) -> Result<Vec<ApiClient>>;
+    /// Revokes one of `user`'s clients and every token it obtained, together.
+    async fn revoke_api_client(
+        &self,
+        user: UserId,
+        id: Uuid,
+        at: OffsetDateTime,
         audit: &Audit,
     ) -> Result<bool>;
 
@@ -315,6 +369,35 @@ pub const TABLES: &[TableSpec] = &[
             ("created_at", Timestamp),
             ("expires_at", Timestamp),
             ("used_at", OptTimestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "api_clients",
+        columns: &[
+            ("id", Uuid),
+            ("client_id", Text),
+            ("secret_hash", Bytes),
+            ("user_id", Uuid),
+            ("name", Text),
+            ("scopes", Text),
+            ("created_at", Timestamp),
+            ("revoked_at", OptTimestamp),
+        ],
+        order_by: "id",
+    },
+    TableSpec {
+        name: "api_tokens",
+        columns: &[
+            ("id", Uuid),
+            ("user_id", Uuid),
+            ("client_id", OptUuid),
+            ("name", Text),
+            ("token_hash", Bytes),
+            ("scopes", Text),
+            ("created_at", Timestamp),
+            ("expires_at", Timestamp),
+            ("revoked_at", OptTimestamp),
         ],
         order_by: "id",
     },

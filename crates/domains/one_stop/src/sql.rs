@@ -1046,6 +1046,23 @@ macro_rules! one_stop_sql {
                 })
             }
 
+            async fn delete_webhook(&self, office: OfficeId, id: Uuid, audit: &Audit) -> Result<bool> {
+                let (audit, entropy) = (audit.clone(), self.entropy());
+                write_tx!(self, conn, {
+                    let done = sqlx::query("DELETE FROM webhooks WHERE id = $1 AND office_id = $2")
+                        .bind(id)
+                        .bind(office.as_uuid())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Ok(false);
+                    }
+                    append_events(&mut *conn, &*entropy, &audit).await?;
+                    Ok(true)
+                })
+            }
+
             async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>> {
                 let rows = sqlx::query("SELECT id, office_id, url, secret, created_at FROM webhooks WHERE office_id = $1 ORDER BY id")
                     .bind(office.as_uuid())

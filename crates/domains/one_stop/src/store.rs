@@ -409,6 +409,8 @@ pub trait OneStopStore: IdentityStore + OutboxStore {
 
     async fn create_webhook(&self, hook: &WebhookRecord, audit: &Audit) -> Result<()>;
     async fn webhooks(&self, office: OfficeId) -> Result<Vec<WebhookRecord>>;
+    /// Deletes one of an office's webhooks; `false` when the office has no such webhook.
+    async fn delete_webhook(&self, office: OfficeId, id: Uuid, audit: &Audit) -> Result<bool>;
 }
 
 use ColType::*;

@@ -318,6 +318,9 @@ pub enum Denied {
     NotLoggedIn,
     #[error("your account may not do this")]
     Forbidden,
+    /// The account may, but the API token used does not carry the action in its scopes.
+    #[error("this token's scopes do not include this action")]
+    OutOfScope,
 }
 
 /// Decides whether `principal` (or an anonymous visitor) may perform `action`.

@@ -84,7 +84,47 @@ pub fn openapi(slices: &[&crate::WebSlice]) -> utoipa::openapi::OpenApi {
         doc.merge(part());
     }
     utoipa::Modify::modify(&ProblemResponses, &mut doc);
+    utoipa::Modify::modify(&SecuritySchemes, &mut doc);
     doc
+}
+
+/// How a caller authenticates: the browser's session cookie, a bearer token (personal or a
+/// client's), or OAuth 2 client credentials at `/oauth/token`. Public operations need none,
+/// so no requirement is set document-wide; each operation's 401/403 says when one is needed.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2,
+            Scopes, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "guichet_session",
+                "The session cookie a login in the browser sets",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A personal access token (My account → API tokens) or one obtained at /oauth/token; its scopes name the actions it may be used for",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::new([Flow::ClientCredentials(
+                ClientCredentials::new("/oauth/token", Scopes::new()),
+            )])),
+        );
+    }
 }
 
 /// Every operation can answer these errors (the context middleware, the extractors and the

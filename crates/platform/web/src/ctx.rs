@@ -47,6 +47,9 @@ pub struct Ctx {
     pub client: String,
     /// The slices the application is composed of (their header links).
     pub slices: &'static [&'static crate::WebSlice],
+    /// Set when an API bearer token authenticated the request: the actions it may be used
+    /// for, on top of its account's own rights.
+    pub scopes: Option<Vec<String>>,
 }
 
 impl Ctx {
@@ -59,7 +62,18 @@ impl Ctx {
     }
 
     pub fn authorize(&self, action: Action) -> Result<(), Denied> {
-        authorize(self.principal().as_ref(), action)
+        authorize(self.principal().as_ref(), action)?;
+        if let Some(scopes) = &self.scopes {
+            let name = match action {
+                Action::Slice { action, .. } => action.name,
+                Action::ViewLedger | Action::VerifyLedger => "ledger.read",
+                Action::ViewPublic | Action::ViewOwnAccount => return Ok(()),
+            };
+            if !scopes.iter().any(|s| s == name) {
+                return Err(Denied::OutOfScope);
+            }
+        }
+        Ok(())
     }
 
     pub fn actor(&self) -> String {
@@ -132,6 +146,11 @@ fn csrf_matches(app: &App, cookie_value: &str, submitted: &str) -> bool {
     mac.verify_slice(&tag).is_ok()
 }
 
+/// The API's file upload, which takes `multipart/form-data` rather than JSON.
+pub const API_UPLOAD: &str = "/api/v1/files";
+/// The OAuth 2 token endpoint (client credentials): form-encoded, no CSRF token.
+pub const OAUTH_TOKEN: &str = "/oauth/token";
+
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
@@ -177,17 +196,47 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
         }
     };
 
-    let (user, session, pending) = match jar.get(SESSION_COOKIE) {
-        Some(token) => match app.sessions.session(token).await {
-            Ok(Some((s, u))) if s.stage == SessionStage::Active => (Some(u), Some(s), None),
-            Ok(Some((s, u))) => (None, None, Some((s, u))),
-            Ok(None) => (None, None, None),
+    // An API bearer token (personal, or a client's) stands for its account on `/api/`, with
+    // its scopes; one that is not live is refused outright rather than ignored.
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|_| is_api(&path));
+    let mut scopes = None;
+    let (user, session, pending) = match (bearer, jar.get(SESSION_COOKIE)) {
+        (Some(token), _) => match app.sessions.bearer(&token).await {
+            Ok(Some((u, granted))) => {
+                scopes = Some(granted);
+                (Some(u), None, None)
+            }
+            Ok(None) => {
+                return ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid-token",
+                    "the bearer token is unknown, expired or revoked",
+                )
+                .into_response();
+            }
             Err(e) => {
-                tracing::error!(error = %e, "session lookup failed");
-                (None, None, None)
+                tracing::error!(error = %e, "token lookup failed");
+                return ApiError::internal(&e).into_response();
             }
         },
-        None => (None, None, None),
+        (None, cookie) => match cookie {
+            Some(token) => match app.sessions.session(token).await {
+                Ok(Some((s, u))) if s.stage == SessionStage::Active => (Some(u), Some(s), None),
+                Ok(Some((s, u))) => (None, None, Some((s, u))),
+                Ok(None) => (None, None, None),
+                Err(e) => {
+                    tracing::error!(error = %e, "session lookup failed");
+                    (None, None, None)
+                }
+            },
+            None => (None, None, None),
+        },
     };
     // A login half done leads to its next step from any page (assets and logout aside).
     if let Some((s, _)) = &pending {
@@ -215,6 +264,7 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
         path: path.clone(),
         client,
         slices: app.slices,
+        scopes,
     };
 
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -234,7 +284,8 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("0");
-        if !content_type.starts_with("application/json") && length != "0" {
+        let upload = path == API_UPLOAD && content_type.starts_with("multipart/form-data");
+        if !content_type.starts_with("application/json") && length != "0" && !upload {
             return finish(
                 &app,
                 &ctx,
@@ -289,8 +340,10 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
             FormData::urlencoded(&bytes)
         };
         let submitted = form.as_ref().and_then(|f| f.get("csrf").map(str::to_owned));
-        let valid = new_csrf_cookie.is_none()
-            && submitted.is_some_and(|s| csrf_matches(&app, &csrf_cookie, &s));
+        // The token endpoint is for machines: no cookie counts there, a client secret does.
+        let valid = path == OAUTH_TOKEN
+            || (new_csrf_cookie.is_none()
+                && submitted.is_some_and(|s| csrf_matches(&app, &csrf_cookie, &s)));
         if !valid {
             return finish(
                 &app,
@@ -330,7 +383,10 @@ fn finish(
             .unwrap_or("");
         if is_api(&ctx.path) && !content_type.starts_with("application/problem+json") {
             response = ApiError::for_status(status, None).into_response();
-        } else if !is_api(&ctx.path) && !content_type.starts_with("text/html") {
+        } else if !is_api(&ctx.path)
+            && ctx.path != OAUTH_TOKEN
+            && !content_type.starts_with("text/html")
+        {
             response = render_error(ctx, &PageError::for_status(status));
         }
     }

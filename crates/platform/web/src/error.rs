@@ -66,7 +66,7 @@ impl From<Denied> for PageError {
     fn from(d: Denied) -> Self {
         match d {
             Denied::NotLoggedIn => Self::new(StatusCode::UNAUTHORIZED, "error-401"),
-            Denied::Forbidden => Self::new(StatusCode::FORBIDDEN, "error-403"),
+            Denied::Forbidden | Denied::OutOfScope => Self::new(StatusCode::FORBIDDEN, "error-403"),
         }
     }
 }
@@ -158,6 +158,9 @@ impl From<Denied> for ApiError {
                 Self::new(StatusCode::UNAUTHORIZED, "unauthorized", d.to_string())
             }
             Denied::Forbidden => Self::new(StatusCode::FORBIDDEN, "forbidden", d.to_string()),
+            Denied::OutOfScope => {
+                Self::new(StatusCode::FORBIDDEN, "insufficient-scope", d.to_string())
+            }
         }
     }
 }

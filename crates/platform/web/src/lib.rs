@@ -87,6 +87,10 @@ impl Default for WebSettings {
 #[async_trait::async_trait]
 pub trait Sessions: Send + Sync {
     async fn session(&self, token: &str) -> Result<Option<(Session, User)>, slice::SliceError>;
+    /// The account and scopes behind an API bearer token, if it is live.
+    async fn bearer(&self, _token: &str) -> Result<Option<(User, Vec<String>)>, slice::SliceError> {
+        Ok(None)
+    }
 }
 
 pub use slice::SliceError;

@@ -236,3 +236,25 @@ link-again = The same password again
 link-submit = Set the password
 link-mismatch = The two passwords differ.
 link-done = Your password is set and your other sessions have ended: you can log in.
+
+## Access for machines
+account-tokens-link = API tokens and clients
+tokens-title = API tokens and clients
+tokens-intro = For software that uses guichet's JSON API on your behalf. A token or client can only do what your account may do, and only the actions named in its scopes. Each is shown once: keep it secret.
+tokens-shown-once = Your new token (shown only now; send it as "Authorization: Bearer …"):
+tokens-client-shown-once = Your new client (the secret is shown only now; get tokens at /oauth/token with grant_type=client_credentials):
+tokens-personal = Personal access tokens
+tokens-name = Name
+tokens-scopes = Scopes
+tokens-scopes-hint = Names of actions separated by spaces, e.g. one_stop.file_dossier one_stop.view_dossier one_stop.act_as_applicant.
+tokens-expires = Expires
+tokens-days = Valid for (days, 1 to 365)
+tokens-create = Create a token
+tokens-revoke = Revoke
+tokens-dead = Revoked or expired
+tokens-clients = OAuth clients (client credentials)
+tokens-clients-hint = A client obtains one-hour tokens with its id and secret, without a person logging in.
+tokens-client-create = Register a client
+token-name = Name the token or client (at most 100 characters).
+token-scopes = Give one or more scopes: names of actions such as one_stop.file_dossier.
+token-days = A token lives 1 to 365 days.

@@ -236,3 +236,25 @@ link-again = Le même mot de passe, à nouveau
 link-submit = Définir le mot de passe
 link-mismatch = Les deux mots de passe diffèrent.
 link-done = Votre mot de passe est défini et vos autres sessions sont terminées : vous pouvez vous connecter.
+
+## Accès des logiciels
+account-tokens-link = Jetons et clients d’API
+tokens-title = Jetons et clients d’API
+tokens-intro = Pour les logiciels qui utilisent l’API JSON de guichet en votre nom. Un jeton ou un client ne peut faire que ce que votre compte peut faire, et seulement les actions nommées dans ses portées. Chacun n’est affiché qu’une fois : gardez-le secret.
+tokens-shown-once = Votre nouveau jeton (affiché maintenant seulement ; à envoyer comme « Authorization: Bearer … ») :
+tokens-client-shown-once = Votre nouveau client (le secret n’est affiché que maintenant ; obtenez des jetons sur /oauth/token avec grant_type=client_credentials) :
+tokens-personal = Jetons d’accès personnels
+tokens-name = Nom
+tokens-scopes = Portées
+tokens-scopes-hint = Noms d’actions séparés par des espaces, par exemple one_stop.file_dossier one_stop.view_dossier one_stop.act_as_applicant.
+tokens-expires = Expire le
+tokens-days = Durée de validité (jours, de 1 à 365)
+tokens-create = Créer un jeton
+tokens-revoke = Révoquer
+tokens-dead = Révoqué ou expiré
+tokens-clients = Clients OAuth (client credentials)
+tokens-clients-hint = Un client obtient des jetons d’une heure avec son identifiant et son secret, sans qu’une personne se connecte.
+tokens-client-create = Enregistrer un client
+token-name = Nommez le jeton ou le client (100 caractères au plus).
+token-scopes = Indiquez une ou plusieurs portées : des noms d’actions comme one_stop.file_dossier.
+token-days = Un jeton vit de 1 à 365 jours.

@@ -236,3 +236,25 @@ link-again = Nhập lại mật khẩu
 link-submit = Đặt mật khẩu
 link-mismatch = Hai mật khẩu không giống nhau.
 link-done = Mật khẩu đã được đặt và các phiên khác đã kết thúc: bạn có thể đăng nhập.
+
+## Truy cập cho phần mềm
+account-tokens-link = Mã truy cập và ứng dụng API
+tokens-title = Mã truy cập và ứng dụng API
+tokens-intro = Dành cho phần mềm dùng API JSON của guichet thay mặt bạn. Mã hoặc ứng dụng chỉ làm được những gì tài khoản của bạn được phép, và chỉ các thao tác có trong phạm vi của nó. Mỗi mã chỉ hiện một lần: hãy giữ bí mật.
+tokens-shown-once = Mã truy cập mới (chỉ hiện lúc này; gửi kèm dạng "Authorization: Bearer …"):
+tokens-client-shown-once = Ứng dụng mới (mật mã chỉ hiện lúc này; lấy mã truy cập tại /oauth/token với grant_type=client_credentials):
+tokens-personal = Mã truy cập cá nhân
+tokens-name = Tên
+tokens-scopes = Phạm vi
+tokens-scopes-hint = Tên các thao tác, cách nhau bằng dấu cách, ví dụ one_stop.file_dossier one_stop.view_dossier one_stop.act_as_applicant.
+tokens-expires = Hết hạn
+tokens-days = Thời hạn (ngày, từ 1 đến 365)
+tokens-create = Tạo mã truy cập
+tokens-revoke = Thu hồi
+tokens-dead = Đã thu hồi hoặc hết hạn
+tokens-clients = Ứng dụng OAuth (client credentials)
+tokens-clients-hint = Ứng dụng lấy mã truy cập một giờ bằng mã định danh và mật mã của nó, không cần người đăng nhập.
+tokens-client-create = Đăng ký ứng dụng
+token-name = Hãy đặt tên cho mã hoặc ứng dụng (tối đa 100 ký tự).
+token-scopes = Hãy nhập một hoặc nhiều phạm vi: tên thao tác như one_stop.file_dossier.
+token-days = Mã truy cập có hiệu lực từ 1 đến 365 ngày.

@@ -7,6 +7,7 @@ pub mod accounts_admin;
 pub mod api;
 pub mod calendar;
 pub mod pages;
+pub mod tokens_web;
 
 use axum::http::{HeaderMap, header};
 use guichet_web::App;

@@ -1164,6 +1164,160 @@ pub async fn create_webhook(
         .into_response())
 }
 
+/// A registered webhook as listed (its secret was shown once, at registration).
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct WebhookListedDto {
+    pub id: String,
+    pub url: String,
+    pub created_at: String,
+}
+
+/// The office's webhooks.
+#[utoipa::path(get, path = "/api/v1/offices/{office}/webhooks", tag = "offices", params(("office" = String, Path)),
+    responses((status = 200, body = [WebhookListedDto])))]
+pub async fn list_webhooks(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path(office): Path<String>,
+) -> Result<Json<Vec<WebhookListedDto>>, ApiError> {
+    let office = office_by_code(&app, &office).await?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
+    let hooks = crate::one_stop_store(&*app.store)?
+        .webhooks(office.id)
+        .await?;
+    Ok(Json(
+        hooks
+            .into_iter()
+            .map(|h| WebhookListedDto {
+                id: h.id.to_string(),
+                url: h.url,
+                created_at: rfc3339(h.created_at),
+            })
+            .collect(),
+    ))
+}
+
+/// Deletes one of the office's webhooks.
+#[utoipa::path(delete, path = "/api/v1/offices/{office}/webhooks/{id}", tag = "offices",
+    params(("office" = String, Path), ("id" = uuid::Uuid, Path)),
+    responses((status = 204, description = "Deleted"), (status = 404, body = guichet_web::error::Problem)))]
+pub async fn delete_webhook(
+    State(app): State<App>,
+    ctx: Ctx,
+    Path((office, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let office = office_by_code(&app, &office).await?;
+    ctx.authorize(crate::authz::manage_procedures(office.id))?;
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such webhook");
+    let id: uuid::Uuid = id.parse().map_err(|_| not_found())?;
+    let audit = Audit::one(
+        app.clock.now(),
+        Event {
+            stream: office.code.clone(),
+            actor: ctx.actor(),
+            action: "webhook.deleted".into(),
+            object_type: "webhook".into(),
+            object_id: id.to_string(),
+            payload: serde_json::json!({}),
+        },
+    );
+    if !crate::one_stop_store(&*app.store)?
+        .delete_webhook(office.id, id, &audit)
+        .await?
+    {
+        return Err(not_found());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A file to put in a dossier's answers.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// PDF, JPEG or PNG, at most 10 MB; its content must match its name's extension.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// A stored file: put this object as the value of the form's file field.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct UploadedDto {
+    pub file: uuid::Uuid,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// Uploads a file (multipart, one part named `file`) to reference in a dossier's answers.
+#[utoipa::path(post, path = "/api/v1/files", tag = "dossiers",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = UploadedDto), (status = 422, body = guichet_web::error::Problem, description = "No file, a type not accepted, too big, or content that does not match the name")))]
+pub async fn upload(
+    State(app): State<App>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    ctx.authorize(guichet_core::authz::Action::ViewOwnAccount)?;
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let refuse = |key: &'static str, detail: &str| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, key, detail.to_owned())
+    };
+    if !content_type.starts_with("multipart/form-data") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "send multipart/form-data with one part named file",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, app.settings.upload_limit)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "the file is too large",
+            )
+        })?;
+    let form = guichet_web::form_data::FormData::multipart(bytes, &content_type)
+        .await
+        .ok_or_else(|| refuse("multipart", "the multipart body is malformed"))?;
+    let upload = form
+        .file("file")
+        .ok_or_else(|| refuse("file-missing", "send the file in a part named file"))?;
+    let types: Vec<String> = ["pdf", "jpg", "jpeg", "png"].map(str::to_owned).to_vec();
+    let rules = crate::files::FileRules {
+        types: &types,
+        max_bytes: 10 * 1024 * 1024,
+    };
+    let record = crate::upload(
+        &app.files,
+        crate::one_stop_store(&*app.store)?,
+        &*app.clock,
+        &*app.entropy,
+        &ctx.actor(),
+        &upload.name,
+        upload.content.clone(),
+        &rules,
+        ctx.user.as_ref().map(|u| u.id),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadedDto {
+            file: record.id.as_uuid(),
+            name: record.name,
+            size: record.size,
+            sha256: record.sha256,
+        }),
+    )
+        .into_response())
+}
+
 /// The procedure asks for an OpenID login at a level this session does not have.
 fn identification_required(body: &crate::procedure::ProcedureBody) -> ApiError {
     ApiError::new(
@@ -1185,7 +1339,9 @@ guichet_web::route_table! {
     "/procedures/{office}/{code}/publish" => post(publish),
     "/procedures/{office}/{code}/unpublish" => post(unpublish),
     "/offices/{office}/procedures" => post(create_procedure),
-    "/offices/{office}/webhooks" => post(create_webhook),
+    "/offices/{office}/webhooks" => get(list_webhooks).post(create_webhook),
+    "/offices/{office}/webhooks/{id}" => delete(delete_webhook),
+    "/files" => post(upload),
     "/offices/{office}/counter-dossiers" => post(file_at_counter),
     "/dossiers" => get(list_dossiers).post(file_dossier),
     "/dossiers/{id}" => get(get_dossier),
@@ -1216,7 +1372,10 @@ guichet_web::route_table! {
         list_messages,
         post_message,
         states,
-        create_webhook
+        create_webhook,
+        list_webhooks,
+        delete_webhook,
+        upload
     ),
     components(schemas(
         ProcedureSummaryDto,
@@ -1240,16 +1399,42 @@ guichet_web::route_table! {
         TransitionDto,
         StateMachineDto,
         NewWebhookDto,
-        WebhookDto
+        WebhookDto,
+        WebhookListedDto,
+        UploadForm,
+        UploadedDto
     ))
 )]
 pub struct ApiDoc;
 
 /// What this module adds to the application: its routes and its part of the API document.
+/// The matrix rows of the webhook list and deletion and the file upload (columns as in the
+/// matrix test: anonymous, citizen, other citizen, agent A, agent B, admin A, auditor,
+/// sysadmin, staff).
+pub const ACCESS: &[guichet_web::AccessRule] = &[
+    (
+        "get",
+        "/api/v1/offices/{office}/webhooks",
+        "-----+-+-",
+        "/api/v1/offices/HN-HOANKIEM/webhooks",
+        "",
+    ),
+    // An id no office has: hidden as 404 whoever asks.
+    (
+        "delete",
+        "/api/v1/offices/{office}/webhooks/{id}",
+        "---------",
+        "/api/v1/offices/HN-HOANKIEM/webhooks/0190e4c4-0000-7000-8000-000000000000",
+        "",
+    ),
+    // Anyone logged in uploads; the probe sends no file (refused as 415, after the check).
+    ("post", "/api/v1/files", "-++++++++", "/api/v1/files", ""),
+];
+
 pub static SLICE: guichet_web::WebSlice = guichet_web::WebSlice {
     office_links: &[],
     messages: &[],
-    access: &[],
+    access: ACCESS,
     probe_ids: &[],
     a11y: &[],
     name: "one_stop_api",
