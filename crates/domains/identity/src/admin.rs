@@ -55,6 +55,14 @@ pub fn valid_email(email: &str) -> bool {
             .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.starts_with('.'))
 }
 
+/// Whether `user` holds a role outside `office`: in another office, or instance-wide. Such an
+/// account is the instance administrator's to manage.
+pub fn works_elsewhere(user: &User, office: OfficeId) -> bool {
+    user.grants
+        .iter()
+        .any(|g| g.office.is_some_and(|o| o != office) || !g.role.is_per_office())
+}
+
 fn office_role(role: &str) -> Result<Role> {
     OFFICE_ROLES
         .into_iter()
@@ -63,7 +71,7 @@ fn office_role(role: &str) -> Result<Role> {
 }
 
 /// The e-mail that carries a link, in the reader's language.
-fn link_mail(lang: Language, purpose: &str, to: &str, name: &str, url: &str) -> (String, String) {
+fn link_mail(lang: Language, purpose: &str, name: &str, url: &str) -> (String, String) {
     let (subject, text) = match (purpose, lang) {
         ("verify_email", Language::Vi) => (
             "Xác nhận địa chỉ thư điện tử",
@@ -90,12 +98,11 @@ fn link_mail(lang: Language, purpose: &str, to: &str, name: &str, url: &str) -> 
             "To set your password, open this link (it works once, for 48 hours). If you asked for nothing, ignore this message:",
         ),
     };
-    let _ = to;
     (subject.to_owned(), format!("{name},\n\n{text}\n{url}\n"))
 }
 
 impl Accounts {
-    fn ids(&self) -> IdGen<'_> {
+    pub(crate) fn ids(&self) -> IdGen<'_> {
         IdGen {
             clock: &*self.clock,
             entropy: &*self.entropy,
@@ -103,9 +110,7 @@ impl Accounts {
     }
 
     fn issue(&self, user: UserId, purpose: &str, base_url: &str) -> IssuedLink {
-        let mut raw = [0u8; 32];
-        self.entropy.fill(&mut raw);
-        let token = hex::encode(raw);
+        let token = self.secret("");
         let now = self.clock.now();
         let ttl = if purpose == "verify_email" {
             VERIFY_EMAIL_TTL
@@ -174,11 +179,7 @@ impl Accounts {
             return Ok(());
         }
         let here = target.grants.iter().any(|g| g.office == Some(office));
-        let elsewhere = target
-            .grants
-            .iter()
-            .any(|g| g.office.is_some_and(|o| o != office) || !g.role.is_per_office());
-        if !here || elsewhere {
+        if !here || works_elsewhere(target, office) {
             return Err(invalid(
                 "account-elsewhere",
                 "this account also works elsewhere: the instance's administrator manages it",
@@ -234,8 +235,7 @@ impl Accounts {
         };
         let issued = self.issue(user.id, "set_password", base_url);
         let mail = user.email.as_deref().map(|to| {
-            let (subject, body) =
-                link_mail(lang, "set_password", to, &user.display_name, &issued.url);
+            let (subject, body) = link_mail(lang, "set_password", &user.display_name, &issued.url);
             self.mail(to, subject, body)
         });
         let audit = self.event(
@@ -318,7 +318,7 @@ impl Accounts {
         let issued = self.issue(target.id, "set_password", base_url);
         let mail = target.email.as_deref().map(|to| {
             let (subject, body) =
-                link_mail(lang, "set_password", to, &target.display_name, &issued.url);
+                link_mail(lang, "set_password", &target.display_name, &issued.url);
             self.mail(to, subject, body)
         });
         let audit = self.event(
@@ -399,7 +399,7 @@ impl Accounts {
             clearances: Vec::new(),
         };
         let issued = self.issue(user.id, "verify_email", base_url);
-        let (subject, body) = link_mail(lang, "verify_email", &email, display_name, &issued.url);
+        let (subject, body) = link_mail(lang, "verify_email", display_name, &issued.url);
         let mail = self.mail(&email, subject, body);
         let audit = self.event(
             &format!("user:{}", user.id),
@@ -435,8 +435,7 @@ impl Accounts {
             return Ok(());
         }
         let issued = self.issue(user.id, "set_password", base_url);
-        let (subject, body) =
-            link_mail(lang, "set_password", email, &user.display_name, &issued.url);
+        let (subject, body) = link_mail(lang, "set_password", &user.display_name, &issued.url);
         let mail = self.mail(email, subject, body);
         let audit = self.event(
             "anonymous",

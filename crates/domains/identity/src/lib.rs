@@ -432,7 +432,12 @@ impl Accounts {
     }
 
     /// A system-stream entry about `user`, done by that user, now.
-    fn user_event(&self, user: UserId, action: &str, payload: serde_json::Value) -> Audit {
+    pub(crate) fn user_event(
+        &self,
+        user: UserId,
+        action: &str,
+        payload: serde_json::Value,
+    ) -> Audit {
         Audit::one(
             self.clock.now(),
             Event {

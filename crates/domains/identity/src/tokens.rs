@@ -8,14 +8,11 @@
 //! name is among its scopes; a revoked or expired token, or one of a deactivated account,
 //! authorizes nothing.
 
-use guichet_core::{IdGen, UserId};
-use guichet_ledger::{Event, SYSTEM_STREAM};
-use guichet_store::{Audit, User};
-use sha2::{Digest, Sha256};
+use guichet_store::User;
 use time::Duration;
 
 use crate::store::{ApiClient, ApiToken};
-use crate::{AccountError, Accounts, Result, invalid};
+use crate::{AccountError, Accounts, Result, invalid, token_hash};
 
 /// Prefixes that make a leaked token recognisable to secret scanners.
 pub const TOKEN_PREFIX: &str = "gct_";
@@ -26,10 +23,6 @@ pub const CLIENT_TOKEN_TTL: Duration = Duration::hours(1);
 pub const MAX_TOKEN_DAYS: u32 = 365;
 /// Scopes that are not slice actions: reading and verifying the ledger.
 pub const BUILTIN_SCOPES: [&str; 1] = ["ledger.read"];
-
-fn hash(text: &str) -> [u8; 32] {
-    Sha256::digest(text.as_bytes()).into()
-}
 
 /// Checks and normalises a scope list (space- or comma-separated names of actions).
 pub fn parse_scopes(text: &str) -> Result<Vec<String>> {
@@ -59,31 +52,11 @@ pub fn parse_scopes(text: &str) -> Result<Vec<String>> {
 }
 
 impl Accounts {
-    fn token_ids(&self) -> IdGen<'_> {
-        IdGen {
-            clock: &*self.clock,
-            entropy: &*self.entropy,
-        }
-    }
-
-    fn secret(&self, prefix: &str) -> String {
+    /// 32 random bytes in hex after `prefix`: a token, a secret or a one-time link's key.
+    pub(crate) fn secret(&self, prefix: &str) -> String {
         let mut raw = [0u8; 32];
         self.entropy.fill(&mut raw);
         format!("{prefix}{}", hex::encode(raw))
-    }
-
-    fn api_event(&self, user: UserId, action: &str, payload: serde_json::Value) -> Audit {
-        Audit::one(
-            self.clock.now(),
-            Event {
-                stream: SYSTEM_STREAM.into(),
-                actor: format!("user:{user}"),
-                action: action.into(),
-                object_type: "user".into(),
-                object_id: user.to_string(),
-                payload,
-            },
-        )
     }
 
     /// A personal access token of `user`: shown once (the returned string).
@@ -108,17 +81,17 @@ impl Accounts {
         let secret = self.secret(TOKEN_PREFIX);
         let now = self.clock.now();
         let token = ApiToken {
-            id: self.token_ids().uuid(),
+            id: self.ids().uuid(),
             user_id: user.id,
             client: None,
             name: name.to_owned(),
-            token_hash: hash(&secret),
+            token_hash: token_hash(&secret),
             scopes: scopes.clone(),
             created_at: now,
             expires_at: now + Duration::days(i64::from(days)),
             revoked_at: None,
         };
-        let audit = self.api_event(
+        let audit = self.user_event(
             user.id,
             "api.token_created",
             serde_json::json!({"token": token.id, "name": name, "scopes": scopes, "expires_at": token.expires_at.unix_timestamp()}),
@@ -129,7 +102,7 @@ impl Accounts {
 
     /// Revokes one of `user`'s tokens (`false`: none such, or already revoked).
     pub async fn revoke_token(&self, user: &User, id: uuid::Uuid) -> Result<bool> {
-        let audit = self.api_event(
+        let audit = self.user_event(
             user.id,
             "api.token_revoked",
             serde_json::json!({"token": id}),
@@ -160,16 +133,16 @@ impl Accounts {
         let client_id = format!("{CLIENT_PREFIX}{}", hex::encode(raw));
         let secret = self.secret("");
         let client = ApiClient {
-            id: self.token_ids().uuid(),
+            id: self.ids().uuid(),
             client_id: client_id.clone(),
-            secret_hash: hash(&secret),
+            secret_hash: token_hash(&secret),
             user_id: user.id,
             name: name.to_owned(),
             scopes: scopes.clone(),
             created_at: self.clock.now(),
             revoked_at: None,
         };
-        let audit = self.api_event(
+        let audit = self.user_event(
             user.id,
             "api.client_created",
             serde_json::json!({"client": client_id, "name": name, "scopes": scopes}),
@@ -180,7 +153,7 @@ impl Accounts {
 
     /// Revokes one of `user`'s clients and every token it obtained.
     pub async fn revoke_client(&self, user: &User, id: uuid::Uuid) -> Result<bool> {
-        let audit = self.api_event(
+        let audit = self.user_event(
             user.id,
             "api.client_revoked",
             serde_json::json!({"client": id}),
@@ -206,13 +179,9 @@ impl Accounts {
             .map_err(|e| OAuthError::Server(e.to_string()))?
             .filter(|c| c.revoked_at.is_none())
             .ok_or(OAuthError::InvalidClient)?;
-        let given = hash(secret);
-        let same = given
-            .iter()
-            .zip(client.secret_hash.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-        if !same {
+        // Digests are compared, as a session token's is looked up: timing tells nothing about
+        // the secret behind a SHA-256.
+        if token_hash(secret) != client.secret_hash {
             return Err(OAuthError::InvalidClient);
         }
         let user = self
@@ -235,17 +204,17 @@ impl Accounts {
         let token_text = self.secret(TOKEN_PREFIX);
         let now = self.clock.now();
         let token = ApiToken {
-            id: self.token_ids().uuid(),
+            id: self.ids().uuid(),
             user_id: user.id,
             client: Some(client.id),
             name: client.name.clone(),
-            token_hash: hash(&token_text),
+            token_hash: token_hash(&token_text),
             scopes,
             created_at: now,
             expires_at: now + CLIENT_TOKEN_TTL,
             revoked_at: None,
         };
-        let audit = self.api_event(
+        let audit = self.user_event(
             user.id,
             "api.client_token_issued",
             serde_json::json!({"client": client.client_id, "token": token.id, "scopes": token.scopes}),
@@ -262,7 +231,7 @@ impl Accounts {
         if !token.starts_with(TOKEN_PREFIX) || token.len() != TOKEN_PREFIX.len() + 64 {
             return Ok(None);
         }
-        let Some(t) = self.store.api_token(&hash(token)).await? else {
+        let Some(t) = self.store.api_token(&token_hash(token)).await? else {
             return Ok(None);
         };
         if t.revoked_at.is_some() || t.expires_at <= self.clock.now() {

@@ -99,12 +99,7 @@ pub fn check_intake(agent: &User, input: &IntakeInput) -> Result<(Intake, Option
     let email = input.email.trim();
     let email = if email.is_empty() {
         None
-    } else if email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'))
-        && !email.chars().any(char::is_whitespace)
-    {
+    } else if guichet_identity::admin::valid_email(email) {
         Some(email.to_owned())
     } else {
         return Err(invalid("intake-email", "the e-mail address is not valid"));
@@ -135,20 +130,21 @@ pub fn check_intake(agent: &User, input: &IntakeInput) -> Result<(Intake, Option
 }
 
 impl Desk<'_> {
+    /// A new dossier of the desk's, from an intake `check_intake` accepted.
     fn counter_dossier(
         &self,
         filing: &Filing,
         agent: &User,
         input: &IntakeInput,
+        (intake, email): (Intake, Option<String>),
         answers: Map<String, Value>,
-    ) -> Result<DossierRecord> {
-        let (intake, email) = check_intake(agent, input)?;
+    ) -> DossierRecord {
         let mut d = self.new_dossier(filing, agent, answers);
         d.applicant_id = None;
         d.applicant_name = input.applicant_name.trim().to_owned();
         d.applicant_email = email;
         d.intake = Some(intake);
-        Ok(d)
+        d
     }
 
     /// Starts a draft the agent fills in at the desk with the applicant (the web's form pages).
@@ -158,7 +154,8 @@ impl Desk<'_> {
         filing: &Filing,
         input: &IntakeInput,
     ) -> Result<DossierRecord> {
-        let d = self.counter_dossier(filing, agent, input, Map::new())?;
+        let intake = check_intake(agent, input)?;
+        let d = self.counter_dossier(filing, agent, input, intake, Map::new());
         let actor = Actor::user(agent);
         let event = self.event(
             &filing.office,
@@ -192,7 +189,7 @@ impl Desk<'_> {
         lang: Language,
     ) -> Result<(DossierRecord, String)> {
         // Who brought it is checked first: without it nothing else matters.
-        check_intake(agent, input)?;
+        let intake = check_intake(agent, input)?;
         let given = answers.as_object().cloned().unwrap_or_default();
         let checked = form::validate(
             &filing.body.form,
@@ -200,7 +197,7 @@ impl Desk<'_> {
             &self.check(lang, Mode::Submit, &filing.office),
         )
         .map_err(ServiceError::Form)?;
-        let d = self.counter_dossier(filing, agent, input, checked)?;
+        let d = self.counter_dossier(filing, agent, input, intake, checked);
         let files = file_ids(&d.answers);
         let (mut w, secret, audit) = self.submission(filing, agent, d, None, lang);
         w.attach_files = files;

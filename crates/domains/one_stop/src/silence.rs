@@ -117,7 +117,7 @@ impl Desk<'_> {
         // The implicit decision is born when the deadline expires, whenever this pass runs.
         next.decided_on = Some(due);
         let note = format!("{basis}; {}", crate::form::iso(due));
-        let history = self.history(&next, &actor, action, from_code(d), to.code(), &note);
+        let history = self.history(&next, &actor, action, d.state.as_str(), to.code(), &note);
         let kinds: &[DocumentKind] = match body.silence {
             Silence::Acceptance => &[DocumentKind::ImplicitAcceptance],
             _ => &[],
@@ -131,7 +131,7 @@ impl Desk<'_> {
             &format!("dossier.{action}"),
             &next,
             serde_json::json!({
-                "code": d.code, "from": from_code(d), "to": to.code(),
+                "code": d.code, "from": d.state.as_str(), "to": to.code(),
                 "due": crate::form::iso(due), "legal_basis": basis,
             }),
         );
@@ -147,10 +147,6 @@ impl Desk<'_> {
         self.store.write_dossier(w, &Audit::one(now, event)).await?;
         Ok(Some(body.silence))
     }
-}
-
-fn from_code(d: &DossierRecord) -> &str {
-    d.state.as_str()
 }
 
 /// One pass over every office (the background job's tick).

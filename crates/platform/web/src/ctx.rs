@@ -225,18 +225,16 @@ pub async fn context(State(app): State<App>, request: Request, next: Next) -> Re
                 return ApiError::internal(&e).into_response();
             }
         },
-        (None, cookie) => match cookie {
-            Some(token) => match app.sessions.session(token).await {
-                Ok(Some((s, u))) if s.stage == SessionStage::Active => (Some(u), Some(s), None),
-                Ok(Some((s, u))) => (None, None, Some((s, u))),
-                Ok(None) => (None, None, None),
-                Err(e) => {
-                    tracing::error!(error = %e, "session lookup failed");
-                    (None, None, None)
-                }
-            },
-            None => (None, None, None),
+        (None, Some(token)) => match app.sessions.session(token).await {
+            Ok(Some((s, u))) if s.stage == SessionStage::Active => (Some(u), Some(s), None),
+            Ok(Some((s, u))) => (None, None, Some((s, u))),
+            Ok(None) => (None, None, None),
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                (None, None, None)
+            }
         },
+        (None, None) => (None, None, None),
     };
     // A login half done leads to its next step from any page (assets and logout aside).
     if let Some((s, _)) = &pending {

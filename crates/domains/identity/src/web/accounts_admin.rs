@@ -95,10 +95,7 @@ async fn page(
                         .any(|g| g.role == *r && g.office == Some(office.id))
                 })
                 .collect();
-            let elsewhere = u
-                .grants
-                .iter()
-                .any(|g| g.office.is_some_and(|o| o != office.id) || !g.role.is_per_office());
+            let elsewhere = crate::admin::works_elsewhere(&u, office.id);
             AccountRow {
                 roles: held
                     .iter()
